@@ -1,0 +1,103 @@
+// A delaying TCP proxy on loopback: a stand-in for a network between Gather and its database.
+// The delay is applied PER DIRECTION: every chunk waits rttMs/2 before it is forwarded, client → target
+// and target → client, so one request/response round trip costs rttMs on top of the real one.
+// Chunks keep their order (one FIFO queue per direction), and a chunk's delay starts when it arrives,
+// so pipelined or concurrent traffic on different connections is delayed in parallel, as on a real wire.
+import { createServer, type Socket, connect as tcpConnect } from 'node:net';
+import { performance } from 'node:perf_hooks';
+
+export type DelayProxyOptions = Readonly<{
+  targetHost: string;
+  targetPort: number;
+  /** Added round-trip time in milliseconds (half of it each way); 0 forwards without delay. */
+  rttMs: number;
+  /** Loopback port to listen on; 0 (default) picks a free one. */
+  port?: number;
+}>;
+
+export type DelayProxy = Readonly<{
+  /** The loopback port clients connect to instead of the target's. */
+  port: number;
+  /** Open client connections (each has its own connection to the target). */
+  connections(): number;
+  /** Stops listening and cuts every open connection. */
+  close(): Promise<void>;
+}>;
+
+/** Forwards `from` → `to`, each chunk held back `delayMs` after it arrived, in arrival order. */
+function forwardDelayed(from: Socket, to: Socket, delayMs: number): void {
+  const queue: { due: number; chunk: Buffer }[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let ended = false;
+
+  const flush = () => {
+    timer = undefined;
+    const now = performance.now();
+    while (queue.length > 0 && queue[0]!.due <= now) to.write(queue.shift()!.chunk);
+    if (queue.length > 0) timer = setTimeout(flush, queue[0]!.due - now);
+    else if (ended) to.end();
+  };
+
+  from.on('data', (chunk: Buffer) => {
+    if (delayMs === 0) {
+      to.write(chunk);
+      return;
+    }
+    queue.push({ due: performance.now() + delayMs, chunk });
+    if (timer === undefined) timer = setTimeout(flush, delayMs);
+  });
+  // A half-close travels with the same delay as the data before it.
+  from.on('end', () => {
+    ended = true;
+    if (timer === undefined) flush();
+  });
+  from.on('close', () => {
+    if (timer !== undefined) clearTimeout(timer);
+    if (!ended) to.destroy();
+  });
+}
+
+export async function startDelayProxy(options: DelayProxyOptions): Promise<DelayProxy> {
+  const oneWayMs = Math.max(0, options.rttMs) / 2;
+  const sockets = new Set<Socket>();
+  const clients = new Set<Socket>();
+
+  const server = createServer({ noDelay: true, allowHalfOpen: true }, (client) => {
+    clients.add(client);
+    client.on('close', () => clients.delete(client));
+    const upstream = tcpConnect({
+      host: options.targetHost,
+      port: options.targetPort,
+      noDelay: true,
+      allowHalfOpen: true,
+    });
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      // A reset on one side closes the other; the error itself is the peer's to report.
+      socket.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    forwardDelayed(client, upstream, oneWayMs);
+    forwardDelayed(upstream, client, oneWayMs);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('delay proxy: no TCP address');
+
+  return {
+    port: address.port,
+    connections: () => clients.size,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,164 @@
+// `gather bench login-storm`: password hashing must not block the event loop. Starts Gather as a user does
+// (embedded database, production mode), measures GET /api/tags one request at a time while the server is
+// quiet, then again during a storm of logins (each one an scrypt verification), and compares the p99s.
+// If scrypt ran on the event loop, every tags request would queue behind whole hashes (~80 ms each).
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { startGather } from './lib/errands-server.ts';
+
+const HELP = `Usage: gather bench login-storm [--quick] [--seconds S] [--logins N]
+
+Starts \`gather serve\` (PGlite in a temporary folder, NODE_ENV=production), then measures GET /api/tags
+latency, one request at a time, for S seconds while quiet and S seconds during N concurrent login loops.
+PASS when the storm p99 is at most 2 × the quiet p99.
+  --seconds S  length of each phase (default 10; --quick: 3)
+  --logins N   concurrent login loops (default 4, the size of libuv's thread pool)`;
+
+const TARGET_RATIO = 2;
+
+type Phase = { name: string; latencies: number[]; logins: number; seconds: number; loopDelayP99: number };
+
+function call(
+  agent: Agent,
+  url: string,
+  method: string,
+  body?: unknown,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      url,
+      { method, agent, headers: payload === undefined ? {} : { 'content-type': 'application/json' } },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk) => {
+          text += chunk;
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+/** The p99 event-loop delay Gather saw since the previous scrape (the scrape resets it), in ms. */
+async function scrapeLoopDelayP99(agent: Agent, base: string): Promise<number> {
+  const { text } = await call(agent, `${base}/metrics`, 'GET');
+  const match = /^gather_event_loop_delay_seconds\{quantile="0\.99"[^}]*\} (\S+)$/m.exec(text);
+  return match === null ? Number.NaN : Number(match[1]) * 1000;
+}
+
+async function measure(
+  base: string,
+  name: string,
+  seconds: number,
+  storm: { loops: number; user: { email: string; password: string } } | undefined,
+): Promise<Phase> {
+  const probe = new Agent({ keepAlive: true, maxSockets: 1 });
+  const stormAgent = new Agent({ keepAlive: true, maxSockets: storm?.loops ?? 1 });
+  await scrapeLoopDelayP99(probe, base);
+  const endAt = performance.now() + seconds * 1000;
+  let logins = 0;
+  const loops = Array.from({ length: storm?.loops ?? 0 }, async () => {
+    while (performance.now() < endAt) {
+      const { status } = await call(stormAgent, `${base}/api/users/login`, 'POST', { user: storm!.user });
+      if (status !== 200) throw new Error(`login answered ${status}`);
+      logins += 1;
+    }
+  });
+  const latencies: number[] = [];
+  while (performance.now() < endAt) {
+    const start = performance.now();
+    const { status } = await call(probe, `${base}/api/tags`, 'GET');
+    latencies.push(performance.now() - start);
+    if (status !== 200) throw new Error(`GET /api/tags answered ${status}`);
+  }
+  await Promise.all(loops);
+  const loopDelayP99 = await scrapeLoopDelayP99(probe, base);
+  probe.destroy();
+  stormAgent.destroy();
+  return { name, latencies: latencies.sort((a, b) => a - b), logins, seconds, loopDelayP99 };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      seconds: { type: 'string' },
+      logins: { type: 'string', default: '4' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const seconds = Number(values.seconds ?? (values.quick ? 3 : 10));
+  const loops = Number(values.logins);
+  if (!(seconds > 0) || !Number.isInteger(loops) || loops < 1) {
+    console.error(`gather bench login-storm: bad --seconds or --logins\n\n${HELP}`);
+    return 2;
+  }
+
+  const dataDir = await mkdtemp(join(tmpdir(), 'gather-login-storm-'));
+  const gather = await startGather({
+    env: {
+      NODE_ENV: 'production',
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      GATHER_DATA_DIR: dataDir,
+      GATHER_TRACE: '0',
+      // The storm is the point: the per-IP login limit would turn it into 429s that never hash.
+      RATE_LIMIT_AUTH_MAX: '1000000000',
+    },
+  });
+  try {
+    const agent = new Agent({ keepAlive: false });
+    const user = { username: 'storm', email: 'storm@example.com', password: 'correct horse battery' };
+    const registered = await call(agent, `${gather.url}/api/users`, 'POST', { user });
+    if (registered.status !== 201) throw new Error(`register answered ${registered.status}`);
+    await measure(gather.url, 'warm-up', 1, { loops, user });
+
+    console.log(
+      `login storm: GET /api/tags one at a time, ${seconds} s per phase; storm = ${loops} concurrent login loops`,
+    );
+    const quiet = await measure(gather.url, 'quiet', seconds, undefined);
+    const storm = await measure(gather.url, 'storm', seconds, { loops, user });
+
+    const rows = [quiet, storm].map((phase) => [
+      phase.name,
+      String(phase.latencies.length),
+      percentile(phase.latencies, 50).toFixed(2),
+      percentile(phase.latencies, 99).toFixed(2),
+      phase.latencies.at(-1)!.toFixed(2),
+      (phase.logins / phase.seconds).toFixed(1),
+      phase.loopDelayP99.toFixed(2),
+    ]);
+    const header = ['phase', 'tags reqs', 'p50 ms', 'p99 ms', 'max ms', 'logins/s', 'loop delay p99 ms'];
+    const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
+    for (const row of [header, ...rows])
+      console.log(row.map((cell, i) => cell.padStart(widths[i]!)).join('  '));
+
+    const ratio = percentile(storm.latencies, 99) / percentile(quiet.latencies, 99);
+    const pass = ratio <= TARGET_RATIO;
+    console.log(
+      `${pass ? 'PASS' : 'FAIL'} storm p99 / quiet p99 = ${ratio.toFixed(2)} (target ≤ ${TARGET_RATIO}) ` +
+        `with ${(storm.logins / storm.seconds).toFixed(1)} logins/s hashing off the event loop`,
+    );
+    return pass ? 0 : 1;
+  } finally {
+    const code = await gather.stop();
+    if (code !== 0) console.error(`gather exited with ${code}:\n${gather.output()}`);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,114 @@
+// End-to-end: starts `gather serve` as a user would (its own process, a port, a fresh database) and runs the
+// official RealWorld Postman collection against it with newman. Exit code 0 only with 0 failed assertions.
+// PGlite by default; with DATABASE_URL, a fresh PostgreSQL database that is dropped afterwards.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import newman from 'newman';
+import pg from 'pg';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const collection =
+  process.env.POSTMAN_COLLECTION ?? join(root, '../shared/realworld/Conduit.postman_collection.json');
+
+async function freshPostgres(adminUrl: string) {
+  const name = `gather_e2e_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+/** Starts the server and resolves with its base URL once it prints its "listening on" line. */
+function startServer(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; base: string }> {
+  const child = spawn(process.execPath, [join(root, 'bin/gather.js'), 'serve', '--migrate'], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve({ child, base: match[1]! });
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`gather serve exited with ${code} before listening:\n${output}`)),
+    );
+  });
+}
+
+function runNewman(apiUrl: string): Promise<{ assertions: number; failed: number; requests: number }> {
+  const suffix = randomBytes(3).toString('hex');
+  return new Promise((resolve, reject) => {
+    newman.run(
+      {
+        collection,
+        reporters: ['cli'],
+        delayRequest: 0,
+        environment: {
+          values: [
+            { key: 'APIURL', value: apiUrl, enabled: true },
+            { key: 'USERNAME', value: `e2e${suffix}`, enabled: true },
+            { key: 'EMAIL', value: `e2e${suffix}@example.com`, enabled: true },
+            { key: 'PASSWORD', value: 'password123', enabled: true },
+          ],
+        } as never,
+      },
+      (error, summary) => {
+        if (error) return reject(error);
+        const stats = summary.run.stats;
+        resolve({
+          assertions: stats.assertions.total ?? 0,
+          failed:
+            (stats.assertions.failed ?? 0) +
+            (stats.testScripts.failed ?? 0) +
+            summary.run.failures.length * 0,
+          requests: stats.requests.total ?? 0,
+        });
+      },
+    );
+  });
+}
+
+const dataDir = await mkdtemp(join(tmpdir(), 'gather-e2e-'));
+const postgres = process.env.DATABASE_URL ? await freshPostgres(process.env.DATABASE_URL) : undefined;
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  NODE_ENV: 'development',
+  PORT: '0',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'warn',
+  GATHER_DATA_DIR: dataDir,
+  DATABASE_URL: postgres?.url ?? '',
+};
+const { child, base } = await startServer(env);
+let exitCode = 1;
+try {
+  const result = await runNewman(`${base}/api`);
+  console.log(
+    `newman (${postgres ? 'PostgreSQL' : 'PGlite'}): ${result.requests} requests, ` +
+      `${result.assertions} assertions, ${result.failed} failed`,
+  );
+  exitCode = result.failed === 0 && result.assertions > 0 ? 0 : 1;
+} finally {
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+  await postgres?.drop();
+  await rm(dataDir, { recursive: true, force: true });
+}
+process.exit(exitCode);

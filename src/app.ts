@@ -1,0 +1,99 @@
+// buildApp: plumbing, tracing, then the features, listed explicitly.
+import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import type { Database } from './db/client.ts';
+import { articlesRoutes } from './features/articles/articles.routes.ts';
+import { Article, ArticleListItem } from './features/articles/articles.schemas.ts';
+import { commentsRoutes } from './features/comments/comments.routes.ts';
+import { Comment } from './features/comments/comments.schemas.ts';
+import { profilesRoutes } from './features/profiles/profiles.routes.ts';
+import { Profile } from './features/profiles/profiles.schemas.ts';
+import { tagsRoutes } from './features/tags/tags.routes.ts';
+import { usersRoutes } from './features/users/users.routes.ts';
+import { User } from './features/users/users.schemas.ts';
+import { createAuthHooks, createTokenService } from './http/auth.ts';
+import type { Deps } from './http/deps.ts';
+import { installErrorHandler } from './http/error-handler.ts';
+import { healthRoutes } from './http/health.ts';
+import { registerOpenApi } from './http/openapi.ts';
+import { ErrorBody } from './http/schemas.ts';
+import { registerSecurity } from './http/security.ts';
+import { validatorCompiler } from './http/validation.ts';
+import { metricsPlugin } from './metrics/metrics.ts';
+import { OtelExporter } from './tracing/otel.ts';
+import { tracingPlugin } from './tracing/plugin.ts';
+import { TraceStore } from './tracing/trace-store.ts';
+import { tracesRoutes } from './tracing/traces.routes.ts';
+import { VERSION } from './version.ts';
+
+export type AppOptions = Readonly<{
+  config: Config;
+  database: Database;
+  jwtSecret: string;
+  traces?: TraceStore;
+}>;
+
+export async function buildApp({
+  config,
+  database,
+  jwtSecret,
+  traces,
+}: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    genReqId: () => randomUUID(),
+    requestIdHeader: 'x-request-id',
+    bodyLimit: config.bodyLimit,
+    // RealWorld clients send both /api/articles and /api/articles/; they are one route.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  // RealWorld clients send `Content-Type: application/json` with an empty body on POST/DELETE routes that
+  // take none (favorite, follow): an empty body is "no body", not a parse error.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, undefined) : parseJson(request, body as string, done),
+  );
+  installErrorHandler(app);
+  // Before any route is declared: the rate limits attach to routes as they are added.
+  await registerSecurity(app, config);
+  // Named models, referenced by the routes and listed under components.schemas in OpenAPI.
+  for (const schema of [ErrorBody, User, Profile, Article, ArticleListItem, Comment]) app.addSchema(schema);
+
+  // Traces are kept for the viewer when tracing is on, and recorded for OTLP export when OTEL_* asks for it.
+  const traceStore = config.trace ? (traces ?? new TraceStore()) : undefined;
+  if (traceStore !== undefined || config.otel !== undefined) {
+    const exporter = config.otel === undefined ? undefined : new OtelExporter(config.otel);
+    await app.register(tracingPlugin, { store: traceStore, exporter });
+  }
+  await app.register(cors, {
+    origin: '*',
+    methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+    allowedHeaders: ['Content-Type', 'Authorization', 'X-Requested-With'],
+    exposedHeaders: ['x-trace-id', 'x-request-id'],
+    maxAge: 86_400,
+  });
+  await registerOpenApi(app, VERSION);
+  if (config.metrics) await app.register(metricsPlugin, { database });
+
+  const tokens = createTokenService(jwtSecret, config.jwtExpiresIn);
+  const deps: Deps = { database, db: database.db, tokens, auth: createAuthHooks(tokens) };
+  app.decorateRequest('viewerId', null);
+
+  await app.register(healthRoutes(deps));
+  if (traceStore !== undefined) await app.register(tracesRoutes(traceStore));
+  await app.register(
+    async (api) => {
+      await api.register(usersRoutes(deps));
+      await api.register(profilesRoutes(deps));
+      await api.register(articlesRoutes(deps));
+      await api.register(commentsRoutes(deps));
+      await api.register(tagsRoutes(deps));
+    },
+    { prefix: '/api' },
+  );
+  return app;
+}

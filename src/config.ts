@@ -1,0 +1,175 @@
+// The only reader of process.env. Parsed once at start; bad values fail with one clear line.
+import { availableParallelism } from 'node:os';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export type Config = Readonly<{
+  nodeEnv: string;
+  production: boolean;
+  port: number;
+  host: string;
+  /** Unset means the embedded PGlite database in `dataDir`. */
+  databaseUrl: string | undefined;
+  dbPoolMax: number;
+  dataDir: string;
+  /** Unset outside production: a secret is generated once and kept in `dataDir`. */
+  jwtSecret: string | undefined;
+  jwtExpiresIn: string;
+  logLevel: LogLevel;
+  /** Per-request traces (query recorder + /_gather/traces). On in development, off in production. */
+  trace: boolean;
+  autoMigrate: boolean;
+  bodyLimit: number;
+  /** `gather serve` processes sharing the port (node:cluster); each has its own pool of dbPoolMax. */
+  workers: number;
+  /** GET /metrics in Prometheus text format. */
+  metrics: boolean;
+  /** Unset: rate-limit counters live in this process's memory; set: in Redis, shared by every instance. */
+  redisUrl: string | undefined;
+  /** Attempts per client IP and window on each of POST /api/users and POST /api/users/login. */
+  rateLimitAuthMax: number;
+  rateLimitAuthWindowMs: number;
+  /** Set when the standard OTEL_* variables ask for it: recorded spans are also exported over OTLP/HTTP. */
+  otel: OtelSettings | undefined;
+}>;
+
+export type OtelSettings = Readonly<{
+  /** Full OTLP/HTTP traces URL, e.g. http://localhost:4318/v1/traces. */
+  tracesUrl: string;
+  headers: Readonly<Record<string, string>>;
+  serviceName: string;
+}>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name} must be 1/0 (or true/false), got "${raw}"`);
+}
+
+/** A worker count: a whole number from 1 to 64, or `auto` (one per CPU core). Also parses `--workers`. */
+export function parseWorkers(raw: string, source: string): number {
+  if (raw === 'auto') return availableParallelism();
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 64) {
+    throw new ConfigError(`${source} must be auto or an integer from 1 to 64, got "${raw}"`);
+  }
+  return value;
+}
+
+/** "k1=v1,k2=v2" (values URL-encoded), the format of OTEL_EXPORTER_OTLP_HEADERS. */
+function otlpHeaders(name: string, raw: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const pair of (raw ?? '').split(',').filter((item) => item.trim() !== '')) {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new ConfigError(`${name} must look like key1=value1,key2=value2, got "${raw}"`);
+    headers[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim());
+  }
+  return headers;
+}
+
+/** OTLP export is on when OTEL_TRACES_EXPORTER=otlp or an OTLP endpoint is set (and the SDK is not disabled). */
+function otelSettings(env: NodeJS.ProcessEnv): OtelSettings | undefined {
+  if (flag(env, 'OTEL_SDK_DISABLED', false)) return undefined;
+  const exporter = (env.OTEL_TRACES_EXPORTER || '').toLowerCase();
+  if (exporter !== '' && exporter !== 'otlp' && exporter !== 'none') {
+    throw new ConfigError(
+      `OTEL_TRACES_EXPORTER must be otlp or none (Gather exports OTLP/HTTP), got "${exporter}"`,
+    );
+  }
+  const tracesEndpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || undefined;
+  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+  if (exporter === 'none' || (exporter === '' && tracesEndpoint === undefined && endpoint === undefined)) {
+    return undefined;
+  }
+  // The signal-specific variable is the full URL; the general one is a base that gets /v1/traces.
+  const tracesUrl =
+    tracesEndpoint ?? `${(endpoint ?? 'http://localhost:4318').replace(/\/+$/, '')}/v1/traces`;
+  if (!/^https?:\/\/[^/]/.test(tracesUrl)) {
+    throw new ConfigError(`the OTLP traces endpoint must be an http(s) URL, got "${tracesUrl}"`);
+  }
+  return Object.freeze({
+    tracesUrl,
+    headers: {
+      ...otlpHeaders('OTEL_EXPORTER_OTLP_HEADERS', env.OTEL_EXPORTER_OTLP_HEADERS),
+      ...otlpHeaders('OTEL_EXPORTER_OTLP_TRACES_HEADERS', env.OTEL_EXPORTER_OTLP_TRACES_HEADERS),
+    },
+    serviceName: env.OTEL_SERVICE_NAME || 'gather',
+  });
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const nodeEnv = env.NODE_ENV || 'development';
+  const production = nodeEnv === 'production';
+
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError(
+      'DATABASE_URL must start with postgres:// or postgresql:// (leave it unset for embedded PGlite)',
+    );
+  }
+
+  const jwtSecret = env.JWT_SECRET || undefined;
+  if (production && jwtSecret === undefined) {
+    throw new ConfigError('JWT_SECRET is required when NODE_ENV=production');
+  }
+  if (jwtSecret !== undefined && jwtSecret.length < 32) {
+    throw new ConfigError('JWT_SECRET must be at least 32 characters long');
+  }
+
+  const logLevel = (env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info')) as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  }
+
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError(
+      'REDIS_URL must start with redis:// or rediss:// (leave it unset for in-memory limits)',
+    );
+  }
+
+  const jwtExpiresIn = env.JWT_EXPIRES_IN || '7d';
+  if (!/^\d+[smhd]$/.test(jwtExpiresIn)) {
+    throw new ConfigError(`JWT_EXPIRES_IN must look like 15m, 12h or 7d, got "${jwtExpiresIn}"`);
+  }
+
+  return Object.freeze({
+    nodeEnv,
+    production,
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    host: env.HOST || '127.0.0.1',
+    databaseUrl,
+    dbPoolMax: integer(env, 'DB_POOL_MAX', 10, 1, 1000),
+    dataDir: env.GATHER_DATA_DIR || './.gather',
+    jwtSecret,
+    jwtExpiresIn,
+    logLevel,
+    trace: flag(env, 'GATHER_TRACE', !production),
+    autoMigrate: flag(env, 'GATHER_AUTO_MIGRATE', false),
+    bodyLimit: integer(env, 'BODY_LIMIT', 1024 * 1024, 1024, 100 * 1024 * 1024),
+    workers: env.GATHER_WORKERS ? parseWorkers(env.GATHER_WORKERS, 'GATHER_WORKERS') : 1,
+    metrics: flag(env, 'GATHER_METRICS', true),
+    redisUrl,
+    rateLimitAuthMax: integer(env, 'RATE_LIMIT_AUTH_MAX', 10, 1, 1_000_000_000),
+    rateLimitAuthWindowMs: integer(env, 'RATE_LIMIT_AUTH_WINDOW_MS', 60_000, 1_000, 86_400_000),
+    otel: otelSettings(env),
+  });
+}

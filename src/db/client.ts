@@ -1,0 +1,141 @@
+// Opens the database: embedded PGlite (a folder, or memory for tests) or PostgreSQL through a pg pool.
+// Both are wrapped so that every round trip is recorded by the per-request recorder.
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import pg from 'pg';
+import { recordSpan } from '../tracing/recorder.ts';
+import * as schema from './schema/index.ts';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/** One connection, held for the duration of a callback (migrations: advisory lock, transactions). */
+export type SqlSession = {
+  query<T extends Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Runs a script of several statements (no parameters). */
+  exec(script: string): Promise<void>;
+};
+
+export type PoolStats = { total: number; idle: number; waiting: number };
+
+export type Database = {
+  readonly kind: 'pglite' | 'postgres';
+  /** Human-readable: where the data lives (no password). */
+  readonly label: string;
+  readonly db: Db;
+  withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  poolStats(): PoolStats | undefined;
+  close(): Promise<void>;
+};
+
+export type DatabaseOptions = {
+  /** postgres://… for PostgreSQL; undefined for PGlite. */
+  databaseUrl: string | undefined;
+  /** PGlite folder; 'memory://' keeps everything in memory. */
+  dataDir: string;
+  poolMax: number;
+  onPoolError?: (error: Error) => void;
+};
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.databaseUrl === undefined ? openPglite(options.dataDir) : openPostgres(options);
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  const client = await PGlite.create(dataDir === 'memory://' ? undefined : dataDir);
+  recordPgliteRoundTrips(client);
+  const session: SqlSession = {
+    query: async <T>(text: string, params?: unknown[]) => (await client.query<T>(text, params)).rows,
+    exec: async (script) => {
+      await client.exec(script);
+    },
+  };
+  return {
+    kind: 'pglite',
+    label: dataDir === 'memory://' ? 'PGlite (in memory)' : `PGlite (${dataDir})`,
+    db: drizzlePglite({ client, schema }) as unknown as Db,
+    // PGlite is a single connection: a session is the instance itself.
+    withSession: (fn) => fn(session),
+    ping: async () => {
+      await client.query('select 1');
+    },
+    poolStats: () => undefined,
+    close: () => client.close(),
+  };
+}
+
+function recordPgliteRoundTrips(client: PGlite): void {
+  const query = client.query.bind(client);
+  const exec = client.exec.bind(client);
+  client.query = ((text: string, params?: unknown[], options?: object) =>
+    recordSpan('query', text, 'Database', () => query(text, params, options))) as PGlite['query'];
+  client.exec = ((text: string, options?: object) =>
+    recordSpan('query', text, 'Database', () => exec(text, options))) as PGlite['exec'];
+}
+
+/** A query error with a SQLSTATE outside "connection exception" leaves the connection usable. */
+function leavesConnectionUsable(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|57|53)/.test(code);
+}
+
+async function openPostgres(options: DatabaseOptions): Promise<Database> {
+  const url = new URL(options.databaseUrl!);
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: options.poolMax,
+    // A database that is down must fail fast (503), not hang the request.
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  pool.on('error', (error) => options.onPoolError?.(error));
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (config: unknown, values?: unknown) => Promise<unknown>;
+    client.query = ((config: string | { text: string }, values?: unknown) =>
+      recordSpan('query', typeof config === 'string' ? config : config.text, 'Database', () =>
+        query(config, values),
+      )) as typeof client.query;
+  });
+  // pool.query, as drizzle calls it, re-implemented so that a wait for a free connection is its own span.
+  pool.query = (async (config: unknown, values?: unknown) => {
+    const client =
+      pool.idleCount > 0
+        ? await pool.connect()
+        : await recordSpan('pool-wait', 'wait for a pool connection', 'Pool', () => pool.connect());
+    try {
+      const result = await (client.query as (c: unknown, v: unknown) => Promise<unknown>)(config, values);
+      client.release();
+      return result;
+    } catch (error) {
+      client.release(leavesConnectionUsable(error) ? undefined : (error as Error));
+      throw error;
+    }
+  }) as typeof pool.query;
+
+  return {
+    kind: 'postgres',
+    label: `PostgreSQL (${url.hostname}:${url.port || 5432}${url.pathname})`,
+    db: drizzlePg({ client: pool, schema }) as unknown as Db,
+    withSession: async (fn) => {
+      const client = await pool.connect();
+      try {
+        return await fn({
+          query: async (text, params) => (await client.query(text, params)).rows,
+          exec: async (script) => {
+            await client.query(script);
+          },
+        });
+      } finally {
+        client.release();
+      }
+    },
+    ping: async () => {
+      await pool.query('select 1');
+    },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,29 @@
+import { index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { articles } from './articles.ts';
+
+export const tags = pgTable(
+  'tags',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    name: text('name').notNull(),
+    articlesCount: integer('articles_count').notNull().default(0),
+  },
+  (t) => [uniqueIndex('tags_name_key').on(t.name)],
+);
+
+export const articleTags = pgTable(
+  'article_tags',
+  {
+    articleId: integer('article_id')
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    tagId: integer('tag_id')
+      .notNull()
+      .references(() => tags.id, { onDelete: 'cascade' }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.articleId, t.tagId] }),
+    // ?tag=: newest articles of one tag, read in index order.
+    index('article_tags_tag_id_article_id_idx').on(t.tagId, t.articleId.desc()),
+  ],
+);

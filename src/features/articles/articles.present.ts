@@ -1,0 +1,28 @@
+import { presentProfile } from '../profiles/profiles.present.ts';
+import type { ArticleListRow, ArticleRow } from './articles.queries.ts';
+import type { ArticleDto, ArticleListItemDto } from './articles.schemas.ts';
+
+/** The one row → list item mapper (no body). */
+export function presentArticleListItem(row: ArticleListRow): ArticleListItemDto {
+  return {
+    slug: row.slug,
+    title: row.title,
+    description: row.description,
+    tagList: row.tagList,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    favorited: row.favorited,
+    favoritesCount: row.favoritesCount,
+    author: presentProfile({
+      username: row.authorUsername,
+      bio: row.authorBio,
+      image: row.authorImage,
+      following: row.authorFollowing,
+    }),
+  };
+}
+
+/** The one row → Article mapper (a list item plus the body). */
+export function presentArticle(row: ArticleRow): ArticleDto {
+  return { ...presentArticleListItem(row), body: row.body };
+}

@@ -1,0 +1,176 @@
+// Articles: list, feed, read, create, update, delete; favorite and unfavorite.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { signedIn } from '../../http/auth.ts';
+import type { Deps } from '../../http/deps.ts';
+import { forbidden, notFound } from '../../http/errors.ts';
+import { errorResponses, Paging, SlugParams } from '../../http/schemas.ts';
+import { presentArticle, presentArticleListItem } from './articles.present.ts';
+import { type ArticleQueries, createArticleQueries } from './articles.queries.ts';
+import {
+  ListArticlesQuery,
+  MultipleArticlesResponse,
+  NewArticleBody,
+  SingleArticleResponse,
+  UpdateArticleBody,
+} from './articles.schemas.ts';
+
+const TAG = 'Articles';
+const secured = [{ Token: [] }];
+
+/** Reads an article back for the response; 404 when it is gone. */
+async function readArticle(queries: ArticleQueries, slug: string, viewerId: number | null) {
+  const row = await queries.bySlug(slug, viewerId);
+  if (row === undefined) throw notFound('article');
+  return { article: presentArticle(row) };
+}
+
+/** After an update or delete matched nothing: 404 if the slug is unknown, 403 if it is someone else's. */
+async function refuse(queries: ArticleQueries, slug: string): Promise<never> {
+  throw (await queries.authorOf(slug)) === undefined
+    ? notFound('article')
+    : forbidden('only the author may change this article');
+}
+
+export function articlesRoutes({ db, auth }: Deps): FastifyPluginAsyncTypebox {
+  const queries = createArticleQueries(db);
+
+  return async (app) => {
+    app.get('/articles', {
+      onRequest: auth.optionalAuth,
+      schema: {
+        tags: [TAG],
+        operationId: 'GetArticles',
+        summary: 'Get recent articles globally',
+        description: 'Newest first; filter by tag, author or favorited (combinable). Items carry no body.',
+        querystring: ListArticlesQuery,
+        response: { 200: MultipleArticlesResponse, ...errorResponses(401) },
+      },
+      handler: async (request) => {
+        const { limit, offset, ...filter } = request.query;
+        const { rows, count } = await queries.list(filter, request.viewerId, limit, offset);
+        return { articles: rows.map(presentArticleListItem), articlesCount: count };
+      },
+    });
+
+    app.get('/articles/feed', {
+      onRequest: auth.requireAuth,
+      schema: {
+        tags: [TAG],
+        operationId: 'GetArticlesFeed',
+        summary: 'Get recent articles from users you follow',
+        security: secured,
+        querystring: Paging,
+        response: { 200: MultipleArticlesResponse, ...errorResponses(401) },
+      },
+      handler: async (request) => {
+        const viewerId = signedIn(request);
+        const { limit, offset } = request.query;
+        const { rows, count } = await queries.list({ feedOf: viewerId }, viewerId, limit, offset);
+        return { articles: rows.map(presentArticleListItem), articlesCount: count };
+      },
+    });
+
+    app.get('/articles/:slug', {
+      onRequest: auth.optionalAuth,
+      schema: {
+        tags: [TAG],
+        operationId: 'GetArticle',
+        summary: 'Get an article',
+        params: SlugParams,
+        response: { 200: SingleArticleResponse, ...errorResponses(401, 404) },
+      },
+      handler: async (request) => readArticle(queries, request.params.slug, request.viewerId),
+    });
+
+    app.post('/articles', {
+      onRequest: auth.requireAuth,
+      schema: {
+        tags: [TAG],
+        operationId: 'CreateArticle',
+        summary: 'Create an article',
+        security: secured,
+        body: NewArticleBody,
+        response: { 201: SingleArticleResponse, ...errorResponses(401, 413, 415) },
+      },
+      handler: async (request, reply) => {
+        const viewerId = signedIn(request);
+        const slug = await queries.create(viewerId, request.body.article);
+        return reply.status(201).send(await readArticle(queries, slug, viewerId));
+      },
+    });
+
+    app.put('/articles/:slug', {
+      onRequest: auth.requireAuth,
+      schema: {
+        tags: [TAG],
+        operationId: 'UpdateArticle',
+        summary: 'Update an article',
+        description: 'Only the author may update. A new title gives the article a new slug.',
+        security: secured,
+        params: SlugParams,
+        body: UpdateArticleBody,
+        response: { 200: SingleArticleResponse, ...errorResponses(401, 403, 404, 413, 415) },
+      },
+      handler: async (request) => {
+        const viewerId = signedIn(request);
+        const slug = await queries.update(viewerId, request.params.slug, request.body.article);
+        return slug === undefined
+          ? refuse(queries, request.params.slug)
+          : readArticle(queries, slug, viewerId);
+      },
+    });
+
+    app.delete('/articles/:slug', {
+      onRequest: auth.requireAuth,
+      schema: {
+        tags: [TAG],
+        operationId: 'DeleteArticle',
+        summary: 'Delete an article',
+        security: secured,
+        params: SlugParams,
+        response: { 204: Type.Null({ description: 'Deleted' }), ...errorResponses(401, 403, 404) },
+      },
+      handler: async (request, reply) => {
+        if (!(await queries.delete(signedIn(request), request.params.slug)))
+          await refuse(queries, request.params.slug);
+        return reply.status(204).send(null);
+      },
+    });
+
+    app.post('/articles/:slug/favorite', {
+      onRequest: auth.requireAuth,
+      schema: {
+        tags: ['Favorites'],
+        operationId: 'CreateArticleFavorite',
+        summary: 'Favorite an article',
+        security: secured,
+        params: SlugParams,
+        response: { 200: SingleArticleResponse, ...errorResponses(401, 404) },
+      },
+      handler: async (request) => {
+        const viewerId = signedIn(request);
+        // The read depends on the write (favoritesCount), so they run in order.
+        await queries.favorite(viewerId, request.params.slug);
+        return readArticle(queries, request.params.slug, viewerId);
+      },
+    });
+
+    app.delete('/articles/:slug/favorite', {
+      onRequest: auth.requireAuth,
+      schema: {
+        tags: ['Favorites'],
+        operationId: 'DeleteArticleFavorite',
+        summary: 'Unfavorite an article',
+        security: secured,
+        params: SlugParams,
+        response: { 200: SingleArticleResponse, ...errorResponses(401, 404) },
+      },
+      handler: async (request) => {
+        const viewerId = signedIn(request);
+        await queries.unfavorite(viewerId, request.params.slug);
+        return readArticle(queries, request.params.slug, viewerId);
+      },
+    });
+  };
+}

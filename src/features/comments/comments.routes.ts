@@ -1,0 +1,85 @@
+// GET and POST /articles/:slug/comments, DELETE /articles/:slug/comments/:id.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { signedIn } from '../../http/auth.ts';
+import type { Deps } from '../../http/deps.ts';
+import { forbidden, notFound } from '../../http/errors.ts';
+import { errorResponses, SlugParams } from '../../http/schemas.ts';
+import { presentComment } from './comments.present.ts';
+import { createCommentQueries } from './comments.queries.ts';
+import {
+  CommentParams,
+  MultipleCommentsResponse,
+  NewCommentBody,
+  SingleCommentResponse,
+} from './comments.schemas.ts';
+
+const TAG = 'Comments';
+const secured = [{ Token: [] }];
+
+export function commentsRoutes({ db, auth }: Deps): FastifyPluginAsyncTypebox {
+  const queries = createCommentQueries(db);
+
+  return async (app) => {
+    app.get('/articles/:slug/comments', {
+      onRequest: auth.optionalAuth,
+      schema: {
+        tags: [TAG],
+        operationId: 'GetArticleComments',
+        summary: 'Get comments for an article',
+        params: SlugParams,
+        response: { 200: MultipleCommentsResponse, ...errorResponses(401, 404) },
+      },
+      handler: async (request) => {
+        const { slug } = request.params;
+        // Whether the article exists and its comments are independent reads: awaited together.
+        const [exists, rows] = await Promise.all([
+          queries.articleExists(slug),
+          queries.bySlug(slug, request.viewerId),
+        ]);
+        if (!exists) throw notFound('article');
+        return { comments: rows.map(presentComment) };
+      },
+    });
+
+    app.post('/articles/:slug/comments', {
+      onRequest: auth.requireAuth,
+      schema: {
+        tags: [TAG],
+        operationId: 'CreateArticleComment',
+        summary: 'Create a comment for an article',
+        security: secured,
+        params: SlugParams,
+        body: NewCommentBody,
+        response: { 200: SingleCommentResponse, ...errorResponses(401, 404, 413, 415) },
+      },
+      handler: async (request) => {
+        const row = await queries.create(signedIn(request), request.params.slug, request.body.comment.body);
+        if (row === undefined) throw notFound('article');
+        return { comment: presentComment(row) };
+      },
+    });
+
+    app.delete('/articles/:slug/comments/:id', {
+      onRequest: auth.requireAuth,
+      schema: {
+        tags: [TAG],
+        operationId: 'DeleteArticleComment',
+        summary: 'Delete a comment for an article',
+        description: 'Only the comment author may delete it.',
+        security: secured,
+        params: CommentParams,
+        response: { 204: Type.Null({ description: 'Deleted' }), ...errorResponses(401, 403, 404) },
+      },
+      handler: async (request, reply) => {
+        const { slug, id } = request.params;
+        if (!(await queries.delete(signedIn(request), slug, id))) {
+          throw (await queries.authorOf(slug, id)) === undefined
+            ? notFound('comment')
+            : forbidden('only the author may delete this comment');
+        }
+        return reply.status(204).send(null);
+      },
+    });
+  };
+}

@@ -1,0 +1,29 @@
+import { Type } from '@sinclair/typebox';
+import { type Dto, NonBlank, SlugParams, Timestamp } from '../../http/schemas.ts';
+import { Profile } from '../profiles/profiles.schemas.ts';
+
+export const NewCommentBody = Type.Object(
+  { comment: Type.Object({ body: NonBlank(20_000, { examples: ['His name was my name too.'] }) }) },
+  { examples: [{ comment: { body: 'His name was my name too.' } }] },
+);
+
+export const Comment = Type.Object(
+  {
+    id: Type.Integer(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    body: Type.String(),
+    author: Type.Ref(Profile),
+  },
+  { $id: 'Comment' },
+);
+
+export const SingleCommentResponse = Type.Object({ comment: Type.Ref(Comment) });
+export const MultipleCommentsResponse = Type.Object({ comments: Type.Array(Type.Ref(Comment)) });
+
+export const CommentParams = Type.Composite([
+  SlugParams,
+  Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'ID of the comment' }) }),
+]);
+
+export type CommentDto = Dto<typeof Comment>;

@@ -1,0 +1,69 @@
+// GET /profiles/:username, POST and DELETE /profiles/:username/follow.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { signedIn } from '../../http/auth.ts';
+import type { Deps } from '../../http/deps.ts';
+import { invalid, notFound } from '../../http/errors.ts';
+import { errorResponses } from '../../http/schemas.ts';
+import { presentProfile } from './profiles.present.ts';
+import { createProfileQueries } from './profiles.queries.ts';
+import { ProfileResponse, UsernameParams } from './profiles.schemas.ts';
+
+const TAG = 'Profile';
+
+export function profilesRoutes({ db, auth }: Deps): FastifyPluginAsyncTypebox {
+  const queries = createProfileQueries(db);
+
+  return async (app) => {
+    app.get('/profiles/:username', {
+      onRequest: auth.optionalAuth,
+      schema: {
+        tags: [TAG],
+        operationId: 'GetProfileByUsername',
+        summary: 'Get a profile',
+        params: UsernameParams,
+        response: { 200: ProfileResponse, ...errorResponses(401, 404) },
+      },
+      handler: async (request) => {
+        const row = await queries.byUsername(request.params.username, request.viewerId);
+        if (row === undefined) throw notFound('profile');
+        return { profile: presentProfile(row) };
+      },
+    });
+
+    app.post('/profiles/:username/follow', {
+      onRequest: auth.requireAuth,
+      schema: {
+        tags: [TAG],
+        operationId: 'FollowUserByUsername',
+        summary: 'Follow a user',
+        security: [{ Token: [] }],
+        params: UsernameParams,
+        response: { 200: ProfileResponse, ...errorResponses(401, 404) },
+      },
+      handler: async (request) => {
+        const viewerId = signedIn(request);
+        const row = await queries.follow(viewerId, request.params.username);
+        if (row === undefined) throw notFound('profile');
+        if (row.id === viewerId) throw invalid('you cannot follow yourself');
+        return { profile: presentProfile(row) };
+      },
+    });
+
+    app.delete('/profiles/:username/follow', {
+      onRequest: auth.requireAuth,
+      schema: {
+        tags: [TAG],
+        operationId: 'UnfollowUserByUsername',
+        summary: 'Unfollow a user',
+        security: [{ Token: [] }],
+        params: UsernameParams,
+        response: { 200: ProfileResponse, ...errorResponses(401, 404) },
+      },
+      handler: async (request) => {
+        const row = await queries.unfollow(signedIn(request), request.params.username);
+        if (row === undefined) throw notFound('profile');
+        return { profile: presentProfile(row) };
+      },
+    });
+  };
+}

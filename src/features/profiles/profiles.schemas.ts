@@ -1,0 +1,34 @@
+import { Type } from '@sinclair/typebox';
+import { type Dto, NullableString } from '../../http/schemas.ts';
+
+export const Profile = Type.Object(
+  {
+    username: Type.String(),
+    bio: NullableString(),
+    image: NullableString(),
+    following: Type.Boolean(),
+  },
+  { $id: 'Profile' },
+);
+
+export const ProfileResponse = Type.Object(
+  { profile: Type.Ref(Profile) },
+  {
+    examples: [
+      {
+        profile: {
+          username: 'jake',
+          bio: 'I work at statefarm',
+          image: 'https://api.realworld.io/images/smiley-cyrus.jpg',
+          following: false,
+        },
+      },
+    ],
+  },
+);
+
+export const UsernameParams = Type.Object({
+  username: Type.String({ minLength: 1, maxLength: 100, description: 'Username of the profile' }),
+});
+
+export type ProfileDto = Dto<typeof Profile>;

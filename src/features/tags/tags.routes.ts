@@ -1,0 +1,27 @@
+// GET /tags: tags in use, most used first.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { Deps } from '../../http/deps.ts';
+import { errorResponses } from '../../http/schemas.ts';
+import { createTagQueries } from './tags.queries.ts';
+
+const TagsResponse = Type.Object(
+  { tags: Type.Array(Type.String()) },
+  { examples: [{ tags: ['reactjs', 'angularjs'] }] },
+);
+
+export function tagsRoutes({ db }: Deps): FastifyPluginAsyncTypebox {
+  const queries = createTagQueries(db);
+
+  return async (app) => {
+    app.get('/tags', {
+      schema: {
+        tags: ['Tags'],
+        operationId: 'GetTags',
+        summary: 'Get tags',
+        response: { 200: TagsResponse, ...errorResponses() },
+      },
+      handler: async () => ({ tags: await queries.inUse() }),
+    });
+  };
+}

@@ -1,0 +1,95 @@
+// POST /users, POST /users/login, GET /user, PUT /user.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { signedIn } from '../../http/auth.ts';
+import type { Deps } from '../../http/deps.ts';
+import { invalid, taken, unauthorized } from '../../http/errors.ts';
+import { errorResponses } from '../../http/schemas.ts';
+import { DECOY_HASH, hashPassword, verifyPassword } from './password.ts';
+import { presentUser } from './users.present.ts';
+import { createUserQueries } from './users.queries.ts';
+import { LoginBody, NewUserBody, UpdateUserBody, UserResponse } from './users.schemas.ts';
+
+const TAG = 'User and Authentication';
+
+export function usersRoutes({ db, tokens, auth }: Deps): FastifyPluginAsyncTypebox {
+  const queries = createUserQueries(db);
+
+  return async (app) => {
+    app.post('/users', {
+      schema: {
+        tags: [TAG],
+        operationId: 'CreateUser',
+        summary: 'Register a new user',
+        body: NewUserBody,
+        response: { 201: UserResponse, ...errorResponses(413, 415) },
+      },
+      handler: async (request, reply) => {
+        const { username, email, password } = request.body.user;
+        const row = await queries.insert({ username, email, passwordHash: await hashPassword(password) });
+        if (row === undefined) {
+          const fields = await queries.takenFields(username, email);
+          throw fields.length > 0
+            ? invalid(...fields.map((f) => `${f} has already been taken`))
+            : taken('user');
+        }
+        return reply.status(201).send({ user: presentUser(row, tokens.sign(row.id)) });
+      },
+    });
+
+    app.post('/users/login', {
+      schema: {
+        tags: [TAG],
+        operationId: 'Login',
+        summary: 'Existing user login',
+        body: LoginBody,
+        response: { 200: UserResponse, ...errorResponses(401, 413, 415) },
+      },
+      handler: async (request) => {
+        const { email, password } = request.body.user;
+        const row = await queries.byEmail(email);
+        // Verify against a decoy when the email is unknown: a miss costs as long as a hit.
+        const valid = await verifyPassword(password, row?.passwordHash ?? DECOY_HASH);
+        if (row === undefined || !valid) throw unauthorized('email or password is invalid');
+        return { user: presentUser(row, tokens.sign(row.id)) };
+      },
+    });
+
+    app.get('/user', {
+      onRequest: auth.requireAuth,
+      schema: {
+        tags: [TAG],
+        operationId: 'GetCurrentUser',
+        summary: 'Get current user',
+        security: [{ Token: [] }],
+        response: { 200: UserResponse, ...errorResponses(401) },
+      },
+      handler: async (request) => {
+        const row = await queries.byId(signedIn(request));
+        if (row === undefined) throw unauthorized('the user of this token no longer exists');
+        return { user: presentUser(row, tokens.sign(row.id)) };
+      },
+    });
+
+    app.put('/user', {
+      onRequest: auth.requireAuth,
+      schema: {
+        tags: [TAG],
+        operationId: 'UpdateCurrentUser',
+        summary: 'Update current user',
+        security: [{ Token: [] }],
+        body: UpdateUserBody,
+        response: { 200: UserResponse, ...errorResponses(401, 413, 415) },
+      },
+      handler: async (request) => {
+        const { password, image, ...rest } = request.body.user;
+        const row = await queries.update(signedIn(request), {
+          ...rest,
+          ...(image !== undefined && { image: image === '' ? null : image }),
+          ...(password !== undefined && { passwordHash: await hashPassword(password) }),
+        });
+        if (row === undefined) throw unauthorized('the user of this token no longer exists');
+        return { user: presentUser(row, tokens.sign(row.id)) };
+      },
+    });
+  };
+}

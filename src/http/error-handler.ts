@@ -1,0 +1,98 @@
+// The one mapper from any thrown error to a RealWorld error response. Nothing else builds error bodies.
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ERROR_CODES, GatherError, internal, notFound, taken, unavailable } from './errors.ts';
+
+type DatabaseErrorShape = { code?: unknown; constraint?: unknown; cause?: unknown };
+
+/** Unique constraints whose violation means "already taken" (a race the pre-checks cannot close). */
+const TAKEN_BY_CONSTRAINT: Record<string, string> = {
+  users_email_key: 'email',
+  users_username_key: 'username',
+  articles_slug_key: 'slug',
+};
+
+/** Drizzle wraps driver errors; the SQLSTATE lives on the innermost cause. */
+function databaseErrorOf(error: unknown): DatabaseErrorShape | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
+    const candidate = current as DatabaseErrorShape;
+    if (typeof candidate.code === 'string') return candidate;
+    current = candidate.cause;
+  }
+  return undefined;
+}
+
+const CONNECTION_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+const CONNECTION_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end/i;
+
+/** Maps what the database said to a catalogued error, or undefined for a genuine bug. */
+export function fromDatabaseError(error: unknown): GatherError | undefined {
+  const dbError = databaseErrorOf(error);
+  const code = dbError?.code as string | undefined;
+  if (code === '23505') return taken(TAKEN_BY_CONSTRAINT[String(dbError?.constraint)] ?? 'value');
+  if (code !== undefined && (CONNECTION_ERRNOS.has(code) || /^(08|57P|53)/.test(code))) return unavailable();
+  if (error instanceof Error && CONNECTION_MESSAGES.test(error.message)) return unavailable();
+  if (dbError?.cause instanceof Error && CONNECTION_MESSAGES.test(dbError.cause.message))
+    return unavailable();
+  return undefined;
+}
+
+/** Fastify's own 4xx errors (parsing, size, media type) keep their status in RealWorld form. */
+function fromFastifyError(error: FastifyError): GatherError | undefined {
+  if (error.validation !== undefined) {
+    const messages = error.validation.map((issue) => {
+      const path = `${error.validationContext ?? ''}${issue.instancePath}`.replaceAll('/', '.');
+      const missing = (issue.params as { missingProperty?: string }).missingProperty;
+      if (missing !== undefined) return `${path}.${missing} is required`;
+      return `${path} ${issue.message ?? 'is invalid'}`;
+    });
+    return new GatherError('GATHER_ERR_VALIDATION', messages);
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new GatherError('GATHER_ERR_PAYLOAD_TOO_LARGE', ['request body is too large']);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new GatherError('GATHER_ERR_UNSUPPORTED_MEDIA_TYPE', ['request body must be application/json']);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new GatherError('GATHER_ERR_VALIDATION', ['request body must not be empty']);
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new GatherError('GATHER_ERR_VALIDATION', ['request body is not valid JSON']);
+  }
+  if (error instanceof SyntaxError)
+    return new GatherError('GATHER_ERR_VALIDATION', ['request body is not valid JSON']);
+  if (error.statusCode === 429) return new GatherError('GATHER_ERR_RATE_LIMITED', [error.message]);
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    // Any other client error Fastify raises: keep the status, give a safe message.
+    const code = (Object.keys(ERROR_CODES) as (keyof typeof ERROR_CODES)[]).find(
+      (key) => ERROR_CODES[key] === error.statusCode,
+    );
+    return new GatherError(code ?? 'GATHER_ERR_VALIDATION', [error.message]);
+  }
+  return undefined;
+}
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const known =
+      error instanceof GatherError ? error : (fromFastifyError(error) ?? fromDatabaseError(error));
+    const mapped = known ?? internal();
+    if (mapped.statusCode >= 500) {
+      request.log.error({ err: error }, 'request failed');
+    } else {
+      request.log.info({ code: mapped.code, messages: mapped.messages }, 'request rejected');
+    }
+    if (mapped.statusCode === 503) reply.header('retry-after', '1');
+    return reply.status(mapped.statusCode).send({ errors: { body: mapped.messages } });
+  });
+  app.setNotFoundHandler((request) => {
+    throw notFound(`route ${request.method} ${request.url.split('?')[0]}`);
+  });
+}

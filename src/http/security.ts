@@ -1,0 +1,71 @@
+// Security plumbing: response headers (@fastify/helmet) and rate limits on the routes that guess
+// passwords or create accounts (@fastify/rate-limit; counters in memory, or in Redis when REDIS_URL is set
+// so that every instance counts against the same limit).
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import type { Config } from '../config.ts';
+import { GatherError } from './errors.ts';
+
+/** Registration and login: the routes an attacker hammers to create accounts or guess passwords. */
+const AUTH_ROUTES = new Set(['POST /api/users', 'POST /api/users/login']);
+
+/** Redis keys are `gather-rate-limit-<method><url>-<ip>`: one counter per route and client. */
+export const RATE_LIMIT_NAMESPACE = 'gather-rate-limit-';
+
+// Swagger UI (/docs) and the trace viewer load scripts from this origin only; Swagger UI and Mermaid's SVG
+// set inline styles, and Swagger UI shows data: images. No inline scripts, no other origins.
+const CONTENT_SECURITY_POLICY = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'self'"],
+    baseUri: ["'self'"],
+    connectSrc: ["'self'"],
+    fontSrc: ["'self'", 'data:'],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    imgSrc: ["'self'", 'data:'],
+    objectSrc: ["'none'"],
+    scriptSrc: ["'self'"],
+    scriptSrcAttr: ["'none'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+  },
+};
+
+export async function registerSecurity(app: FastifyInstance, config: Config): Promise<void> {
+  await app.register(helmet, {
+    contentSecurityPolicy: CONTENT_SECURITY_POLICY,
+    // TLS ends at the load balancer, which owns Strict-Transport-Security.
+    strictTransportSecurity: false,
+  });
+
+  // Attach the limit to the auth routes as they are declared (before the rate-limit plugin sees them).
+  const limit = { max: config.rateLimitAuthMax, timeWindow: config.rateLimitAuthWindowMs };
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (methods.some((method) => AUTH_ROUTES.has(`${method} ${route.url}`))) {
+      route.config = { ...route.config, rateLimit: limit };
+    }
+  });
+
+  const redis =
+    config.redisUrl === undefined
+      ? undefined
+      : // Fail fast: a slow or absent Redis must not hold up logins (see skipOnError).
+        new Redis(config.redisUrl, { connectTimeout: 500, maxRetriesPerRequest: 1, lazyConnect: false });
+  if (redis !== undefined) {
+    redis.on('error', (error) => app.log.warn({ err: error }, 'redis for rate limits is unavailable'));
+    app.addHook('onClose', async () => {
+      redis.disconnect();
+    });
+  }
+  await app.register(rateLimit, {
+    global: false,
+    ...(redis !== undefined && { redis, nameSpace: RATE_LIMIT_NAMESPACE }),
+    // If Redis is down, let requests through (no limit) rather than lock everyone out of their accounts.
+    skipOnError: true,
+    errorResponseBuilder: (_request, context) =>
+      new GatherError('GATHER_ERR_RATE_LIMITED', [`too many attempts, try again in ${context.after}`]),
+  });
+}

@@ -1,0 +1,85 @@
+// Migration files on disk: <migrations>/<NNNN_name>/{up.sql, down.sql, snapshot.json}.
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MigrationError } from './migration-error.ts';
+
+export type Migration = Readonly<{
+  /** Folder name, e.g. 0002_add_article_views: the number orders, the name describes. */
+  name: string;
+  dir: string;
+  up: string;
+  down: string;
+  /** sha256 of up.sql and down.sql: an applied migration whose files changed is refused. */
+  checksum: string;
+}>;
+
+/** Gather's own migrations folder, wherever the package is installed. */
+export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../db/migrations/', import.meta.url));
+
+const MIGRATION_DIR = /^\d{4}_[a-z0-9_]+$/;
+
+export function checksumOf(up: string, down: string): string {
+  return createHash('sha256').update(up).update('\0').update(down).digest('hex');
+}
+
+export async function loadMigrations(migrationsDir: string = DEFAULT_MIGRATIONS_DIR): Promise<Migration[]> {
+  const entries = await readdir(migrationsDir, { withFileTypes: true }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [];
+      throw error;
+    },
+  );
+  const names = entries
+    .filter((entry) => entry.isDirectory() && MIGRATION_DIR.test(entry.name))
+    .map((entry) => entry.name)
+    .sort();
+  return Promise.all(
+    names.map(async (name) => {
+      const dir = join(migrationsDir, name);
+      const [up, down] = await Promise.all([
+        readFile(join(dir, 'up.sql'), 'utf8'),
+        readFile(join(dir, 'down.sql'), 'utf8'),
+      ]);
+      return { name, dir, up, down, checksum: checksumOf(up, down) };
+    }),
+  );
+}
+
+/** The drizzle-kit snapshot a migration leaves the schema in (what the next `migrate` diffs against). */
+export async function readSnapshot(migration: Migration): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(join(migration.dir, 'snapshot.json'), 'utf8')) as Record<string, unknown>;
+}
+
+/** 0002_add_bio from the migrations so far and a free-form name ("add bio"). */
+export function nextMigrationName(migrations: readonly Migration[], name: string): string {
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  if (slug === '') throw new MigrationError(`migration name "${name}" has no letters or digits`);
+  const last = migrations.at(-1);
+  const number = last === undefined ? 1 : Number(last.name.slice(0, 4)) + 1;
+  return `${String(number).padStart(4, '0')}_${slug}`;
+}
+
+export async function writeMigration(
+  migrationsDir: string,
+  files: { name: string; up: string; down: string; snapshot: object },
+): Promise<Migration> {
+  const dir = join(migrationsDir, files.name);
+  await mkdir(dir, { recursive: true });
+  await Promise.all([
+    writeFile(join(dir, 'up.sql'), files.up),
+    writeFile(join(dir, 'down.sql'), files.down),
+    writeFile(join(dir, 'snapshot.json'), `${JSON.stringify(files.snapshot, null, 2)}\n`),
+  ]);
+  return {
+    name: files.name,
+    dir,
+    up: files.up,
+    down: files.down,
+    checksum: checksumOf(files.up, files.down),
+  };
+}

@@ -1,0 +1,147 @@
+// Seeds a database with a generated dataset: migrations first, then every table by COPY in one
+// transaction with the counter triggers off, then the counters recomputed exactly from the rows.
+// Idempotent: a database whose row counts already match the size is left as it is.
+import { openDatabase } from '../db/client.ts';
+import { hashPassword } from '../features/users/password.ts';
+import { loadMigrations } from '../migrations/files.ts';
+import { upgrade } from '../migrations/runner.ts';
+import { DATASET_END, generate, SEED_PASSWORD, type SeedSize } from './dataset.ts';
+import { copyLoader, insertLoader, type Loader } from './loader.ts';
+import type { Progress } from './progress.ts';
+
+export class SeedError extends Error {
+  override name = 'SeedError';
+}
+
+export type SeedTarget = Readonly<{ databaseUrl: string | undefined; dataDir: string }>;
+export type SeedOptions = Readonly<{
+  size: SeedSize;
+  /** Empty a database that holds other data first (otherwise that is refused). */
+  replace: boolean;
+  progress: Progress;
+}>;
+export type SeedResult = { status: 'reused' | 'loaded'; counts: SeedSize; ms: number };
+
+/** Triggers that keep the counters (0001_init); off during the load, recomputed afterwards. */
+const COUNTER_TRIGGERS = [
+  ['articles', 'articles_count'],
+  ['favorites', 'favorites_count'],
+  ['article_tags', 'article_tags_count'],
+] as const;
+
+const RECOMPUTE_COUNTERS = `
+UPDATE "users" u SET "articles_count" = coalesce(a.n, 0), "favorites_count" = coalesce(f.n, 0)
+  FROM "users" x
+  LEFT JOIN (SELECT "author_id", count(*)::int n FROM "articles" GROUP BY 1) a ON a."author_id" = x."id"
+  LEFT JOIN (SELECT "user_id", count(*)::int n FROM "favorites" GROUP BY 1) f ON f."user_id" = x."id"
+  WHERE u."id" = x."id";
+UPDATE "articles" r SET "favorites_count" = coalesce(f.n, 0)
+  FROM "articles" x LEFT JOIN (SELECT "article_id", count(*)::int n FROM "favorites" GROUP BY 1) f
+    ON f."article_id" = x."id"
+  WHERE r."id" = x."id";
+UPDATE "tags" t SET "articles_count" = coalesce(l.n, 0)
+  FROM "tags" x LEFT JOIN (SELECT "tag_id", count(*)::int n FROM "article_tags" GROUP BY 1) l
+    ON l."tag_id" = x."id"
+  WHERE t."id" = x."id";
+UPDATE "article_totals" SET "articles_count" = (SELECT count(*) FROM "articles") WHERE "id" = 1;`;
+
+/** Identity sequences continue after the loaded ids, so the API's inserts do not collide. */
+const RESET_SEQUENCES = ['users', 'tags', 'articles', 'comments']
+  .map(
+    (t) =>
+      `SELECT setval(pg_get_serial_sequence('"${t}"', 'id'), coalesce((SELECT max("id") FROM "${t}"), 0) + 1, false);`,
+  )
+  .join('\n');
+
+export async function countRows(loader: Loader): Promise<SeedSize> {
+  const [row] = await loader.query<Record<keyof SeedSize, number>>(`SELECT
+    (SELECT count(*)::int FROM "users") AS users, (SELECT count(*)::int FROM "articles") AS articles,
+    (SELECT count(*)::int FROM "tags") AS tags, (SELECT count(*)::int FROM "comments") AS comments,
+    (SELECT count(*)::int FROM "favorites") AS favorites, (SELECT count(*)::int FROM "follows") AS follows`);
+  return row!;
+}
+
+const sameCounts = (a: SeedSize, b: SeedSize) =>
+  (Object.keys(a) as (keyof SeedSize)[]).every((key) => a[key] === b[key]);
+
+/** Opens the target, applies pending migrations, and runs `fn` with a loader on it. */
+async function withLoader<T>(target: SeedTarget, fn: (loader: Loader) => Promise<T>): Promise<T> {
+  const database = await openDatabase({ ...target, poolMax: 1 });
+  try {
+    await upgrade(database, await loadMigrations());
+    if (target.databaseUrl === undefined)
+      return await database.withSession((session) => fn(insertLoader(session)));
+    const loader = await copyLoader(target.databaseUrl);
+    try {
+      return await fn(loader);
+    } finally {
+      await loader.close();
+    }
+  } finally {
+    await database.close();
+  }
+}
+
+async function load(loader: Loader, options: SeedOptions, emptyFirst: boolean): Promise<void> {
+  const tables = generate(options.size, await hashPassword(SEED_PASSWORD));
+  await loader.query('BEGIN');
+  try {
+    if (emptyFirst) await loader.query('TRUNCATE "users", "tags" RESTART IDENTITY CASCADE');
+    for (const [table, trigger] of COUNTER_TRIGGERS)
+      await loader.query(`ALTER TABLE "${table}" DISABLE TRIGGER "${trigger}"`);
+    for (const { table, columns, rows, chunks } of tables) {
+      await loader.load(table, columns, chunks(), (done) => options.progress.update(table, done, rows));
+      options.progress.finish(table);
+    }
+    for (const [table, trigger] of COUNTER_TRIGGERS)
+      await loader.query(`ALTER TABLE "${table}" ENABLE TRIGGER "${trigger}"`);
+    await loader.exec(RECOMPUTE_COUNTERS);
+    await loader.exec(RESET_SEQUENCES);
+    await loader.query('COMMIT');
+  } catch (error) {
+    await loader.query('ROLLBACK');
+    throw error;
+  }
+  // Fresh statistics, so the first queries after a load get the plans the data calls for.
+  await loader.query('ANALYZE');
+}
+
+/** Seeds through `loader` (a migrated database); reuses a database that already holds this seed. */
+export async function seedWith(loader: Loader, options: SeedOptions): Promise<SeedResult> {
+  const started = performance.now();
+  const before = await countRows(loader);
+  if (sameCounts(before, options.size))
+    return { status: 'reused', counts: before, ms: performance.now() - started };
+  if (before.users + before.tags > 0 && !options.replace) {
+    throw new SeedError(
+      `the database already holds data (${before.users} users, ${before.articles} articles) that is not ` +
+        'this seed; use --replace to empty it first (this deletes every row)',
+    );
+  }
+  await load(loader, options, before.users + before.tags > 0);
+  return { status: 'loaded', counts: await countRows(loader), ms: performance.now() - started };
+}
+
+/** Migrates the target database and seeds it. */
+export async function seed(target: SeedTarget, options: SeedOptions): Promise<SeedResult> {
+  return withLoader(target, (loader) => seedWith(loader, options));
+}
+
+/**
+ * Deletes what was written through the API after the seed (rows past the seeded ids or dated after
+ * DATASET_END), so a benchmark's writes do not spoil the next run's "counts match". Triggers keep
+ * the counters exact.
+ */
+export async function trimToSeed(target: SeedTarget, size: SeedSize): Promise<void> {
+  const end = DATASET_END.toISOString();
+  await withLoader(target, (loader) =>
+    loader.exec(`BEGIN;
+      DELETE FROM "favorites" WHERE "created_at" >= '${end}';
+      DELETE FROM "follows" WHERE "created_at" >= '${end}';
+      DELETE FROM "comments" WHERE "id" > ${size.comments};
+      DELETE FROM "articles" WHERE "id" > ${size.articles};
+      DELETE FROM "users" WHERE "id" > ${size.users};
+      DELETE FROM "tags" WHERE "id" > ${size.tags};
+      COMMIT;`),
+  );
+}

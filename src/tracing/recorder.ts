@@ -1,0 +1,102 @@
+// The per-request recorder: one AsyncLocalStorage context per traced request, holding every span
+// (database round trip, pool wait, handler) with monotonic sub-millisecond start/end times.
+// Tests read it to count round trips and to prove overlap; the trace viewer draws it.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
+
+export type SpanKind = 'handler' | 'query' | 'pool-wait' | 'io';
+
+export type Span = {
+  readonly kind: SpanKind;
+  /** For queries, the SQL text with $n placeholders (never the parameter values). */
+  readonly name: string;
+  /** The peer the call goes to: 'Database', 'Pool', or any other I/O peer. */
+  readonly peer: string;
+  /** performance.now() milliseconds: monotonic, sub-millisecond. */
+  readonly start: number;
+  end: number;
+  error?: string;
+};
+
+export type RequestTrace = {
+  readonly id: string;
+  readonly method: string;
+  readonly url: string;
+  /** Wall-clock time the request arrived (for listings). */
+  readonly startedAt: Date;
+  readonly start: number;
+  end: number;
+  status: number;
+  route: string;
+  readonly spans: Span[];
+};
+
+const storage = new AsyncLocalStorage<RequestTrace>();
+
+export const monotonicNow = (): number => performance.now();
+
+export function newTrace(id: string, method: string, url: string): RequestTrace {
+  return {
+    id,
+    method,
+    url,
+    startedAt: new Date(),
+    start: monotonicNow(),
+    end: Number.NaN,
+    status: 0,
+    route: '',
+    spans: [],
+  };
+}
+
+/** Runs `fn` (and everything it awaits) inside `trace`. */
+export function runInTrace<T>(trace: RequestTrace, fn: () => T): T {
+  return storage.run(trace, fn);
+}
+
+export function currentTrace(): RequestTrace | undefined {
+  return storage.getStore();
+}
+
+/** Opens a span on the current trace (for spans delimited by hooks, like the handler); undefined when off. */
+export function startSpan(kind: SpanKind, name: string, peer: string): Span | undefined {
+  const trace = storage.getStore();
+  if (trace === undefined) return undefined;
+  const span: Span = { kind, name, peer, start: monotonicNow(), end: Number.NaN };
+  trace.spans.push(span);
+  return span;
+}
+
+export function endSpan(span: Span, error?: unknown): void {
+  span.end = monotonicNow();
+  if (error !== undefined) span.error = error instanceof Error ? error.message : String(error);
+}
+
+/** Records one span around `run` when a trace is active; otherwise just runs it (no cost beyond a lookup). */
+export async function recordSpan<T>(
+  kind: SpanKind,
+  name: string,
+  peer: string,
+  run: () => Promise<T>,
+): Promise<T> {
+  const span = startSpan(kind, name, peer);
+  if (span === undefined) return run();
+  try {
+    const result = await run();
+    endSpan(span);
+    return result;
+  } catch (error) {
+    endSpan(span, error);
+    throw error;
+  }
+}
+
+/** The database round trips of a finished trace, in start order. */
+export function querySpans(trace: RequestTrace): Span[] {
+  return trace.spans.filter((span) => span.kind === 'query');
+}
+
+/** True when two spans' time intervals overlap (they were in flight at the same moment). */
+export function overlaps(a: Span, b: Span): boolean {
+  return a.start < b.end && b.start < a.end;
+}

@@ -1,0 +1,15 @@
+// Browser script of the trace page: draws every <pre class="mermaid"> with the Mermaid served by Gather.
+// When done, <body data-diagram="rendered"> (or "failed", with the reason shown) tells a watcher it finished.
+/* global mermaid */
+mermaid.initialize({ startOnLoad: false, securityLevel: 'strict' });
+mermaid
+  .run({ querySelector: 'pre.mermaid' })
+  .then(() => {
+    document.body.dataset.diagram = 'rendered';
+  })
+  .catch((error) => {
+    const message = document.getElementById('diagram-error');
+    message.textContent = `The diagram could not be drawn: ${error.message ?? error}`;
+    message.hidden = false;
+    document.body.dataset.diagram = 'failed';
+  });

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { parse } from 'yaml';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+import { buildTestApp, type TestApp } from '../helpers/app.ts';
+
+let t: TestApp;
+before(async () => {
+  t = await buildTestApp();
+});
+after(() => t.close());
+
+const METHODS = ['get', 'post', 'put', 'delete', 'patch'] as const;
+
+describe('OpenAPI and Swagger UI', () => {
+  test('every path and method of the RealWorld openapi.yml is in /openapi.json, with the Token scheme', async () => {
+    const spec = parse(
+      readFileSync(new URL('../../../shared/realworld/openapi.yml', import.meta.url), 'utf8'),
+    );
+    const response = await t.app.inject({ method: 'GET', url: '/openapi.json' });
+    assert.equal(response.statusCode, 200);
+    const ours = response.json();
+    assert.equal(ours.openapi, '3.1.0');
+    assert.deepEqual(ours.servers, [{ url: '/api' }]);
+    assert.equal(ours.components.securitySchemes.Token.name, 'Authorization');
+    const missing: string[] = [];
+    for (const [path, item] of Object.entries<Record<string, { operationId?: string }>>(spec.paths)) {
+      for (const method of METHODS) {
+        if (item[method] === undefined) continue;
+        const operation = ours.paths[path]?.[method];
+        if (operation === undefined) missing.push(`${method.toUpperCase()} ${path}`);
+        else assert.equal(operation.operationId, item[method].operationId, `${method} ${path}`);
+      }
+    }
+    assert.deepEqual(missing, []);
+  });
+
+  test('every operation declares its responses, with the RealWorld error model for 422', async () => {
+    const ours = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    for (const [path, item] of Object.entries<Record<string, { responses: Record<string, unknown> }>>(
+      ours.paths,
+    )) {
+      for (const [method, operation] of Object.entries(item)) {
+        assert.ok(operation.responses['422'], `${method} ${path} declares 422`);
+        const success = Object.keys(operation.responses).filter((code) => code.startsWith('2'));
+        assert.equal(success.length, 1, `${method} ${path} declares one success response`);
+      }
+    }
+  });
+
+  test('/docs serves Swagger UI from the package, no CDN', async () => {
+    const page = await t.app.inject({ method: 'GET', url: '/docs/' });
+    assert.equal(page.statusCode, 200);
+    assert.doesNotMatch(page.body, /https?:\/\/(cdn|unpkg|cdnjs)/);
+    const asset = await t.app.inject({ method: 'GET', url: '/docs/static/swagger-ui-bundle.js' });
+    assert.equal(asset.statusCode, 200);
+  });
+});
+
+describe('operations', () => {
+  test('/healthz and /readyz', async () => {
+    assert.deepEqual((await t.app.inject({ method: 'GET', url: '/healthz' })).json(), { status: 'ok' });
+    const ready = (await t.app.inject({ method: 'GET', url: '/readyz' })).json();
+    assert.equal(ready.status, 'ready');
+  });
+
+  test('CORS preflight answers with the allowed origin and headers', async () => {
+    const response = await t.app.inject({
+      method: 'OPTIONS',
+      url: '/api/articles',
+      headers: {
+        origin: 'http://localhost:4200',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,authorization',
+      },
+    });
+    assert.equal(response.statusCode, 204);
+    assert.equal(response.headers['access-control-allow-origin'], '*');
+    assert.match(String(response.headers['access-control-allow-headers']), /Authorization/i);
+  });
+
+  test('unknown routes are a RealWorld 404', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/api/nope' });
+    assert.equal(response.statusCode, 404);
+    assert.ok(response.json().errors.body[0].includes('not found'));
+  });
+});
+
+describe('configuration', () => {
+  test('bad values fail with one clear line', () => {
+    assert.throws(() => loadConfig({ PORT: 'abc' }), ConfigError);
+    assert.throws(() => loadConfig({ NODE_ENV: 'production' }), /JWT_SECRET is required/);
+    assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);
+    assert.throws(() => loadConfig({ JWT_SECRET: 'short' }), /at least 32/);
+    const config = loadConfig({});
+    assert.equal(config.port, 3000);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.databaseUrl, undefined);
+    assert.equal(config.dataDir, './.gather');
+  });
+
+  test('`gather serve` with a bad PORT exits 1 printing one line, no stack trace', () => {
+    const result = spawnSync(process.execPath, ['bin/gather.js', 'serve'], {
+      env: { ...process.env, PORT: 'not-a-port' },
+      encoding: 'utf8',
+    });
+    assert.equal(result.status, 1);
+    assert.equal(result.stderr.trim().split('\n').length, 1);
+    assert.match(result.stderr, /PORT must be an integer/);
+  });
+});

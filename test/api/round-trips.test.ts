@@ -1,0 +1,54 @@
+// Round trips per request, from the per-request query recorder: constant in the page size (no N+1), and
+// independent reads in flight at the same time.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { overlaps, querySpans, type RequestTrace } from '../../src/tracing/recorder.ts';
+import { buildTestApp, type TestApp } from '../helpers/app.ts';
+import { call, createArticle, registerUser, type TestUser } from '../helpers/factories.ts';
+
+let t: TestApp;
+let jake: TestUser;
+let slug: string;
+before(async () => {
+  t = await buildTestApp();
+  jake = await registerUser(t.app);
+  const reader = await registerUser(t.app);
+  for (let i = 0; i < 30; i++) {
+    const article = await createArticle(t.app, jake.token, { tagList: ['a', `t${i % 3}`] });
+    slug = article.slug;
+    if (i % 2 === 0)
+      await call(t.app, 'POST', `/api/articles/${article.slug}/favorite`, { token: reader.token });
+  }
+  await call(t.app, 'POST', `/api/articles/${slug}/comments`, {
+    token: jake.token,
+    body: { comment: { body: 'c' } },
+  });
+});
+after(() => t.close());
+
+async function traced(url: string, token?: string): Promise<RequestTrace> {
+  const response = await call(t.app, 'GET', url, token === undefined ? {} : { token });
+  assert.equal(response.status, 200, url);
+  const trace = t.traces.get(String(response.headers['x-trace-id']));
+  assert.ok(trace, 'the request was traced');
+  return trace;
+}
+
+test('list endpoints: the same round trips at limit 1 and limit 100, page and count concurrent', async () => {
+  for (const filter of ['', '&tag=a', `&author=${jake.username}`, `&favorited=${jake.username}`]) {
+    const small = querySpans(await traced(`/api/articles?limit=1${filter}`, jake.token));
+    const large = querySpans(await traced(`/api/articles?limit=100${filter}`, jake.token));
+    assert.equal(small.length, 2, `limit=1${filter}`);
+    assert.equal(large.length, small.length, `limit=100${filter}`);
+    assert.ok(overlaps(large[0]!, large[1]!), `page and count overlap${filter}`);
+  }
+  const feed = querySpans(await traced('/api/articles/feed?limit=100', jake.token));
+  assert.equal(feed.length, 2);
+});
+
+test('an article is one round trip; its comments list two concurrent ones', async () => {
+  assert.equal(querySpans(await traced(`/api/articles/${slug}`)).length, 1);
+  const comments = querySpans(await traced(`/api/articles/${slug}/comments`));
+  assert.equal(comments.length, 2);
+  assert.ok(overlaps(comments[0]!, comments[1]!));
+});

@@ -1,0 +1,119 @@
+// A scratch Gather project for `gather db` tests: a temp folder holding a copy of the schema module and
+// the migrations, its own package.json, and its own empty database (a PGlite folder, or a new PostgreSQL
+// database when DATABASE_URL is set). The CLI runs as a child process, as a user would run it.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cp, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { type Database, openDatabase } from '../../src/db/client.ts';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const GATHER = join(REPO, 'bin/gather.js');
+
+export type CliResult = { code: number; stdout: string; stderr: string };
+
+export type ScratchProject = {
+  dir: string;
+  /** Runs `gather db <args>` in the project folder against its database. */
+  db(...args: string[]): Promise<CliResult>;
+  /** Opens the scratch database for the length of `fn` (PGlite allows one process at a time). */
+  withDatabase<T>(fn: (database: Database) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+};
+
+export async function scratchProject(): Promise<ScratchProject> {
+  const dir = await mkdtemp(join(tmpdir(), 'gather-db-'));
+  await cp(join(REPO, 'src/db/schema'), join(dir, 'src/db/schema'), { recursive: true });
+  await cp(join(REPO, 'src/db/migrations'), join(dir, 'src/db/migrations'), { recursive: true });
+  // The copied schema imports drizzle-orm: resolve it from the repository's node_modules.
+  await symlink(join(REPO, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  await writeFile(join(dir, 'package.json'), `${JSON.stringify({ name: 'scratch', type: 'module' })}\n`);
+
+  const adminUrl = process.env.DATABASE_URL || undefined;
+  const databaseName = `gather_db_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  let databaseUrl: string | undefined;
+  if (adminUrl !== undefined) {
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${databaseName}"`);
+    await admin.end();
+    const url = new URL(adminUrl);
+    url.pathname = `/${databaseName}`;
+    databaseUrl = url.toString();
+  }
+  const dataDir = join(dir, 'data');
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test', GATHER_DATA_DIR: dataDir };
+  if (databaseUrl === undefined) delete env.DATABASE_URL;
+  else env.DATABASE_URL = databaseUrl;
+
+  return {
+    dir,
+    db: (...args) =>
+      new Promise((resolve) => {
+        execFile(process.execPath, [GATHER, 'db', ...args], { cwd: dir, env }, (error, stdout, stderr) => {
+          const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+          resolve({ code, stdout, stderr });
+        });
+      }),
+    withDatabase: async (fn) => {
+      const database = await openDatabase({ databaseUrl, dataDir, poolMax: 1 });
+      try {
+        return await fn(database);
+      } finally {
+        await database.close();
+      }
+    },
+    close: async () => {
+      if (adminUrl !== undefined) {
+        const admin = new pg.Client({ connectionString: adminUrl });
+        await admin.connect();
+        await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+        await admin.end();
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Everything that makes up the schema migrations apply to, from the catalogs: columns (type, default,
+ * nullability, identity), indexes, constraints, triggers, functions and sequences. Equal dumps mean the
+ * same schema.
+ */
+export async function dumpSchema(database: Database): Promise<Record<string, string[]>> {
+  const queries: Record<string, string> = {
+    columns: `SELECT concat_ws(' | ', table_name, column_name, ordinal_position, data_type, column_default,
+                is_nullable, is_identity, identity_generation, datetime_precision) AS line
+              FROM information_schema.columns WHERE table_schema = current_schema()`,
+    indexes: `SELECT indexdef AS line FROM pg_indexes WHERE schemaname = current_schema()`,
+    constraints: `SELECT concat_ws(' | ', c.relname, k.conname, pg_get_constraintdef(k.oid)) AS line
+              FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+              WHERE c.relnamespace = current_schema()::regnamespace`,
+    triggers: `SELECT pg_get_triggerdef(t.oid) AS line FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+              WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace`,
+    functions: `SELECT concat_ws(' | ', proname, md5(prosrc)) AS line FROM pg_proc
+              WHERE pronamespace = current_schema()::regnamespace`,
+    sequences: `SELECT concat_ws(' | ', sequence_name, data_type, start_value, increment)
+              AS line FROM information_schema.sequences WHERE sequence_schema = current_schema()`,
+  };
+  const dump: Record<string, string[]> = {};
+  await database.withSession(async (session) => {
+    for (const [name, text] of Object.entries(queries)) {
+      const rows = await session.query<{ line: string }>(text);
+      dump[name] = rows.map((row) => row.line).sort();
+    }
+  });
+  return dump;
+}
+
+export async function appliedNames(database: Database): Promise<string[]> {
+  return database.withSession(async (session) => {
+    const rows = await session.query<{ name: string }>(
+      'SELECT "name" FROM "gather_migrations" ORDER BY "name"',
+    );
+    return rows.map((row) => row.name);
+  });
+}

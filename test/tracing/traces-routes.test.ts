@@ -1,0 +1,115 @@
+// The trace viewer routes and what the recorder keeps for a real request.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { querySpans } from '../../src/tracing/recorder.ts';
+import { buildTestApp, type TestApp } from '../helpers/app.ts';
+import { call, createArticle, registerUser } from '../helpers/factories.ts';
+import { parseSequence } from './parse-diagram.ts';
+
+let t: TestApp;
+before(async () => {
+  t = await buildTestApp();
+});
+after(() => t.close());
+
+test('a traced request carries x-trace-id; its trace has the handler and every round trip, SQL without values', async () => {
+  const jake = await registerUser(t.app, { email: 'secret-address@example.com' });
+  const response = await call(t.app, 'POST', '/api/users/login', {
+    body: { user: { email: jake.email, password: jake.password } },
+  });
+  assert.equal(response.status, 200);
+  const id = response.headers['x-trace-id'];
+  assert.equal(typeof id, 'string');
+  const trace = t.traces.get(id as string)!;
+  assert.equal(trace.status, 200);
+  assert.equal(trace.route, '/api/users/login');
+  const handler = trace.spans.filter((span) => span.kind === 'handler');
+  assert.equal(handler.length, 1);
+  assert.equal(handler[0]!.name, 'POST /api/users/login');
+  assert.ok(handler[0]!.end >= handler[0]!.start);
+  const queries = querySpans(trace);
+  assert.ok(queries.length >= 1);
+  for (const span of queries) {
+    assert.ok(span.start >= trace.start && span.end <= trace.end, 'spans lie inside the request');
+    assert.ok(!span.name.includes('secret-address'), `no parameter values in "${span.name}"`);
+  }
+});
+
+test('/_gather/traces lists recent requests newest first, each linking to its diagram', async () => {
+  const first = await call(t.app, 'GET', '/api/tags');
+  const second = await call(t.app, 'GET', '/api/articles?limit=5');
+  const page = await t.app.inject({ method: 'GET', url: '/_gather/traces' });
+  assert.equal(page.statusCode, 200);
+  assert.match(page.headers['content-type'] as string, /^text\/html/);
+  assert.equal(page.headers['x-trace-id'], undefined, 'the viewer does not trace itself');
+  const firstAt = page.body.indexOf(`/_gather/traces/${first.headers['x-trace-id']}"`);
+  const secondAt = page.body.indexOf(`/_gather/traces/${second.headers['x-trace-id']}"`);
+  assert.ok(firstAt > 0 && secondAt > 0, 'both requests are linked');
+  assert.ok(secondAt < firstAt, 'newest first');
+  assert.ok(page.body.includes('GET /api/articles?limit=5'));
+});
+
+test('/_gather/traces/:id.mmd is the Mermaid text and /_gather/traces/:id the page that draws it', async () => {
+  const jake = await registerUser(t.app);
+  const article = await createArticle(t.app, jake.token);
+  const read = await call(t.app, 'GET', `/api/articles/${article.slug}/comments`, { token: jake.token });
+  const id = read.headers['x-trace-id'] as string;
+
+  const mmd = await t.app.inject({ method: 'GET', url: `/_gather/traces/${id}.mmd` });
+  assert.equal(mmd.statusCode, 200);
+  assert.match(mmd.headers['content-type'] as string, /^text\/plain/);
+  const { actors, statements } = await parseSequence(mmd.body);
+  assert.deepEqual(actors.slice(0, 2), ['Client', 'Gather']);
+  assert.ok(actors.includes('Database'));
+  const calls = statements.filter((s) => s.type === 'call' && s.to === 'Database');
+  assert.equal(calls.length, querySpans(t.traces.get(id)!).length);
+
+  const html = await t.app.inject({ method: 'GET', url: `/_gather/traces/${id}` });
+  assert.equal(html.statusCode, 200);
+  assert.ok(html.body.includes('<pre class="mermaid">sequenceDiagram'));
+  assert.ok(html.body.includes('src="/_gather/assets/mermaid.min.js"'));
+  const script = await t.app.inject({ method: 'GET', url: '/_gather/assets/mermaid.min.js' });
+  assert.equal(script.statusCode, 200);
+  assert.ok(script.body.length > 100_000, 'the Mermaid bundle from node_modules');
+});
+
+test('an unknown trace id is a RealWorld 404', async () => {
+  for (const url of ['/_gather/traces/nope', '/_gather/traces/nope.mmd']) {
+    const response = await call(t.app, 'GET', url);
+    assert.equal(response.status, 404);
+    assert.deepEqual(response.body, { errors: { body: ['trace not found'] } });
+  }
+});
+
+test('the viewer is hidden from OpenAPI', async () => {
+  const document = await call(t.app, 'GET', '/openapi.json');
+  assert.equal(document.status, 200);
+  assert.ok(!Object.keys(document.body.paths).some((path) => path.startsWith('/_gather')));
+});
+
+test('with tracing off there is no trace header and no viewer', async () => {
+  const off = await buildTestApp({ GATHER_TRACE: '0' });
+  try {
+    const response = await call(off.app, 'GET', '/api/tags');
+    assert.equal(response.status, 200);
+    assert.equal(response.headers['x-trace-id'], undefined);
+    assert.equal((await call(off.app, 'GET', '/_gather/traces')).status, 404);
+  } finally {
+    await off.close();
+  }
+});
+
+test('over real HTTP a request with a body is traced end to end', async () => {
+  const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const response = await fetch(`${address}/api/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      user: { username: 'httpuser', email: 'httpuser@example.com', password: 'password123' },
+    }),
+  });
+  assert.equal(response.status, 201);
+  const trace = t.traces.get(response.headers.get('x-trace-id')!)!;
+  assert.ok(querySpans(trace).length >= 1, 'the insert is recorded');
+  assert.equal(trace.spans.filter((span) => span.kind === 'handler').length, 1);
+});
