@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 
+// biome-ignore lint/suspicious/noExplicitAny: tests read parsed JSON bodies field by field and assert on them.
 export type Response = { status: number; body: any; headers: Record<string, unknown> };
 
 export async function call(
@@ -55,6 +56,7 @@ export async function createArticle(
   app: FastifyInstance,
   token: string,
   article: Partial<{ title: string; description: string; body: string; tagList: string[] }> = {},
+  // biome-ignore lint/suspicious/noExplicitAny: the parsed Article DTO, asserted on by the tests.
 ): Promise<any> {
   const response = await call(app, 'POST', '/api/articles', {
     token,
