@@ -1,5 +1,6 @@
 // The trace viewer's HTML: the list of recent requests and one request's diagram (drawn in the browser by
 // Mermaid, loaded from this server: the CSP allows scripts from 'self' only, so no inline script).
+// An empty data: icon keeps browsers from asking for /favicon.ico (a 404 in the console otherwise).
 import { renderSequenceDiagram } from './mermaid.ts';
 import { querySpans, type RequestTrace } from './recorder.ts';
 
@@ -33,6 +34,7 @@ function page(title: string, body: string, scripts: readonly string[] = []): str
 <head>
 <meta charset="utf-8">
 <title>${escapeHtml(title)}</title>
+<link rel="icon" href="data:,">
 <style>${STYLE}</style>
 </head>
 <body>
