@@ -16,7 +16,7 @@ import {
 export { MigrationError };
 
 /** pg_advisory_lock key: any constant unique to Gather's migrations. */
-const LOCK_KEY = 4_715_262_001;
+export const MIGRATION_LOCK_KEY = 4_715_262_001;
 
 async function ensureHistoryTable(session: SqlSession): Promise<void> {
   await session.exec(`CREATE TABLE IF NOT EXISTS "${HISTORY_TABLE}" (
@@ -40,12 +40,12 @@ async function readHistory(session: SqlSession): Promise<AppliedMigration[]> {
 
 async function withMigrationLock<T>(database: Database, fn: (session: SqlSession) => Promise<T>): Promise<T> {
   return database.withSession(async (session) => {
-    await session.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
+    await session.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     try {
       await ensureHistoryTable(session);
       return await fn(session);
     } finally {
-      await session.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]);
+      await session.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
     }
   });
 }

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { appliedNames, dumpSchema, type ScratchProject, scratchProject } from './scratch-project.ts';
+import { MIGRATION_LOCK_KEY } from '../../src/migrations/runner.ts';
+import { appliedNames, dumpSchema, type ScratchProject, scratchProject, waitFor } from './scratch-project.ts';
 
 let project: ScratchProject;
 let migrationsDir: string;
@@ -106,7 +107,7 @@ test('upgrade applies it; downgrade restores the schema exactly; upgrade again',
   assert.match(ok(await project.db('heads')), /pending: +none/);
 });
 
-test('a failing migration is rolled back whole: schema and history unchanged', async () => {
+test('a failing migration is rolled back whole: schema and history unchanged', async (t) => {
   const broken = join(migrationsDir, '9998_broken');
   await mkdir(broken);
   await writeFile(
@@ -114,25 +115,32 @@ test('a failing migration is rolled back whole: schema and history unchanged', a
     'ALTER TABLE "users" ADD COLUMN "half_done" text;\nSELECT 1 / 0;\n',
   );
   await writeFile(join(broken, 'down.sql'), 'ALTER TABLE "users" DROP COLUMN "half_done";\n');
+  // Removed whatever happens, so that a failure here does not fail the tests after it.
+  t.after(() => rm(broken, { recursive: true, force: true }));
   const historyBefore = await applied();
   const result = await project.db('upgrade');
   assert.equal(result.code, 1);
   assert.match(result.stderr, /9998_broken \(up\) failed and was rolled back: division by zero/);
   assert.deepEqual(await dump(), afterUpgrade);
   assert.deepEqual(await applied(), historyBefore);
-  await rm(broken, { recursive: true });
 });
 
 test('an applied migration that was edited is refused', async () => {
   const up = join(migrationsDir, added, 'up.sql');
   const original = await readFile(up, 'utf8');
   await appendFile(up, '-- an afterthought\n');
-  for (const command of ['upgrade', 'downgrade']) {
-    const result = await project.db(command);
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, new RegExp(`${added} was edited after it was applied \\(checksum drift\\)`));
+  try {
+    for (const command of ['upgrade', 'downgrade', 'sql']) {
+      const result = await project.db(command);
+      assert.equal(result.code, 1);
+      assert.match(
+        result.stderr,
+        new RegExp(`${added} was edited after it was applied \\(checksum drift\\)`),
+      );
+    }
+  } finally {
+    await writeFile(up, original);
   }
-  await writeFile(up, original);
   assert.match(ok(await project.db('upgrade')), /nothing to apply/);
 });
 
@@ -140,17 +148,36 @@ test('two upgrade processes at once apply a migration exactly once', {
   skip: process.env.DATABASE_URL
     ? false
     : 'PostgreSQL only: a PGlite folder belongs to one process, so two upgraders cannot share it',
-}, async () => {
-  const slow = join(migrationsDir, '9999_slow');
-  await mkdir(slow);
-  // The sleep keeps the first upgrader inside its transaction while the second one arrives.
-  await writeFile(join(slow, 'up.sql'), 'SELECT pg_sleep(1);\nCREATE TABLE "once" ("id" integer);\n');
-  await writeFile(join(slow, 'down.sql'), 'DROP TABLE "once";\n');
-  const results = await Promise.all([project.db('upgrade'), project.db('upgrade')]);
+}, async (t) => {
+  const once = join(migrationsDir, '9999_once');
+  await mkdir(once);
+  t.after(() => rm(once, { recursive: true, force: true }));
+  await writeFile(join(once, 'up.sql'), 'CREATE TABLE "once" ("id" integer);\n');
+  await writeFile(join(once, 'down.sql'), 'DROP TABLE "once";\n');
+  // The test holds the migration lock until both upgraders are queued behind it, so they really do
+  // race for it; without the lock they would both create "once" and one would fail.
+  const upgraders = await project.withDatabase((database) =>
+    database.withSession(async (session) => {
+      await session.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      const running = [project.db('upgrade'), project.db('upgrade')];
+      try {
+        await waitFor(async () => {
+          const [row] = await session.query<{ waiting: number }>(
+            `SELECT count(*)::int AS "waiting" FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+          );
+          return row!.waiting === 2;
+        }, 30_000);
+      } finally {
+        await session.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      }
+      return running;
+    }),
+  );
+  const results = await Promise.all(upgraders);
   for (const result of results) ok(result);
-  const appliedBy = results.filter((result) => result.stdout.includes('applied 9999_slow'));
+  const appliedBy = results.filter((result) => result.stdout.includes('applied 9999_once'));
   assert.equal(appliedBy.length, 1);
-  assert.equal((await applied()).filter((name) => name === '9999_slow').length, 1);
-  ok(await project.db('downgrade'));
-  await rm(slow, { recursive: true });
+  assert.equal((await applied()).filter((name) => name === '9999_once').length, 1);
+  assert.match(ok(await project.db('downgrade')), /undid 9999_once/);
 });

@@ -79,14 +79,17 @@ export async function scratchProject(): Promise<ScratchProject> {
 }
 
 /**
- * Everything that makes up the schema migrations apply to, from the catalogs: columns (type, default,
- * nullability, identity), indexes, constraints, triggers, functions and sequences. Equal dumps mean the
+ * Everything that makes up the schema migrations apply to, from the catalogs: columns (order, type,
+ * default, nullability, identity), indexes, constraints, triggers, functions and sequences. Equal dumps mean the
  * same schema.
  */
 export async function dumpSchema(database: Database): Promise<Record<string, string[]>> {
   const queries: Record<string, string> = {
-    columns: `SELECT concat_ws(' | ', table_name, column_name, ordinal_position, data_type, column_default,
-                is_nullable, is_identity, identity_generation, datetime_precision) AS line
+    // The column's rank, not ordinal_position: a dropped column keeps its attnum, so a column dropped and
+    // added again comes back one number further on, though in the same place among the live columns.
+    columns: `SELECT concat_ws(' | ', table_name, column_name,
+                row_number() OVER (PARTITION BY table_name ORDER BY ordinal_position), data_type,
+                column_default, is_nullable, is_identity, identity_generation, datetime_precision) AS line
               FROM information_schema.columns WHERE table_schema = current_schema()`,
     indexes: `SELECT indexdef AS line FROM pg_indexes WHERE schemaname = current_schema()`,
     constraints: `SELECT concat_ws(' | ', c.relname, k.conname, pg_get_constraintdef(k.oid)) AS line
@@ -116,4 +119,13 @@ export async function appliedNames(database: Database): Promise<string[]> {
     );
     return rows.map((row) => row.name);
   });
+}
+
+/** Polls `condition` every 100 ms until it holds; throws after `timeoutMs`. */
+export async function waitFor(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition still false after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
