@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
+import { articleStreamRoutes } from './features/articles/article-stream.routes.ts';
 import { articlesRoutes } from './features/articles/articles.routes.ts';
 import { Article, ArticleListItem } from './features/articles/articles.schemas.ts';
 import { commentsRoutes } from './features/comments/comments.routes.ts';
@@ -90,6 +91,7 @@ export async function buildApp({
       await api.register(usersRoutes(deps));
       await api.register(profilesRoutes(deps));
       await api.register(articlesRoutes(deps));
+      await api.register(articleStreamRoutes(deps));
       await api.register(commentsRoutes(deps));
       await api.register(tagsRoutes(deps));
     },

@@ -51,9 +51,13 @@ function forwardDelayed(from: Socket, to: Socket, delayMs: number): void {
     ended = true;
     if (timer === undefined) flush();
   });
+  // A socket closes once both of its directions are done, which can be before the delayed chunks
+  // and the half-close went out: after a clean end the queue still drains. Only an abrupt close
+  // (no end first) drops what is queued and cuts the other side, like a reset on a real wire.
   from.on('close', () => {
+    if (ended) return;
     if (timer !== undefined) clearTimeout(timer);
-    if (!ended) to.destroy();
+    to.destroy();
   });
 }
 

@@ -1,6 +1,7 @@
 // Article DTOs: NewArticle/UpdateArticle in, Article (with body) and ArticleListItem (without) out.
 import { Type } from '@sinclair/typebox';
 import { type Dto, NonBlank, Paging, Timestamp } from '../../http/schemas.ts';
+import { Comment } from '../comments/comments.schemas.ts';
 import { Profile } from '../profiles/profiles.schemas.ts';
 
 const Title = NonBlank(300, { examples: ['How to train your dragon'] });
@@ -58,6 +59,31 @@ export const Article = Type.Object({ ...articleFields, body: Type.String() }, { 
 export const ArticleListItem = Type.Object(articleFields, { $id: 'ArticleListItem' });
 
 export const SingleArticleResponse = Type.Object({ article: Type.Ref(Article) });
+/** GET /articles/:slug?include=comments: the article and its comments, read concurrently, in one response. */
+export const ArticleWithCommentsResponse = Type.Object({
+  article: Type.Ref(Article),
+  comments: Type.Array(Type.Ref(Comment)),
+});
+export const ArticleQuery = Type.Object({
+  include: Type.Optional(
+    Type.Literal('comments', {
+      description: 'comments: answer {article, comments} (both read concurrently); omit for plain RealWorld',
+    }),
+  ),
+});
+/** One line of GET /articles/:slug/stream (NDJSON): each part is written the moment its query finishes. */
+export const ArticleStreamPart = Type.Union(
+  [
+    Type.Object({ part: Type.Literal('article'), article: Type.Ref(Article) }),
+    Type.Object({ part: Type.Literal('comments'), comments: Type.Array(Type.Ref(Comment)) }),
+    Type.Object({ part: Type.Literal('author'), author: Type.Ref(Profile) }),
+    Type.Object(
+      { part: Type.Literal('error'), errors: Type.Object({ body: Type.Array(Type.String()) }) },
+      { description: 'A part failed after the stream had started (status already sent): the last line' },
+    ),
+  ],
+  { description: 'One JSON object per line; `part` says which' },
+);
 export const MultipleArticlesResponse = Type.Object({
   articles: Type.Array(Type.Ref(ArticleListItem)),
   articlesCount: Type.Integer({ description: 'All articles matching the filter, not just this page' }),
@@ -75,6 +101,7 @@ export const ListArticlesQuery = Type.Composite([
 ]);
 
 export type ArticleDto = Dto<typeof Article>;
+export type ArticleStreamPartDto = Dto<typeof ArticleStreamPart>;
 export type ArticleListItemDto = Dto<typeof ArticleListItem>;
 export type NewArticleInput = Dto<typeof NewArticleBody>['article'];
 export type UpdateArticleInput = Dto<typeof UpdateArticleBody>['article'];

@@ -2,7 +2,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { rows } from '../../db/rows.ts';
-import { follows, users } from '../../db/schema/index.ts';
+import { articles, follows, users } from '../../db/schema/index.ts';
 import type { ProfileRow } from './profiles.present.ts';
 
 /** `following` for the viewer in a placeholder named viewerId (0 when anonymous). */
@@ -21,10 +21,25 @@ export function createProfileQueries(db: Db) {
     .from(users)
     .where(eq(users.username, sql.placeholder('username')))
     .prepare('profile_by_username');
+  const authorOfArticle = db
+    .select({
+      username: users.username,
+      bio: users.bio,
+      image: users.image,
+      following: followingSql(users.id),
+    })
+    .from(users)
+    .innerJoin(articles, eq(articles.authorId, users.id))
+    .where(eq(articles.slug, sql.placeholder('slug')))
+    .prepare('author_of_article');
 
   return {
     byUsername: async (username: string, viewerId: number | null) =>
       (await byUsername.execute({ username, viewerId: viewerId ?? 0 }))[0],
+
+    /** The profile of the article's author (found by slug); undefined when there is no such article. */
+    authorOfArticle: async (slug: string, viewerId: number | null): Promise<ProfileRow | undefined> =>
+      (await authorOfArticle.execute({ slug, viewerId: viewerId ?? 0 }))[0],
 
     /** Follows `username`; undefined when no such user. Idempotent. */
     follow: async (viewerId: number, username: string): Promise<(ProfileRow & { id: number }) | undefined> =>

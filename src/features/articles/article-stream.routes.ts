@@ -1,0 +1,101 @@
+// GET /articles/:slug/stream: the article, its comments and its author as NDJSON, one part per line, each
+// written the moment its query finishes (asCompleted), so a client can show the fast parts first.
+import { Readable } from 'node:stream';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyBaseLogger, FastifyReply } from 'fastify';
+import { asCompleted } from '../../http/as-completed.ts';
+import type { Deps } from '../../http/deps.ts';
+import { fromDatabaseError } from '../../http/error-handler.ts';
+import { GatherError, internal, notFound } from '../../http/errors.ts';
+import { errorResponses, SlugParams } from '../../http/schemas.ts';
+import { presentComment } from '../comments/comments.present.ts';
+import { createCommentQueries } from '../comments/comments.queries.ts';
+import { presentProfile } from '../profiles/profiles.present.ts';
+import { createProfileQueries } from '../profiles/profiles.queries.ts';
+import { presentArticle } from './articles.present.ts';
+import { createArticleQueries } from './articles.queries.ts';
+import { ArticleStreamPart, type ArticleStreamPartDto } from './articles.schemas.ts';
+
+export const NDJSON = 'application/x-ndjson';
+
+/** undefined: the part's query found no article with this slug. */
+type PartResult = ArticleStreamPartDto | undefined;
+
+const line = (part: ArticleStreamPartDto): string => `${JSON.stringify(part)}\n`;
+
+function errorPart(error: unknown, log: FastifyBaseLogger): ArticleStreamPartDto {
+  const known = error instanceof GatherError ? error : fromDatabaseError(error);
+  if (known === undefined) log.error({ err: error }, 'article stream: a part failed');
+  return { part: 'error', errors: { body: [...(known ?? internal()).messages] } };
+}
+
+/** The first part (already read) then the others as they complete; a failure becomes the last line. */
+async function* ndjsonLines(
+  first: ArticleStreamPartDto,
+  rest: AsyncIterable<PartResult>,
+  log: FastifyBaseLogger,
+): AsyncGenerator<string> {
+  yield line(first);
+  try {
+    for await (const part of rest) {
+      // The article went away between two parts' queries (deleted meanwhile).
+      if (part === undefined) throw notFound('article');
+      yield line(part);
+    }
+  } catch (error) {
+    yield line(errorPart(error, log));
+  }
+}
+
+export function articleStreamRoutes({ db, auth }: Deps): FastifyPluginAsyncTypebox {
+  const articles = createArticleQueries(db);
+  const comments = createCommentQueries(db);
+  const profiles = createProfileQueries(db);
+
+  return async (app) => {
+    app.get('/articles/:slug/stream', {
+      onRequest: auth.optionalAuth,
+      schema: {
+        tags: ['Articles'],
+        operationId: 'StreamArticle',
+        summary: 'Stream an article, its comments and its author as each is read',
+        description:
+          'NDJSON (`application/x-ndjson`): one JSON object per line, `{"part":"article"|"comments"|"author",…}`, ' +
+          'in the order their queries finish (as_completed), each flushed at once. An unknown slug is a plain ' +
+          '404 before the stream starts; a failure after it started is sent as a last `{"part":"error"}` line.',
+        params: SlugParams,
+        response: {
+          200: {
+            description: 'One part per line, in completion order',
+            content: { [NDJSON]: { schema: ArticleStreamPart } },
+          },
+          ...errorResponses(401, 404),
+        },
+      },
+      handler: async (request, reply) => {
+        const { slug } = request.params;
+        const viewerId = request.viewerId;
+        // Each part's query also tells whether the article exists, so the first to finish decides 404.
+        const parts = asCompleted<PartResult>([
+          articles
+            .bySlug(slug, viewerId)
+            .then((row) =>
+              row === undefined ? undefined : { part: 'article', article: presentArticle(row) },
+            ),
+          Promise.all([comments.articleExists(slug), comments.bySlug(slug, viewerId)]).then(
+            ([exists, rows]) =>
+              exists ? { part: 'comments', comments: rows.map(presentComment) } : undefined,
+          ),
+          profiles
+            .authorOfArticle(slug, viewerId)
+            .then((row) => (row === undefined ? undefined : { part: 'author', author: presentProfile(row) })),
+        ]);
+        const first = await parts.next();
+        if (first.done === true || first.value === undefined) throw notFound('article');
+        // The body is a stream of parts, not one value of the schema: sent through the untyped reply.
+        const streaming: FastifyReply = reply;
+        return streaming.type(NDJSON).send(Readable.from(ndjsonLines(first.value, parts, request.log)));
+      },
+    });
+  };
+}

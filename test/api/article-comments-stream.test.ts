@@ -1,0 +1,186 @@
+// The lecture's example, two ways: GET /articles/:slug?include=comments reads the article and its comments
+// concurrently (their query spans overlap, the diagram has a `par` block), and GET /articles/:slug/stream
+// sends each part the moment its query finishes (as_completed): a part held back arrives last, the others
+// arrive well before it.
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Database } from '../../src/db/client.ts';
+import { renderSequenceDiagram } from '../../src/tracing/mermaid.ts';
+import { overlaps, querySpans, type RequestTrace } from '../../src/tracing/recorder.ts';
+import { buildTestApp, type TestApp } from '../helpers/app.ts';
+import { call, createArticle, registerUser, type TestUser } from '../helpers/factories.ts';
+import { parseSequence } from '../tracing/parse-diagram.ts';
+
+let t: TestApp;
+let jake: TestUser;
+let slug: string;
+let baseUrl: string;
+
+before(async () => {
+  t = await buildTestApp();
+  jake = await registerUser(t.app);
+  slug = (await createArticle(t.app, jake.token, { tagList: ['dragons'] })).slug;
+  for (const body of ['first', 'second']) {
+    await call(t.app, 'POST', `/api/articles/${slug}/comments`, {
+      token: jake.token,
+      body: { comment: { body } },
+    });
+  }
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+});
+after(() => t.close());
+
+function traceOf(response: { headers: Record<string, unknown> }): RequestTrace {
+  const trace = t.traces.get(String(response.headers['x-trace-id']));
+  assert.ok(trace, 'the request was traced');
+  return trace;
+}
+
+test('plain GET /articles/:slug is unchanged: {article} only, one round trip', async () => {
+  const response = await call(t.app, 'GET', `/api/articles/${slug}`);
+  assert.equal(response.status, 200);
+  assert.deepEqual(Object.keys(response.body), ['article']);
+  assert.equal(querySpans(traceOf(response)).length, 1);
+});
+
+test('include=comments: {article, comments}, the two reads in flight together, drawn as par', async () => {
+  const response = await call(t.app, 'GET', `/api/articles/${slug}?include=comments`);
+  assert.equal(response.status, 200);
+  assert.deepEqual(Object.keys(response.body).sort(), ['article', 'comments']);
+  assert.equal(response.body.article.slug, slug);
+  assert.deepEqual(
+    response.body.comments.map((comment: { body: string }) => comment.body),
+    ['first', 'second'],
+  );
+  assert.equal(response.body.comments[0].author.username, jake.username);
+
+  const trace = traceOf(response);
+  const [first, second, ...more] = querySpans(trace);
+  assert.ok(first && second && more.length === 0, 'two round trips');
+  assert.ok(overlaps(first, second), 'the article and comment queries overlap in time');
+  const { statements } = await parseSequence(renderSequenceDiagram(trace));
+  const par = statements.findIndex((statement) => statement.type === 'par');
+  assert.ok(par >= 0, 'the diagram has a par block');
+  const inside = statements.slice(
+    par,
+    statements.findIndex((s, i) => i > par && s.type === 'end'),
+  );
+  assert.equal(inside.filter((s) => s.type === 'call' && s.to === 'Database').length, 2);
+});
+
+test('include=comments: unknown slug → 404, unknown include → 422, RealWorld error bodies', async () => {
+  const missing = await call(t.app, 'GET', '/api/articles/no-such-article?include=comments');
+  assert.equal(missing.status, 404);
+  assert.deepEqual(missing.body, { errors: { body: ['article not found'] } });
+  const bad = await call(t.app, 'GET', `/api/articles/${slug}?include=everything`);
+  assert.equal(bad.status, 422);
+  assert.ok(Array.isArray(bad.body.errors.body));
+});
+
+test('the OpenAPI document describes include=comments and the NDJSON stream', async () => {
+  const doc = (await call(t.app, 'GET', '/openapi.json')).body;
+  const read = doc.paths['/articles/{slug}'].get;
+  assert.ok(
+    read.parameters.some((p: { name: string; in: string }) => p.name === 'include' && p.in === 'query'),
+  );
+  const shapes = read.responses['200'].content['application/json'].schema.anyOf;
+  assert.ok(shapes.some((shape: { required: string[] }) => shape.required.includes('comments')));
+  const stream = doc.paths['/articles/{slug}/stream'].get;
+  const parts = stream.responses['200'].content['application/x-ndjson'].schema.anyOf;
+  const names = parts.map(
+    (part: { properties: { part: { enum: string[] } } }) => part.properties.part.enum[0],
+  );
+  assert.deepEqual(names.sort(), ['article', 'author', 'comments', 'error']);
+  assert.ok(stream.responses['404']);
+});
+
+/** Holds back every query whose SQL matches `pattern` by `ms` before it goes to the database (test only). */
+function delayQueries(database: Database, pattern: RegExp, ms: number): () => void {
+  type Client = { query: (config: unknown, ...rest: unknown[]) => Promise<unknown> };
+  const client = (database.db as unknown as { $client: Client }).$client;
+  const original = client.query;
+  client.query = async (config, ...rest) => {
+    const text = typeof config === 'string' ? config : (config as { text: string }).text;
+    if (pattern.test(text)) await sleep(ms);
+    return original.call(client, config, ...rest);
+  };
+  return () => {
+    client.query = original;
+  };
+}
+
+type Arrival = { part: string; at: number };
+
+/** Reads the stream over real HTTP and notes when each line arrived. */
+async function readStream(
+  path: string,
+): Promise<{ status: number; type: string | null; arrivals: Arrival[] }> {
+  const response = await fetch(`${baseUrl}${path}`, { signal: AbortSignal.timeout(10_000) });
+  const arrivals: Arrival[] = [];
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const chunk of response.body ?? []) {
+    buffered += decoder.decode(chunk, { stream: true });
+    const lines = buffered.split('\n');
+    buffered = lines.pop()!;
+    const at = performance.now();
+    for (const line of lines) arrivals.push({ part: (JSON.parse(line) as { part: string }).part, at });
+  }
+  assert.equal(buffered, '', 'every line ends with a newline');
+  return { status: response.status, type: response.headers.get('content-type'), arrivals };
+}
+
+const HOLD_MS = 300;
+const PART_SQL: Record<string, RegExp> = {
+  article: /"articles"\."body"/,
+  comments: /from "comments"/,
+  author: /from "users" inner join "articles"/,
+};
+
+for (const [held, pattern] of Object.entries(PART_SQL)) {
+  test(`stream: with the ${held} query held back ${HOLD_MS} ms, the other parts arrive first`, async () => {
+    const restore = delayQueries(t.database, pattern, HOLD_MS);
+    try {
+      const { status, type, arrivals } = await readStream(`/api/articles/${slug}/stream`);
+      assert.equal(status, 200);
+      assert.match(type ?? '', /^application\/x-ndjson/);
+      assert.deepEqual(arrivals.map((a) => a.part).sort(), ['article', 'author', 'comments']);
+      assert.equal(arrivals.at(-1)!.part, held, `the ${held} part comes last`);
+      const others = arrivals.slice(0, -1);
+      for (const other of others) {
+        const gap = arrivals.at(-1)!.at - other.at;
+        // Flushed on its own, not held until the end: it reached the client long before the held part.
+        assert.ok(gap >= HOLD_MS / 2, `${other.part} arrived only ${gap.toFixed(0)} ms before ${held}`);
+      }
+    } finally {
+      restore();
+    }
+  });
+}
+
+test('stream: unknown slug is a plain 404 in RealWorld format, before any part', async () => {
+  const response = await fetch(`${baseUrl}/api/articles/no-such-article/stream`, {
+    signal: AbortSignal.timeout(10_000),
+  });
+  assert.equal(response.status, 404);
+  assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
+  assert.deepEqual(await response.json(), { errors: { body: ['article not found'] } });
+});
+
+test('stream: the parts carry the same DTOs as the plain reads', async () => {
+  const response = await t.app.inject({ method: 'GET', url: `/api/articles/${slug}/stream` });
+  const parts = Object.fromEntries(
+    response.body
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { part: string })
+      .map((part) => [part.part, part]),
+  ) as Record<string, Record<string, unknown>>;
+  const plain = await call(t.app, 'GET', `/api/articles/${slug}?include=comments`);
+  assert.deepEqual(parts.article?.article, plain.body.article);
+  assert.deepEqual(parts.comments?.comments, plain.body.comments);
+  assert.deepEqual(parts.author?.author, plain.body.article.author);
+});
