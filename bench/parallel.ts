@@ -1,0 +1,206 @@
+// `gather bench parallel`: the lecture's "parallel vs concurrent" with real work. Part 1, the errands lab:
+// three I/O errands (database round trips through the delay proxy) and one errand stuck in a CPU loop, run
+// serially, concurrently (Promise.all on one event loop) and in parallel (worker threads); the finish times,
+// a diagram per mode and PASS/FAIL lines for the predicted shape. Part 2: the article list under HTTP load
+// with `gather serve --workers 1` and `--workers 2` on PostgreSQL, and the throughput ratio.
+import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import type { BenchCase } from './lib/cases.ts';
+import { renderErrandsDiagram } from './lib/errands-diagram.ts';
+import { checkShape, errandsTable, runErrandsLab } from './lib/errands-lab.ts';
+import { type LoadResult, runLoad } from './lib/load.ts';
+import { type ServerProcess, startServer } from './lib/server-process.ts';
+
+const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
+const GATHER = new URL('../bin/gather.js', import.meta.url).pathname;
+/** About 0.3 s of CPU on the machine this was written on. */
+const DEFAULT_STUCK_ITERATIONS = 120_000_000;
+const ARTICLES = 60;
+
+const HELP = `Usage: gather bench parallel [--quick] [--rtt MS] [--stuck N] [--seconds S] [--connections C] [--no-http]
+
+PostgreSQL from DATABASE_URL (default ${DEFAULT_DATABASE_URL}); the HTTP part works in a
+database of its own, created and dropped here.
+  --rtt MS         round-trip time the delay proxy adds to each database round trip (default 50)
+  --stuck N        iterations of the stuck errand's CPU loop (default ${DEFAULT_STUCK_ITERATIONS})
+  --seconds S      HTTP load per worker count (default 10; --quick: 2)
+  --connections C  concurrent HTTP connections (default 16)
+  --no-http        the errands lab only
+Exit code 1 if a check FAILs.`;
+
+type HttpRun = { workers: number; load: LoadResult; answeredBy: number[] };
+
+const LIST: BenchCase = {
+  name: 'list articles',
+  method: 'GET',
+  path: '/api/articles?limit=20',
+  floor: false,
+  write: false,
+};
+
+async function postJson(url: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token && { authorization: `Token ${token}` }) },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`POST ${url} answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as Record<string, unknown>;
+}
+
+/** A user and ARTICLES tagged articles, written through the API. */
+async function fillThroughApi(base: string): Promise<void> {
+  const user = { username: 'errands', email: 'errands@example.com', password: 'correct horse battery' };
+  const { user: registered } = (await postJson(`${base}/api/users`, { user })) as { user: { token: string } };
+  for (let i = 0; i < ARTICLES; i++) {
+    const article = {
+      title: `Errand ${i}`,
+      description: 'Written for the parallel bench',
+      body: 'Bank, chicken shop, mart.',
+      tagList: [`tag${i % 7}`, 'errands'],
+    };
+    await postJson(`${base}/api/articles`, { article }, registered.token);
+  }
+}
+
+/** Requests answered per process, from /metrics (summed across workers by the primary). */
+async function requestsByProcess(base: string): Promise<number[]> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return [...text.matchAll(/^gather_process_requests_total\{pid="\d+".*\} (\d+)$/gm)].map((m) =>
+    Number(m[1]),
+  );
+}
+
+async function runHttp(databaseUrl: string, seconds: number, connections: number): Promise<HttpRun[]> {
+  const name = `gather_bench_parallel_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  const url = new URL(databaseUrl);
+  url.pathname = `/${name}`;
+  const env = {
+    DATABASE_URL: url.toString(),
+    NODE_ENV: 'production',
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    GATHER_TRACE: '0',
+    LOG_LEVEL: 'warn',
+  };
+  const runs: HttpRun[] = [];
+  try {
+    for (const workers of [1, 2]) {
+      let server: ServerProcess | undefined;
+      try {
+        server = await startServer(
+          `--workers ${workers}`,
+          [GATHER, 'serve', '--migrate', '--workers', String(workers)],
+          env,
+        );
+        if (workers === 1) await fillThroughApi(server.url);
+        // Warm-up: connections opened, plans cached, and every worker up.
+        await runLoad(server, LIST, connections, 1);
+        const before = await requestsByProcess(server.url);
+        const load = await runLoad(server, LIST, connections, seconds);
+        const after = await requestsByProcess(server.url);
+        runs.push({ workers, load, answeredBy: after.map((count, i) => count - (before[i] ?? 0)) });
+      } finally {
+        await server?.stop();
+      }
+    }
+    return runs;
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
+  return [header, ...rows]
+    .map((row) => row.map((cell, i) => cell.padStart(widths[i]!)).join('  '))
+    .join('\n');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      rtt: { type: 'string', default: '50' },
+      stuck: { type: 'string', default: String(DEFAULT_STUCK_ITERATIONS) },
+      seconds: { type: 'string' },
+      connections: { type: 'string', default: '16' },
+      'no-http': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const rttMs = Number(values.rtt);
+  const stuckIterations = Number(values.stuck);
+  const seconds = Number(values.seconds ?? (values.quick ? 2 : 10));
+  const connections = Number(values.connections);
+  if (
+    !(rttMs > 0) ||
+    !Number.isInteger(stuckIterations) ||
+    stuckIterations < 1 ||
+    !(seconds > 0) ||
+    !Number.isInteger(connections) ||
+    connections < 1
+  ) {
+    console.error(`gather bench parallel: bad option value\n\n${HELP}`);
+    return 2;
+  }
+  const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+
+  console.log(
+    `errands lab: 3 I/O errands (database round trips, +${rttMs} ms RTT each through the delay proxy) and ` +
+      `1 stuck errand (a CPU loop of ${stuckIterations.toLocaleString('en-US')} iterations); ` +
+      `finish times in ms from each mode's start`,
+  );
+  const runs = await runErrandsLab({ databaseUrl, rttMs, stuckIterations });
+  console.log(errandsTable(runs));
+  for (const labRun of runs) {
+    console.log(`\n${labRun.mode} (${labRun.how}):\n\`\`\`mermaid\n${renderErrandsDiagram(labRun)}\`\`\``);
+  }
+  const checks = checkShape(runs);
+  console.log('');
+  for (const check of checks) console.log(check.text);
+  let pass = checks.every((check) => check.pass);
+
+  if (!values['no-http']) {
+    console.log(
+      `\nHTTP: GET ${LIST.path}, ${connections} connections, ${seconds} s per run, PostgreSQL, ` +
+        `${availableParallelism()} CPU cores (shared with autocannon and PostgreSQL)`,
+    );
+    const http = await runHttp(databaseUrl, seconds, connections);
+    console.log(
+      table(
+        ['workers', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'requests per worker'],
+        http.map(({ workers, load, answeredBy }) => [
+          String(workers),
+          load.rps.toFixed(0),
+          load.p50Ms.toFixed(1),
+          load.p99Ms.toFixed(1),
+          String(load.non2xx),
+          answeredBy.join(' + '),
+        ]),
+      ),
+    );
+    const [one, two] = http as [HttpRun, HttpRun];
+    console.log(`throughput ratio --workers 2 / --workers 1 = ${(two.load.rps / one.load.rps).toFixed(2)}`);
+    const served =
+      two.answeredBy.length === 2 &&
+      two.answeredBy.every((count) => count > 0) &&
+      one.load.non2xx + two.load.non2xx === 0;
+    console.log(
+      `${served ? 'PASS' : 'FAIL'} --workers 2: both workers answered (${two.answeredBy.join(' + ')} requests), ` +
+        `no errors (${one.load.non2xx + two.load.non2xx})`,
+    );
+    pass &&= served;
+  }
+  return pass ? 0 : 1;
+}
