@@ -18,7 +18,17 @@ type Subcommand = { usage: string; options: Options; target?: true; run: (args: 
 
 const HELP_OPTION: Options = { help: { type: 'boolean', short: 'h' } };
 
-async function withDatabase<T>(fn: (database: Database) => Promise<T>): Promise<T> {
+/** A command called the wrong way: exit 2 with the command's usage, like an unknown option. */
+class UsageError extends Error {}
+
+/**
+ * Opens the configured database for `fn` and says which one it is: as a SQL comment for commands whose
+ * output is SQL, so that `gather db sql > review.sql` stays a valid script.
+ */
+async function withDatabase<T>(
+  fn: (database: Database) => Promise<T>,
+  { sqlOutput = false }: { sqlOutput?: boolean } = {},
+): Promise<T> {
   const config = loadConfig();
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
@@ -26,7 +36,7 @@ async function withDatabase<T>(fn: (database: Database) => Promise<T>): Promise<
     poolMax: 2,
   });
   try {
-    console.log(`database: ${database.label}`);
+    console.log(`${sqlOutput ? '-- ' : ''}database: ${database.label}`);
     return await fn(database);
   } finally {
     await database.close();
@@ -49,17 +59,23 @@ function printWritten(written: { migration: Migration; backfill: string[] }): vo
     `-- ${migration.name}/up.sql\n${migration.up}\n-- ${migration.name}/down.sql\n${migration.down}`,
   );
   for (const statement of backfill) {
+    const fix = /\bSET NOT NULL\b/i.test(statement)
+      ? 'put an UPDATE that fills the column before it in up.sql'
+      : 'in up.sql, add the column without NOT NULL, fill it with an UPDATE, then ALTER COLUMN … SET NOT NULL';
     console.log(
-      `warning: existing rows get no value here; add a backfill UPDATE to up.sql before it:\n  ${statement}`,
+      `warning: on a table with rows this fails (no value for existing rows); ${fix}:\n  ${statement}`,
     );
   }
 }
 
 async function sql(target: string | undefined): Promise<number> {
   const { migrations } = await projectMigrations();
-  await withDatabase(async (database) => {
-    process.stdout.write(renderPlan(planUpgrade(migrations, await history(database), target)));
-  });
+  await withDatabase(
+    async (database) => {
+      process.stdout.write(renderPlan(planUpgrade(migrations, await history(database), target)));
+    },
+    { sqlOutput: true },
+  );
   return 0;
 }
 
@@ -121,7 +137,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
       'drop-and-create': { type: 'boolean', default: false },
     },
     run: async ({ values }) => {
-      if (typeof values.name !== 'string') throw new MigrationError('migrate needs --name <name>');
+      if (typeof values.name !== 'string') throw new UsageError('migrate needs --name <name>');
       const { migrations, migrationsDir, schemaPath } = await projectMigrations();
       const { generateMigration } = await import('../migrations/generator.ts');
       const { parseRename } = await import('../migrations/snapshot-renames.ts');
@@ -170,16 +186,21 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     run: async ({ values, positionals }) => {
       const target = positionals[0];
       if (target !== undefined && values.n !== undefined)
-        throw new MigrationError('give -n or a target, not both');
+        throw new UsageError('give -n or a target, not both');
       const count = Number(values.n ?? 1);
-      if (!Number.isInteger(count) || count < 1) throw new MigrationError(`-n must be a positive integer`);
+      if (!Number.isInteger(count) || count < 1) throw new UsageError(`-n must be a positive integer`);
       const to = target === undefined ? { count } : { target };
       const { migrations } = await projectMigrations();
+      if (values['dry-run']) {
+        await withDatabase(
+          async (database) => {
+            process.stdout.write(renderPlan(planDowngrade(migrations, await history(database), to)));
+          },
+          { sqlOutput: true },
+        );
+        return 0;
+      }
       await withDatabase(async (database) => {
-        if (values['dry-run']) {
-          process.stdout.write(renderPlan(planDowngrade(migrations, await history(database), to)));
-          return;
-        }
         const undone = await downgrade(database, migrations, to, (m) => console.log(`undid ${m.name}`));
         if (undone.length === 0) console.log('nothing to undo');
       });
@@ -278,5 +299,11 @@ export async function db(argv: string[]): Promise<number> {
     console.log(`Usage: gather db ${sub.usage}`);
     return 0;
   }
-  return sub.run(parsed);
+  try {
+    return await sub.run(parsed);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`gather db ${name}: ${error.message}\n\nUsage: gather db ${sub.usage}`);
+    return 2;
+  }
 }

@@ -74,6 +74,8 @@ test('migrate writes up and down for a column with a default; check sees it firs
 
 test('sql prints the transaction upgrade will run and changes nothing', async () => {
   const printed = ok(await project.db('sql'));
+  // The database it was planned on is a SQL comment: `gather db sql > review.sql` is a runnable script.
+  assert.match(printed, /^-- database: /);
   assert.match(
     printed,
     new RegExp(

@@ -12,6 +12,8 @@ import { type Database, openDatabase } from '../../src/db/client.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const GATHER = join(REPO, 'bin/gather.js');
+/** Generous: on a loaded 2-core machine one `gather db` run (tsx + PGlite start) has taken 10 s. */
+const CLI_TIMEOUT_MS = 120_000;
 
 export type CliResult = { code: number; stdout: string; stderr: string };
 
@@ -53,10 +55,16 @@ export async function scratchProject(): Promise<ScratchProject> {
     dir,
     db: (...args) =>
       new Promise((resolve) => {
-        execFile(process.execPath, [GATHER, 'db', ...args], { cwd: dir, env }, (error, stdout, stderr) => {
-          const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-          resolve({ code, stdout, stderr });
-        });
+        // Killed after CLI_TIMEOUT_MS (code -1) so that a stuck command fails the test instead of hanging CI.
+        execFile(
+          process.execPath,
+          [GATHER, 'db', ...args],
+          { cwd: dir, env, timeout: CLI_TIMEOUT_MS, killSignal: 'SIGKILL' },
+          (error, stdout, stderr) => {
+            const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+            resolve({ code, stdout, stderr });
+          },
+        );
       }),
     withDatabase: async (fn) => {
       const database = await openDatabase({ databaseUrl, dataDir, poolMax: 1 });
