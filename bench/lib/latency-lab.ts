@@ -1,0 +1,193 @@
+// The latency lab: Gather on PostgreSQL through the delaying proxy (a real network delay on every round
+// trip), reading an article and its comments two ways. Serial: await the article, then await the comments
+// (what a sync framework does). Concurrent: GET /api/articles/:slug?include=comments, whose handler awaits
+// both reads together (Promise.all). Each run is traced by the per-request recorder, so the diagrams come
+// from the same spans the timings do.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { buildApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { type Database, openDatabase } from '../../src/db/client.ts';
+import { createArticleQueries } from '../../src/features/articles/articles.queries.ts';
+import { createCommentQueries } from '../../src/features/comments/comments.queries.ts';
+import { loadMigrations } from '../../src/migrations/files.ts';
+import { upgrade } from '../../src/migrations/runner.ts';
+import { monotonicNow, newTrace, type RequestTrace, runInTrace } from '../../src/tracing/recorder.ts';
+import { TraceStore } from '../../src/tracing/trace-store.ts';
+import { startDelayProxy } from './delay-proxy.ts';
+import { databaseRoundTrip, median, type Rung } from './latency-ladder.ts';
+
+export type LabOptions = Readonly<{
+  /** PostgreSQL server; the lab creates its own database there and drops it afterwards. */
+  databaseUrl: string;
+  rttMs: number;
+  runs: number;
+  /** Round trips per database rung of the ladder. */
+  ladderSamples: number;
+}>;
+
+export type FlowResult = Readonly<{
+  name: string;
+  /** Milliseconds per run, from the trace: start of the flow (request arrival) to its end (response sent). */
+  ms: number[];
+  /** The trace of the run closest to the median (the one drawn). */
+  trace: RequestTrace;
+}>;
+
+export type LabResult = Readonly<{
+  serial: FlowResult;
+  concurrent: FlowResult;
+  /** Database round trips: direct, and through the proxy. */
+  databaseRungs: Rung[];
+  comments: number;
+}>;
+
+const COMMENTS = 10;
+
+/** A database of the lab's own on the server of `adminUrl`, dropped when `fn` is done. */
+async function withScratchDatabase<T>(adminUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
+  const name = `gather_latency_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    return await fn(url.toString());
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+async function inject(
+  app: FastifyInstance,
+  method: 'GET' | 'POST',
+  url: string,
+  token?: string,
+  body?: object,
+) {
+  const response = await app.inject({
+    method,
+    url,
+    ...(token !== undefined && { headers: { authorization: `Token ${token}` } }),
+    ...(body !== undefined && { payload: body }),
+  });
+  if (response.statusCode >= 300)
+    throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`);
+  return response;
+}
+
+/** One author, one article, COMMENTS comments on it; returns the article's slug. */
+async function seed(app: FastifyInstance): Promise<string> {
+  const name = `lab_${randomBytes(3).toString('hex')}`;
+  const user = { username: name, email: `${name}@example.com`, password: 'latency-lab-password' };
+  const token = (await inject(app, 'POST', '/api/users', undefined, { user })).json<{
+    user: { token: string };
+  }>().user.token;
+  const article = { title: 'Latency lab', description: 'The article', body: 'Read with its comments.' };
+  const { slug } = (await inject(app, 'POST', '/api/articles', token, { article })).json<{
+    article: { slug: string };
+  }>().article;
+  for (let i = 1; i <= COMMENTS; i += 1) {
+    await inject(app, 'POST', `/api/articles/${slug}/comments`, token, { comment: { body: `Comment ${i}` } });
+  }
+  return slug;
+}
+
+function nearestMedian(name: string, runs: { ms: number; trace: RequestTrace }[]): FlowResult {
+  const ms = runs.map((r) => r.ms);
+  const mid = median(ms);
+  const drawn = runs.reduce((best, r) => (Math.abs(r.ms - mid) < Math.abs(best.ms - mid) ? r : best));
+  return { name, ms, trace: drawn.trace };
+}
+
+export async function latencyLab(options: LabOptions): Promise<LabResult> {
+  return withScratchDatabase(options.databaseUrl, async (directUrl) => {
+    const direct = await openDatabase({ databaseUrl: directUrl, dataDir: 'memory://', poolMax: 1 });
+    try {
+      await upgrade(direct, await loadMigrations());
+    } finally {
+      await direct.close();
+    }
+
+    const target = new URL(directUrl);
+    const proxy = await startDelayProxy({
+      targetHost: target.hostname,
+      targetPort: Number(target.port || 5432),
+      rttMs: options.rttMs,
+    });
+    const proxiedUrl = new URL(directUrl);
+    proxiedUrl.hostname = '127.0.0.1';
+    proxiedUrl.port = String(proxy.port);
+
+    let database: Database | undefined;
+    let app: FastifyInstance | undefined;
+    try {
+      database = await openDatabase({ databaseUrl: proxiedUrl.toString(), dataDir: 'memory://', poolMax: 4 });
+      const store = new TraceStore(options.runs + 50);
+      const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', GATHER_TRACE: '1' });
+      app = await buildApp({ config, database, jwtSecret: randomBytes(32).toString('hex'), traces: store });
+      await app.ready();
+      const slug = await seed(app);
+
+      const articles = createArticleQueries(database.db);
+      const comments = createCommentQueries(database.db);
+      const served = app;
+      const concurrentUrl = `/api/articles/${slug}?include=comments`;
+
+      // Serial: the same two reads, the second awaited only after the first answered, in a trace of its own.
+      const serialRun = async () => {
+        const trace = newTrace(randomUUID(), 'GET', `/api/articles/${slug} (article, then comments)`);
+        await runInTrace(trace, async () => {
+          if ((await articles.bySlug(slug, null)) === undefined) throw new Error('the lab article is gone');
+          await comments.bySlug(slug, null);
+        });
+        trace.end = monotonicNow();
+        trace.status = 200;
+        return { ms: trace.end - trace.start, trace };
+      };
+      // Timed like the serial flow, by its trace: from the request's arrival in Gather to the response sent
+      // (the in-process client's own cost of building and parsing the request is not Gather's latency).
+      const concurrentRun = async () => {
+        const response = await inject(served, 'GET', concurrentUrl);
+        const trace = store.get(String(response.headers['x-trace-id']));
+        if (trace === undefined) throw new Error(`${concurrentUrl} was not traced`);
+        return { ms: trace.end - trace.start, trace };
+      };
+
+      // Warm-up: the pool opens its connections (each a handful of round trips) and prepares the statements.
+      for (let i = 0; i < 3; i += 1) {
+        await concurrentRun();
+        await serialRun();
+      }
+      const serial: { ms: number; trace: RequestTrace }[] = [];
+      const concurrent: { ms: number; trace: RequestTrace }[] = [];
+      // Interleaved, so that a noisy moment on the machine hits both flows alike.
+      for (let i = 0; i < options.runs; i += 1) {
+        serial.push(await serialRun());
+        concurrent.push(await concurrentRun());
+      }
+
+      const databaseRungs = [
+        await databaseRoundTrip('database round trip (select 1, loopback)', directUrl, options.ladderSamples),
+        await databaseRoundTrip(
+          `database round trip through the proxy (+${options.rttMs} ms RTT)`,
+          proxiedUrl.toString(),
+          Math.min(options.ladderSamples, 20),
+        ),
+      ];
+      return {
+        serial: nearestMedian('serial: await article; await comments', serial),
+        concurrent: nearestMedian('concurrent: GET ?include=comments (Promise.all)', concurrent),
+        databaseRungs,
+        comments: COMMENTS,
+      };
+    } finally {
+      await app?.close();
+      await database?.close();
+      await proxy.close();
+    }
+  });
+}
