@@ -13,6 +13,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'Migrations: generate, review (sql), upgrade, downgrade, history, check',
     run: async (argv) => (await import('./db.ts')).db(argv),
   },
+  trace: {
+    summary: 'Run one request in-process and print its Mermaid sequence diagram',
+    run: async (argv) => (await import('./trace.ts')).traceCommand(argv),
+  },
   bench: {
     summary: 'Benchmarks and labs that print their figures',
     run: async (argv) => (await import('./bench.ts')).bench(argv),

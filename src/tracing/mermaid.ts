@@ -6,6 +6,11 @@ import type { RequestTrace, Span } from './recorder.ts';
 export type DiagramOptions = {
   /** Longest message text on an arrow; longer SQL is shortened (default 80). */
   maxMessageLength?: number;
+  /**
+   * Durations as notes (default true). False for committed docs: the same flow then draws the same text on
+   * every run, while the shape (what is serial, what overlaps) still comes from the measured times.
+   */
+  timings?: boolean;
 };
 
 const CLIENT = 'Client';
@@ -119,6 +124,7 @@ function lanes(cluster: readonly Span[]): Span[][] {
 
 export function renderSequenceDiagram(trace: RequestTrace, options: DiagramOptions = {}): string {
   const maxLength = options.maxMessageLength ?? 80;
+  const timings = options.timings ?? true;
   const traceEnd = Number.isNaN(trace.end) ? trace.start : trace.end;
   // A span still running when the trace was drawn (an aborted request) is drawn up to the trace's end.
   const finished = (span: Span): Span => (Number.isNaN(span.end) ? { ...span, end: traceEnd } : span);
@@ -144,8 +150,10 @@ export function renderSequenceDiagram(trace: RequestTrace, options: DiagramOptio
     lines.push(
       `${indent}${GATHER}->>${peer}: ${escapeMessage(text)}`,
       `${indent}${peer}-->>${GATHER}: ${escapeMessage(reply.slice(0, maxLength))}`,
-      `${indent}Note over ${GATHER},${peer}: ${took}, from +${ms(span.start - trace.start)}`,
     );
+    if (timings) {
+      lines.push(`${indent}Note over ${GATHER},${peer}: ${took}, from +${ms(span.start - trace.start)}`);
+    }
   };
 
   for (const cluster of clusters(calls)) {
@@ -161,12 +169,20 @@ export function renderSequenceDiagram(trace: RequestTrace, options: DiagramOptio
     lines.push('  end');
   }
 
-  if (handler !== undefined) {
+  if (handler !== undefined && timings) {
     lines.push(`  Note over ${GATHER}: handler ${ms(finished(handler).end - handler.start)}`);
   }
-  lines.push(
-    `  ${GATHER}-->>-${CLIENT}: ${trace.status === 0 ? 'no response' : trace.status}`,
-    `  Note over ${CLIENT},${GATHER}: ${ms(traceEnd - trace.start)} in total`,
-  );
+  lines.push(`  ${GATHER}-->>-${CLIENT}: ${trace.status === 0 ? 'no response' : trace.status}`);
+  if (timings) lines.push(`  Note over ${CLIENT},${GATHER}: ${ms(traceEnd - trace.start)} in total`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A trace as Markdown: one line saying what was asked and answered, then the diagram as a code block that
+ * GitHub and most editors draw.
+ */
+export function traceMarkdown(trace: RequestTrace, options: DiagramOptions = {}): string {
+  const roundTrips = trace.spans.filter((span) => span.kind === 'query').length;
+  const summary = `\`${trace.method} ${trace.url}\` → ${trace.status}, ${roundTrips} database round trip${roundTrips === 1 ? '' : 's'}`;
+  return `${summary}\n\n\`\`\`mermaid\n${renderSequenceDiagram(trace, options)}\`\`\`\n`;
 }

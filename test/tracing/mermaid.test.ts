@@ -1,9 +1,14 @@
 // The renderer on hand-made traces; every diagram is read back by Mermaid's own parser.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { escapeMessage, renderSequenceDiagram, shortenSql } from '../../src/tracing/mermaid.ts';
+import {
+  escapeMessage,
+  renderSequenceDiagram,
+  shortenSql,
+  traceMarkdown,
+} from '../../src/tracing/mermaid.ts';
 import type { RequestTrace, Span } from '../../src/tracing/recorder.ts';
-import { parseSequence } from './parse-diagram.ts';
+import { mermaidBlocks, parseSequence } from './parse-diagram.ts';
 
 function trace(spans: Span[], overrides: Partial<RequestTrace> = {}): RequestTrace {
   return {
@@ -151,4 +156,23 @@ test('shortenSql unquotes identifiers, elides long column lists and groups, and 
 test('a span still running when the trace is drawn ends at the trace end; a trace without spans still parses', async () => {
   await parseSequence(renderSequenceDiagram(trace([query('select pg_sleep(1)', 101, Number.NaN)])));
   await parseSequence(renderSequenceDiagram(trace([], { end: Number.NaN, status: 0 })));
+});
+
+test('timings: false draws the same arrows and par blocks without a single duration note', async () => {
+  const spans = [query('select article', 101, 103), query('select comments', 101.1, 102.4)];
+  const timed = await parseSequence(renderSequenceDiagram(trace(spans)));
+  const bare = await parseSequence(renderSequenceDiagram(trace(spans), { timings: false }));
+  assert.deepEqual(
+    bare.statements,
+    timed.statements.filter((s) => s.type !== 'note'),
+  );
+  assert.ok(timed.statements.some((s) => s.type === 'note'));
+  assert.ok(bare.statements.some((s) => s.type === 'par'));
+});
+
+test('traceMarkdown: what was asked and answered, then the diagram in a mermaid code block', async () => {
+  const markdown = traceMarkdown(trace([query('select 1', 101, 102)]), { timings: false });
+  assert.ok(markdown.startsWith('`GET /api/articles/a-slug` → 200, 1 database round trip\n\n```mermaid\n'));
+  const [diagram] = mermaidBlocks(markdown);
+  assert.equal(diagram, renderSequenceDiagram(trace([query('select 1', 101, 102)]), { timings: false }));
 });

@@ -1,8 +1,9 @@
 // The trace viewer routes and what the recorder keeps for a real request.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { loadConfig } from '../../src/config.ts';
 import { querySpans } from '../../src/tracing/recorder.ts';
-import { buildTestApp, type TestApp } from '../helpers/app.ts';
+import { buildTestApp, TEST_JWT_SECRET, type TestApp } from '../helpers/app.ts';
 import { call, createArticle, registerUser } from '../helpers/factories.ts';
 import { parseSequence } from './parse-diagram.ts';
 
@@ -87,15 +88,28 @@ test('the viewer is hidden from OpenAPI', async () => {
   assert.ok(!Object.keys(document.body.paths).some((path) => path.startsWith('/_gather')));
 });
 
-test('with tracing off there is no trace header and no viewer', async () => {
-  const off = await buildTestApp({ GATHER_TRACE: '0' });
-  try {
-    const response = await call(off.app, 'GET', '/api/tags');
-    assert.equal(response.status, 200);
-    assert.equal(response.headers['x-trace-id'], undefined);
-    assert.equal((await call(off.app, 'GET', '/_gather/traces')).status, 404);
-  } finally {
-    await off.close();
+test('tracing is off when GATHER_TRACE=0, and in production unless GATHER_TRACE=1 turns it on', async () => {
+  const production = { NODE_ENV: 'production', JWT_SECRET: TEST_JWT_SECRET };
+  assert.equal(loadConfig(production).trace, false);
+  assert.equal(loadConfig({ ...production, GATHER_TRACE: '1' }).trace, true);
+  assert.equal(loadConfig({ NODE_ENV: 'development' }).trace, true);
+  // Off: no trace header, no viewer (a RealWorld 404), nothing kept.
+  for (const [env, traced] of [
+    [{ GATHER_TRACE: '0' }, false],
+    [{ ...production, GATHER_TRACE: '' }, false],
+    [{ ...production, GATHER_TRACE: '1' }, true],
+  ] as const) {
+    const other = await buildTestApp(env);
+    try {
+      const response = await call(other.app, 'GET', '/api/tags');
+      assert.equal(response.status, 200);
+      assert.equal(response.headers['x-trace-id'] !== undefined, traced, JSON.stringify(env));
+      assert.equal(other.traces.list().length, traced ? 1 : 0);
+      const viewer = await other.app.inject({ method: 'GET', url: '/_gather/traces' });
+      assert.equal(viewer.statusCode, traced ? 200 : 404, JSON.stringify(env));
+    } finally {
+      await other.close();
+    }
   }
 });
 
