@@ -97,14 +97,20 @@ test('the OpenAPI document describes include=comments and the NDJSON stream', as
   assert.ok(stream.responses['404']);
 });
 
-/** Holds back every query whose SQL matches `pattern` by `ms` before it goes to the database (test only). */
-function delayQueries(database: Database, pattern: RegExp, ms: number): () => void {
+/**
+ * Holds back every query whose SQL matches `pattern` by `ms` before it goes to the database, then sends it,
+ * or with `fail` rejects it instead (test only).
+ */
+function delayQueries(database: Database, pattern: RegExp, ms: number, fail = false): () => void {
   type Client = { query: (config: unknown, ...rest: unknown[]) => Promise<unknown> };
   const client = (database.db as unknown as { $client: Client }).$client;
   const original = client.query;
   client.query = async (config, ...rest) => {
     const text = typeof config === 'string' ? config : (config as { text: string }).text;
-    if (pattern.test(text)) await sleep(ms);
+    if (pattern.test(text)) {
+      await sleep(ms);
+      if (fail) throw new Error('injected failure');
+    }
     return original.call(client, config, ...rest);
   };
   return () => {
@@ -168,6 +174,22 @@ test('stream: unknown slug is a plain 404 in RealWorld format, before any part',
   assert.equal(response.status, 404);
   assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
   assert.deepEqual(await response.json(), { errors: { body: ['article not found'] } });
+});
+
+test('stream: a part that fails after the stream started becomes a last error line', async () => {
+  const restore = delayQueries(t.database, PART_SQL.comments!, 100, true);
+  try {
+    const response = await t.app.inject({ method: 'GET', url: `/api/articles/${slug}/stream` });
+    assert.equal(response.statusCode, 200);
+    const lines = response.body
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { part: string; errors?: unknown });
+    assert.deepEqual(lines.map((line) => line.part).sort(), ['article', 'author', 'error']);
+    assert.deepEqual(lines.at(-1), { part: 'error', errors: { body: ['internal server error'] } });
+  } finally {
+    restore();
+  }
 });
 
 test('stream: the parts carry the same DTOs as the plain reads', async () => {
