@@ -17,7 +17,7 @@ import { usersRoutes } from './features/users/users.routes.ts';
 import { User } from './features/users/users.schemas.ts';
 import { createAuthHooks, createTokenService } from './http/auth.ts';
 import type { Deps } from './http/deps.ts';
-import { installErrorHandler } from './http/error-handler.ts';
+import { frameworkErrors, installErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { ErrorBody } from './http/schemas.ts';
@@ -50,6 +50,8 @@ export async function buildApp({
     bodyLimit: config.bodyLimit,
     // RealWorld clients send both /api/articles and /api/articles/; they are one route.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    // A URL that does not decode, or a path parameter over 500 characters: RealWorld errors too.
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   // RealWorld clients send `Content-Type: application/json` with an empty body on POST/DELETE routes that

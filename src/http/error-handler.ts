@@ -1,6 +1,15 @@
 // The one mapper from any thrown error to a RealWorld error response. Nothing else builds error bodies.
-import type { FastifyError, FastifyInstance } from 'fastify';
-import { ERROR_CODES, GatherError, internal, notFound, taken, unavailable } from './errors.ts';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  ERROR_CODES,
+  GatherError,
+  internal,
+  invalid,
+  notFound,
+  taken,
+  unauthorized,
+  unavailable,
+} from './errors.ts';
 
 type DatabaseErrorShape = { code?: unknown; constraint?: unknown; cause?: unknown };
 
@@ -38,6 +47,15 @@ export function fromDatabaseError(error: unknown): GatherError | undefined {
   const dbError = databaseErrorOf(error);
   const code = dbError?.code as string | undefined;
   if (code === '23505') return taken(TAKEN_BY_CONSTRAINT[String(dbError?.constraint)] ?? 'value');
+  // PostgreSQL text cannot hold U+0000 (SQLSTATE 22021): bad input from the client, not a server fault.
+  if (code === '22021') return invalid('text must not contain the character U+0000');
+  // A referenced row is gone: the user of a still-valid token was deleted, or the article was deleted
+  // while this request wrote to it.
+  if (code === '23503') {
+    return String(dbError?.constraint).endsWith('_users_id_fk')
+      ? unauthorized('the user of this token no longer exists')
+      : notFound('article');
+  }
   if (code !== undefined && (CONNECTION_ERRNOS.has(code) || /^(08|57P|53)/.test(code))) return unavailable();
   if (error instanceof Error && CONNECTION_MESSAGES.test(error.message)) return unavailable();
   if (dbError?.cause instanceof Error && CONNECTION_MESSAGES.test(dbError.cause.message))
@@ -77,6 +95,19 @@ function fromFastifyError(error: FastifyError): GatherError | undefined {
     return new GatherError(code ?? 'GATHER_ERR_VALIDATION', [error.message]);
   }
   return undefined;
+}
+
+/** Errors Fastify raises before routing (Fastify's `frameworkErrors` option): a URL that does not decode
+ * or a path parameter over the length limit. Answered in RealWorld form like every other error. */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const mapped =
+    error.code === 'FST_ERR_BAD_URL'
+      ? invalid('the URL is not valid (malformed percent-encoding)')
+      : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? invalid('a path parameter is too long')
+        : internal();
+  if (mapped.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+  void reply.status(mapped.statusCode).send({ errors: { body: mapped.messages } });
 }
 
 export function installErrorHandler(app: FastifyInstance): void {

@@ -150,7 +150,8 @@ describe('production configuration', () => {
     assert.equal(loadConfig(production).trace, false);
     assert.equal(loadConfig({ ...production, GATHER_TRACE: '1' }).trace, true);
     const { database, drop } = await freshDatabase();
-    const app = await buildApp({ config: loadConfig(production), database, jwtSecret: TEST_JWT_SECRET });
+    const config = loadConfig({ ...production, LOG_LEVEL: 'silent' });
+    const app = await buildApp({ config, database, jwtSecret: TEST_JWT_SECRET });
     try {
       for (const url of ['/_gather/traces', '/_gather/traces/latest']) {
         const response = await app.inject({ method: 'GET', url });
