@@ -100,9 +100,11 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
       )) as typeof client.query;
   });
   // pool.query, as drizzle calls it, re-implemented so that a wait for a free connection is its own span.
+  // An idle connection already promised to an earlier caller (they queue until the next tick) is no help:
+  // this caller then waits for a new or freed connection.
   pool.query = (async (config: unknown, values?: unknown) => {
     const client =
-      pool.idleCount > 0
+      pool.idleCount > pool.waitingCount
         ? await pool.connect()
         : await recordSpan('pool-wait', 'wait for a pool connection', 'Pool', () => pool.connect());
     try {
