@@ -68,6 +68,3 @@ export function benchCases(f: Fixture): BenchCase[] {
     write('favorite', `/api/articles/${slug}/favorite`),
   ];
 }
-
-/** The list page at another page size: round trips must not depend on it. */
-export const pageSizeProbe = (limit: number) => `/api/articles?limit=${limit}`;

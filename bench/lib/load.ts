@@ -1,10 +1,10 @@
 // One load run: autocannon in a process of its own (never inside a server's process), bounded in time.
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import type { BenchCase } from './cases.ts';
+import type { LoadSpec } from './load-runner.ts';
 import type { ServerProcess } from './server-process.ts';
 
-const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
+const RUNNER = new URL('./load-runner.ts', import.meta.url).pathname;
 
 export type LoadResult = Readonly<{
   rps: number;
@@ -25,13 +25,18 @@ type AutocannonJson = {
   timeouts: number;
 };
 
-function autocannonArgs(url: string, c: BenchCase, connections: number, seconds: number): string[] {
-  const args = [AUTOCANNON, '--json', '--no-progress', '-c', String(connections), '-d', String(seconds)];
-  args.push('-m', c.method);
-  if (c.token !== undefined) args.push('-H', `authorization=Token ${c.token}`);
-  if (c.body !== undefined) args.push('-H', 'content-type=application/json', '-b', c.body, '-I');
-  args.push(`${url}${c.path}`);
-  return args;
+function loadSpec(url: string, c: BenchCase, connections: number, seconds: number): LoadSpec {
+  return {
+    url: `${url}${c.path}`,
+    method: c.method,
+    headers: {
+      ...(c.token !== undefined && { authorization: `Token ${c.token}` }),
+      ...(c.body !== undefined && { 'content-type': 'application/json' }),
+    },
+    ...(c.body !== undefined && { body: c.body }),
+    connections,
+    seconds,
+  };
 }
 
 export async function runLoad(
@@ -40,7 +45,8 @@ export async function runLoad(
   connections: number,
   seconds: number,
 ): Promise<LoadResult> {
-  const child = spawn(process.execPath, autocannonArgs(server.url, c, connections, seconds), {
+  const spec = loadSpec(server.url, c, connections, seconds);
+  const child = spawn(process.execPath, ['--import', 'tsx', RUNNER, JSON.stringify(spec)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

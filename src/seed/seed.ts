@@ -102,8 +102,9 @@ async function load(loader: Loader, options: SeedOptions, emptyFirst: boolean): 
     await loader.query('ROLLBACK');
     throw error;
   }
-  // Fresh statistics, so the first queries after a load get the plans the data calls for.
-  await loader.query('ANALYZE');
+  // Fresh statistics, so the first queries after a load get the plans the data calls for; and a
+  // visibility map, so index-only scans (tag pages, favorites) skip the heap from the first request.
+  await loader.query('VACUUM ANALYZE');
 }
 
 /** Seeds through `loader` (a migrated database); reuses a database that already holds this seed. */

@@ -1,0 +1,122 @@
+// The benchmark's results: one row per case and connection count, the checks against the targets of
+// issue 7, and their two renderings (a Markdown table for people, latest.json for machines).
+
+export type ResultRow = {
+  name: string;
+  method: string;
+  path: string;
+  connections: number;
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  non2xx: number;
+  round_trips: number;
+  rss_mb: number;
+  floor_rps: number | null;
+  floor_p99_ms: number | null;
+  /** Gather requests/s ÷ floor requests/s, in the same run. */
+  ratio: number | null;
+};
+
+export type Check = Readonly<{ pass: boolean; text: string }>;
+
+/** Targets (issue 7), for reads at the highest connection count unless said otherwise. */
+export const TARGETS = {
+  minRpsRatio: 0.85,
+  maxP99Ratio: 1.25,
+  maxRoundTrips: 3,
+  maxRssMb: 200,
+} as const;
+
+const fixed = (value: number | null, digits: number) => (value === null ? '–' : value.toFixed(digits));
+
+export function markdownTable(rows: ResultRow[]): string {
+  const header = [
+    'case',
+    'conns',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'non-2xx',
+    'round trips',
+    'RSS MB',
+    'floor req/s',
+    'floor p99 ms',
+    'ratio',
+  ];
+  const cells = rows.map((r) => [
+    r.name,
+    String(r.connections),
+    fixed(r.rps, 0),
+    fixed(r.p50_ms, 1),
+    fixed(r.p99_ms, 1),
+    String(r.non2xx),
+    String(r.round_trips),
+    fixed(r.rss_mb, 0),
+    fixed(r.floor_rps, 0),
+    fixed(r.floor_p99_ms, 1),
+    fixed(r.ratio, 2),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)));
+  const line = (row: string[]) =>
+    `| ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  return [line(header), rule, ...cells.map(line)].join('\n');
+}
+
+export const checkLines = (checks: Check[]) =>
+  checks.map((c) => `${c.pass ? 'PASS' : 'FAIL'} ${c.text}`).join('\n');
+
+/** The performance targets: floor ratios, RSS. (Errors and round trips are checked by `hardChecks`.) */
+export function targetChecks(rows: ResultRow[]): Check[] {
+  const checks: Check[] = [];
+  const top = Math.max(...rows.map((r) => r.connections));
+  for (const r of rows.filter((row) => row.connections === top && row.floor_rps !== null)) {
+    const p99Ratio = r.p99_ms / r.floor_p99_ms!;
+    checks.push({
+      pass: r.ratio! >= TARGETS.minRpsRatio,
+      text: `${r.name} @${top}: ${r.rps.toFixed(0)} req/s = ${r.ratio!.toFixed(2)} × floor (${r.floor_rps!.toFixed(0)}), target ≥ ${TARGETS.minRpsRatio}`,
+    });
+    checks.push({
+      pass: p99Ratio <= TARGETS.maxP99Ratio,
+      text: `${r.name} @${top}: p99 ${r.p99_ms.toFixed(1)} ms = ${p99Ratio.toFixed(2)} × floor (${r.floor_p99_ms!.toFixed(1)} ms), target ≤ ${TARGETS.maxP99Ratio}`,
+    });
+  }
+  const rss = Math.max(...rows.map((r) => r.rss_mb));
+  checks.push({
+    pass: rss <= TARGETS.maxRssMb,
+    text: `largest RSS ${rss.toFixed(0)} MB, target ≤ ${TARGETS.maxRssMb} MB`,
+  });
+  return checks;
+}
+
+export function hardChecks(
+  rows: ResultRow[],
+  probes: { name: string; write: boolean; roundTrips: number; small?: number; large?: number }[],
+): Check[] {
+  const failed = rows.filter((r) => r.non2xx > 0);
+  const checks: Check[] = [
+    {
+      pass: failed.length === 0,
+      text:
+        failed.length === 0
+          ? 'no non-2xx responses or socket errors'
+          : `non-2xx responses: ${failed.map((r) => `${r.name} @${r.connections}: ${r.non2xx}`).join(', ')}`,
+    },
+  ];
+  for (const p of probes) {
+    if (p.small !== undefined && p.large !== undefined) {
+      checks.push({
+        pass: p.small === p.large,
+        text: `${p.name}: ${p.small} round trips at limit=1, ${p.large} at limit=100 (constant in the page size)`,
+      });
+    }
+    if (!p.write) {
+      checks.push({
+        pass: p.roundTrips <= TARGETS.maxRoundTrips,
+        text: `${p.name}: ${p.roundTrips} round trips per request, target ≤ ${TARGETS.maxRoundTrips}`,
+      });
+    }
+  }
+  return checks;
+}

@@ -1,0 +1,58 @@
+// The benchmark's verdicts: a page size that adds round trips, a non-2xx, or a slow Gather must FAIL.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { hardChecks, markdownTable, type ResultRow, targetChecks } from '../../bench/lib/report.ts';
+
+const row = (overrides: Partial<ResultRow>): ResultRow => ({
+  name: 'list articles',
+  method: 'GET',
+  path: '/api/articles?limit=20',
+  connections: 64,
+  rps: 1000,
+  p50_ms: 10,
+  p99_ms: 40,
+  non2xx: 0,
+  round_trips: 2,
+  rss_mb: 150,
+  floor_rps: null,
+  floor_p99_ms: null,
+  ratio: null,
+  ...overrides,
+});
+
+const failed = (checks: { pass: boolean; text: string }[]) =>
+  checks.filter((c) => !c.pass).map((c) => c.text);
+
+test('hard checks: constant round trips and no errors pass; growth, > 3 or a non-2xx fail', () => {
+  const list = { name: 'list articles', write: false, roundTrips: 2, small: 2, large: 2 };
+  assert.deepEqual(failed(hardChecks([row({})], [list])), []);
+  assert.match(
+    failed(hardChecks([row({})], [{ ...list, large: 21 }]))[0]!,
+    /2 round trips at limit=1, 21 at limit=100/,
+  );
+  assert.match(failed(hardChecks([row({})], [{ ...list, roundTrips: 4 }]))[0]!, /4 round trips per request/);
+  assert.match(failed(hardChecks([row({ non2xx: 3 })], [list]))[0]!, /list articles @64: 3/);
+  // Writes may take more round trips (auth, the write, the read back): not held to the read target.
+  assert.deepEqual(failed(hardChecks([row({})], [{ name: 'favorite', write: true, roundTrips: 4 }])), []);
+});
+
+test('target checks compare with the floor at the highest connection count, and the RSS', () => {
+  const fast = row({ floor_rps: 1000, floor_p99_ms: 40, ratio: 1 });
+  assert.deepEqual(failed(targetChecks([row({ connections: 1, p99_ms: 500 }), fast])), []);
+  const slow = row({ rps: 800, p99_ms: 60, floor_rps: 1000, floor_p99_ms: 40, ratio: 0.8, rss_mb: 250 });
+  const texts = failed(targetChecks([slow]));
+  assert.equal(texts.length, 3);
+  assert.match(texts[0]!, /0\.80 × floor/);
+  assert.match(texts[1]!, /1\.50 × floor/);
+  assert.match(texts[2]!, /RSS 250 MB/);
+});
+
+test('the table has one line per row, floor cells blank where there is no floor', () => {
+  const lines = markdownTable([
+    row({}),
+    row({ name: 'article', floor_rps: 900, floor_p99_ms: 30, ratio: 1.11 }),
+  ]).split('\n');
+  assert.equal(lines.length, 4);
+  assert.match(lines[2]!, /\| list articles +\| +64 \| +1000 \|.*\| +– \| +– \| +– \|$/);
+  assert.match(lines[3]!, /\| +900 \| +30\.0 \| +1\.11 \|$/);
+});

@@ -1,0 +1,65 @@
+// The seeder (`gather seed`, and the benchmark's dataset): exact row counts, counters that agree with the
+// rows, idempotent, refuses to mix with other data, and the seeded users can log in.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { SEED_PASSWORD, SIZES, usernameOf } from '../../src/seed/dataset.ts';
+import { insertLoader } from '../../src/seed/loader.ts';
+import { silentProgress } from '../../src/seed/progress.ts';
+import { SeedError, type SeedOptions, seedWith } from '../../src/seed/seed.ts';
+import { buildTestApp, type TestApp } from '../helpers/app.ts';
+import { call, registerUser } from '../helpers/factories.ts';
+
+const options: SeedOptions = { size: SIZES.demo, replace: false, progress: silentProgress };
+
+let t: TestApp;
+before(async () => {
+  t = await buildTestApp();
+});
+after(() => t.close());
+
+const seedHere = (opts: SeedOptions) =>
+  t.database.withSession((session) => seedWith(insertLoader(session), opts));
+const rows = <T extends Record<string, unknown>>(sql: string) =>
+  t.database.withSession((session) => session.query<T>(sql));
+
+test('the demo seed loads exactly its rows, with counters that match them', async () => {
+  const result = await seedHere(options);
+  assert.equal(result.status, 'loaded');
+  assert.deepEqual(result.counts, SIZES.demo);
+
+  const [mismatches] = await rows<{ users: number; tags: number; articles: number; total: number }>(`select
+    (select count(*)::int from users u where articles_count <> (select count(*) from articles a where a.author_id = u.id)
+       or favorites_count <> (select count(*) from favorites f where f.user_id = u.id)) as users,
+    (select count(*)::int from tags t where articles_count <> (select count(*) from article_tags l where l.tag_id = t.id)) as tags,
+    (select count(*)::int from articles a where favorites_count <> (select count(*) from favorites f where f.article_id = a.id)) as articles,
+    (select articles_count from article_totals) as total`);
+  assert.deepEqual(mismatches, { users: 0, tags: 0, articles: 0, total: SIZES.demo.articles });
+  const perArticle = await rows<{ tags: number }>(
+    'select count(*)::int as tags from article_tags group by article_id order by 1',
+  );
+  assert.ok(perArticle[0]!.tags >= 1 && perArticle.at(-1)!.tags <= 5, 'each article has 1 to 5 tags');
+});
+
+test('seeding again reuses the data; other data is refused without replace', async () => {
+  assert.equal((await seedHere(options)).status, 'reused');
+  await registerUser(t.app);
+  await assert.rejects(seedHere(options), SeedError);
+  const replaced = await seedHere({ ...options, replace: true });
+  assert.equal(replaced.status, 'loaded');
+  assert.deepEqual(replaced.counts, SIZES.demo);
+});
+
+test('a seeded user logs in, and the API sees the seeded articles; new ids do not collide', async () => {
+  const login = await call(t.app, 'POST', '/api/users/login', {
+    body: { user: { email: `${usernameOf(1)}@example.com`, password: SEED_PASSWORD } },
+  });
+  assert.equal(login.status, 200);
+  const list = await call(t.app, 'GET', '/api/articles?limit=5');
+  assert.equal(list.body.articlesCount, SIZES.demo.articles);
+  assert.equal(list.body.articles.length, 5);
+  const created = await call(t.app, 'POST', '/api/articles', {
+    token: login.body.user.token,
+    body: { article: { title: 'After the seed', description: 'd', body: 'b', tagList: [] } },
+  });
+  assert.equal(created.status, 201);
+});
