@@ -4,7 +4,7 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
 import { loadMigrations, type Migration } from '../migrations/files.ts';
-import { planDowngrade, planUpgrade, renderPlan } from '../migrations/plan.ts';
+import { HISTORY_TABLE, planDowngrade, planUpgrade, renderPlan } from '../migrations/plan.ts';
 import { downgrade, existingTables, history, MigrationError, upgrade } from '../migrations/runner.ts';
 import { readSettings, writeSettings } from '../migrations/settings.ts';
 
@@ -111,7 +111,9 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
       }
       const first = migrations[0]!;
       await withDatabase(async (database) => {
-        const tables = await existingTables(database);
+        // An empty history table (what `downgrade base` leaves) does not make the database non-empty.
+        const recorded = (await history(database)).length > 0;
+        const tables = (await existingTables(database)).filter((t) => recorded || t !== HISTORY_TABLE);
         if (tables.length > 0) {
           throw new MigrationError(
             `init-db is for an empty database, this one has tables (${tables.join(', ')}); ` +

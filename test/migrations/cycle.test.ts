@@ -183,3 +183,16 @@ test('two upgrade processes at once apply a migration exactly once', {
   assert.equal((await applied()).filter((name) => name === '9999_once').length, 1);
   assert.match(ok(await project.db('downgrade')), /undid 9999_once/);
 });
+
+test('downgrade base empties the database, and init-db accepts it again', async () => {
+  assert.match(ok(await project.db('downgrade', 'base')), /undid 0001_init/);
+  const empty = await dump();
+  assert.deepEqual(
+    empty.columns!.map((line) => line.split(' | ')[0]),
+    ['gather_migrations', 'gather_migrations', 'gather_migrations'],
+  );
+  assert.deepEqual([empty.triggers, empty.functions], [[], []]);
+  assert.deepEqual(await applied(), []);
+  assert.match(ok(await project.db('init-db')), /applied 0001_init/);
+  assert.deepEqual(await applied(), ['0001_init']);
+});
