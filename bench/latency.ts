@@ -20,14 +20,14 @@ const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const HELP = `Usage: gather bench latency [--rtt MS] [--runs N] [--quick]
 
 Puts a delaying TCP proxy (+MS round-trip time) between Gather and PostgreSQL (DATABASE_URL, default
-${DEFAULT_DATABASE_URL}; the lab creates and drops a database of its own there), then reads one article
-and its comments N times serially (await, await) and N times concurrently (GET ?include=comments,
-Promise.all). Prints median/p95 in ms and CPU cycles, the serial/concurrent ratio, both flows' Mermaid
+${DEFAULT_DATABASE_URL}; the lab creates and drops a database of its own there),
+then reads one article and its comments N times serially (await, await) and N times concurrently
+(GET ?include=comments, Promise.all). Prints median/p95 in ms and CPU cycles, the serial/concurrent ratio, both flows' Mermaid
 diagrams and this machine's latency ladder.
 PASS when the concurrent median ≤ 1.15 × RTT + 2 ms and serial/concurrent ≥ 1.8.
   --rtt MS   added round-trip time (default 20)
   --runs N   runs of each flow (default 50; --quick: 10)
-  --quick    a short run for CI (seconds)`;
+  --quick    a short run for CI (about 20 s)`;
 
 const CONCURRENT_RTT_FACTOR = 1.15;
 const CONCURRENT_SLACK_MS = 2;
@@ -66,8 +66,8 @@ function ladderRow(rung: Rung, clock: Clock): string[] {
   return [rung.name, duration(rung.ms), cycles(rung.ms, clock), lecture, share];
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+function parseOptions(argv: string[]) {
+  return parseArgs({
     args: argv,
     options: {
       rtt: { type: 'string', default: '20' },
@@ -75,7 +75,17 @@ export async function run(argv: string[]): Promise<number> {
       quick: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
-  });
+  }).values;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let values: ReturnType<typeof parseOptions>;
+  try {
+    values = parseOptions(argv);
+  } catch (error) {
+    console.error(`gather bench latency: ${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
   if (values.help) {
     console.log(HELP);
     return 0;

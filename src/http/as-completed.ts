@@ -2,10 +2,11 @@
 // the moment its promise settles, in completion order, so a caller can act on (stream) the fast ones first.
 
 /**
- * Yields the values of `promises` in the order they settle. A rejection is thrown when its turn comes;
- * promises that settle after the caller stopped iterating are still observed (no unhandled rejection).
+ * Yields the values of `promises` in the order they settle. A rejection is thrown when its turn comes.
+ * Every promise is observed from the call on, so none is left unhandled when the caller iterates late,
+ * stops early or never starts.
  */
-export async function* asCompleted<T>(promises: Iterable<Promise<T>>): AsyncGenerator<T, void, undefined> {
+export function asCompleted<T>(promises: Iterable<Promise<T>>): AsyncGenerator<T, void, undefined> {
   const settled: PromiseSettledResult<T>[] = [];
   let wake: (() => void) | undefined;
   let pending = 0;
@@ -20,16 +21,18 @@ export async function* asCompleted<T>(promises: Iterable<Promise<T>>): AsyncGene
       (reason: unknown) => record({ status: 'rejected', reason }),
     );
   }
-  while (pending > 0) {
-    if (settled.length === 0) {
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-      wake = undefined;
+  return (async function* () {
+    while (pending > 0) {
+      if (settled.length === 0) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
+      }
+      const next = settled.shift()!;
+      pending -= 1;
+      if (next.status === 'rejected') throw next.reason;
+      yield next.value;
     }
-    const next = settled.shift()!;
-    pending -= 1;
-    if (next.status === 'rejected') throw next.reason;
-    yield next.value;
-  }
+  })();
 }

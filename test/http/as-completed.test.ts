@@ -42,7 +42,7 @@ test('a rejection is thrown in its turn, after the values that settled before it
   assert.deepEqual(seen, ['early']);
 });
 
-test('stopping early leaves no unhandled rejection', async () => {
+test('stopping early, or never starting, leaves no unhandled rejection', async () => {
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
   process.on('unhandledRejection', onUnhandled);
@@ -51,6 +51,8 @@ test('stopping early leaves no unhandled rejection', async () => {
       throw new Error('after the break');
     });
     for await (const _ of asCompleted([after(0, 'first'), failing])) break;
+    // Never iterated at all: its rejection is observed from the call on.
+    asCompleted([sleep(5).then(() => Promise.reject(new Error('never read')))]);
     await sleep(30);
     assert.deepEqual(unhandled, []);
   } finally {

@@ -16,7 +16,7 @@ import { presentArticle } from './articles.present.ts';
 import { createArticleQueries } from './articles.queries.ts';
 import { ArticleStreamPart, type ArticleStreamPartDto } from './articles.schemas.ts';
 
-export const NDJSON = 'application/x-ndjson';
+const NDJSON = 'application/x-ndjson';
 
 /** undefined: the part's query found no article with this slug. */
 type PartResult = ArticleStreamPartDto | undefined;
