@@ -4,6 +4,7 @@ const SCENARIOS: Record<string, { file: string; summary: string }> = {
   latency: { file: 'latency.ts', summary: 'Serial vs concurrent reads with a real network delay' },
   parallel: { file: 'parallel.ts', summary: 'The errands lab: serial, concurrent and parallel' },
   'login-storm': { file: 'login-storm.ts', summary: 'GET /api/tags p99 while logins hash passwords' },
+  tracing: { file: 'tracing.ts', summary: 'What per-request tracing costs, on and off' },
 };
 
 const HELP = `Usage: gather bench <scenario> [options]
