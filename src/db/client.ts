@@ -97,6 +97,10 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
   });
   pool.on('error', (error) => options.onPoolError?.(error));
   pool.on('connect', (client) => {
+    // The pool listens for errors on idle clients only. A checked-out client between two queries (inside a
+    // transaction) whose server goes away would emit an unhandled 'error' and crash the process; its next
+    // query fails instead (503) and the pool discards it on release.
+    client.on('error', (error) => options.onPoolError?.(error));
     const query = client.query.bind(client) as (config: unknown, values?: unknown) => Promise<unknown>;
     client.query = ((config: string | { text: string }, values?: unknown) =>
       recordSpan('query', typeof config === 'string' ? config : config.text, 'Database', () =>

@@ -1,0 +1,82 @@
+// A small HTTP client for the scenarios: fetch with a deadline, JSON in and out, and a write load that
+// remembers every write the server acknowledged.
+export type Answer = Readonly<{ status: number; body: unknown }>;
+
+export type CallOptions = { token?: string; body?: unknown; timeoutMs?: number };
+
+/** One request. Throws on a network error (refused, reset) or when no answer comes within timeoutMs. */
+export async function api(
+  base: string,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<Answer> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(options.token !== undefined && { authorization: `Token ${options.token}` }),
+      ...(options.body !== undefined && { 'content-type': 'application/json' }),
+    },
+    ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
+    signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+/** Registers a user through the API and returns its token. */
+export async function signUp(base: string, username: string): Promise<string> {
+  const answer = await api(base, 'POST', '/api/users', {
+    body: { user: { username, email: `${username}@example.com`, password: 'password123' } },
+  });
+  if (answer.status !== 201)
+    throw new Error(`sign-up failed: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return (answer.body as { user: { token: string } }).user.token;
+}
+
+export type WriteLoad = Readonly<{
+  /** Slugs of the articles whose creation the server answered with 201. */
+  acknowledged: readonly string[];
+  /** Requests that got no 201: refused, reset, timed out or answered with an error. */
+  failed(): number;
+  /** Stops issuing writes and waits for the ones in flight to settle. */
+  stop(): Promise<void>;
+}>;
+
+/** `concurrency` clients creating articles back to back until stopped. */
+export function startWriteLoad(base: string, token: string, concurrency: number, label: string): WriteLoad {
+  const acknowledged: string[] = [];
+  let failed = 0;
+  let running = true;
+  let sequence = 0;
+  const client = async () => {
+    while (running) {
+      sequence += 1;
+      const title = `${label} ${sequence}`;
+      try {
+        const answer = await api(base, 'POST', '/api/articles', {
+          token,
+          body: { article: { title, description: 'write load', body: 'acknowledged writes must survive' } },
+        });
+        if (answer.status === 201)
+          acknowledged.push((answer.body as { article: { slug: string } }).article.slug);
+        else failed += 1;
+      } catch {
+        failed += 1;
+        // The server is gone: do not spin.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  };
+  const clients = Array.from({ length: concurrency }, client);
+  return {
+    acknowledged,
+    failed: () => failed,
+    stop: async () => {
+      running = false;
+      await Promise.all(clients);
+    },
+  };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,82 @@
+// A private PostgreSQL cluster in a temporary folder, on a free port, that a scenario may stop and start at
+// will (the shared server on 5432 is never touched). PostgreSQL refuses to run as root: as root, the
+// commands run as the `postgres` user.
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export type PrivatePostgres = Readonly<{
+  url: string;
+  port: number;
+  start(): Promise<void>;
+  /** `pg_ctl stop -m fast`: sessions are ended, as in a restart for maintenance. */
+  stop(): Promise<void>;
+  /** Stops the server and deletes the folder. */
+  destroy(): Promise<void>;
+}>;
+
+/** The bin folder of the newest installed PostgreSQL, or undefined when there is none. */
+export function postgresBinaries(): string | undefined {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return undefined;
+  const versions = readdirSync(root)
+    .filter((version) => existsSync(join(root, version, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions[0] === undefined ? undefined : join(root, versions[0], 'bin');
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+export async function createPrivatePostgres(bin: string): Promise<PrivatePostgres> {
+  const asRoot = userInfo().uid === 0;
+  const folder = await mkdtemp(join(tmpdir(), 'gather-pg-'));
+  if (asRoot) await chown(folder, Number((await run('id', ['-u', 'postgres'])).stdout), 0);
+  const data = join(folder, 'data');
+  const port = await freePort();
+  const pg = (tool: string, args: string[]) =>
+    asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]) : run(join(bin, tool), args);
+
+  await pg('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync']);
+  // fsync=off: this cluster is for restarts (a clean stop writes everything), not for power cuts.
+  const start = async () => {
+    await pg('pg_ctl', [
+      '-D',
+      data,
+      '-w',
+      '-l',
+      join(folder, 'server.log'),
+      '-o',
+      `-p ${port} -k ${folder} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      'start',
+    ]);
+  };
+  const stop = async () => {
+    await pg('pg_ctl', ['-D', data, '-w', '-m', 'fast', 'stop']);
+  };
+  await start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    start,
+    stop,
+    destroy: async () => {
+      await stop().catch(() => undefined);
+      await rm(folder, { recursive: true, force: true });
+    },
+  };
+}
