@@ -57,9 +57,11 @@ export function fromDatabaseError(error: unknown): GatherError | undefined {
       : notFound('article');
   }
   if (code !== undefined && (CONNECTION_ERRNOS.has(code) || /^(08|57P|53)/.test(code))) return unavailable();
-  if (error instanceof Error && CONNECTION_MESSAGES.test(error.message)) return unavailable();
-  if (dbError?.cause instanceof Error && CONNECTION_MESSAGES.test(dbError.cause.message))
-    return unavailable();
+  // The lost connection may sit a few causes deep (a failed rollback wraps the query that lost it).
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++, current = current.cause) {
+    if (CONNECTION_MESSAGES.test(current.message)) return unavailable();
+  }
   return undefined;
 }
 
