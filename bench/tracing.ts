@@ -28,8 +28,10 @@ costs at most ${TARGET_OFF_NS} ns per database round trip.
   --rounds R    rounds per setting (default 15; --quick: 5)
   --requests N  requests per round (default 400; --quick: 100)`;
 
-const percent = (fraction: number): string =>
-  `${fraction >= 0 ? '+' : '−'}${Math.abs(fraction * 100).toFixed(1)}%`;
+/** A difference with its sign: +12 or −3 (a negative one is measurement noise). */
+const signed = (value: number, digits = 0): string =>
+  `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(digits)}`;
+const percent = (fraction: number): string => `${signed(fraction * 100, 1)}%`;
 
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -166,7 +168,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log('');
     console.log(
       `recorder with tracing off: ${recorder.recorded.toFixed(0)} ns per awaited round trip vs ` +
-        `${recorder.direct.toFixed(0)} ns without it (+${offCostNs.toFixed(0)} ns)`,
+        `${recorder.direct.toFixed(0)} ns without it (${signed(offCostNs)} ns)`,
     );
     const onPass = overhead <= TARGET_ON_OVERHEAD;
     const offPass = offCostNs <= TARGET_OFF_NS;
@@ -174,7 +176,7 @@ export async function run(argv: string[]): Promise<number> {
       `${onPass ? 'PASS' : 'FAIL'} tracing on changes CPU per request by ${percent(overhead)} (target ≤ +${TARGET_ON_OVERHEAD * 100}%)`,
     );
     console.log(
-      `${offPass ? 'PASS' : 'FAIL'} tracing off costs ${offCostNs.toFixed(0)} ns per round trip (target ≤ ${TARGET_OFF_NS} ns)`,
+      `${offPass ? 'PASS' : 'FAIL'} tracing off costs ${signed(offCostNs)} ns per round trip (target ≤ ${TARGET_OFF_NS} ns)`,
     );
     return onPass && offPass ? 0 : 1;
   } finally {

@@ -42,8 +42,9 @@ export const FLOWS: readonly Flow[] = [
     title: 'Register',
     about:
       'One insert. A taken email or username is detected by the insert itself (`on conflict do nothing`), ' +
-      'not by a read before it: one round trip, and no race between two sign-ups with the same name. ' +
-      'The time before the insert is the password hash (CPU work, not a round trip).',
+      'not by a read before it: one round trip, and no race between two sign-ups with the same name (only ' +
+      'after a conflict does a second read say which field is taken). Before the insert, the password is ' +
+      'hashed in a hashing thread: CPU work, not a round trip, so the diagram has no arrow for it.',
     requests: () => [
       {
         method: 'POST',
@@ -56,8 +57,8 @@ export const FLOWS: readonly Flow[] = [
     name: 'login',
     title: 'Log in',
     about:
-      'One read of the user by email; the password is then checked against the stored hash in this ' +
-      'process and a token is signed. Nothing else waits on the database.',
+      'One read of the user by email; the password is then checked against the stored hash in a hashing ' +
+      'thread and a token is signed. Nothing else waits on the database.',
     requests: () => [
       {
         method: 'POST',

@@ -1,6 +1,8 @@
 // The generated flow pages (docs/flows): every diagram is read back by Mermaid's parser, each flow has the
 // shape its page explains, and two runs write the same text (else `npm run docs:flows -- --check` could not pass).
+// Also the hand-written diagram of docs/tracing.md.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { before, test } from 'node:test';
 import { FLOWS, generateFlowDocs } from '../../src/tracing/flows.ts';
 import { mermaidBlocks, parseSequence, type Statement } from './parse-diagram.ts';
@@ -61,4 +63,13 @@ test('independent reads are drawn in a par block; a write and the read that depe
 test('two runs write the same pages', async () => {
   const again = await generateFlowDocs();
   assert.deepEqual([...again], [...pages]);
+});
+
+test('the diagram in docs/tracing.md is accepted by Mermaid', async () => {
+  const page = await readFile(new URL('../../docs/tracing.md', import.meta.url), 'utf8');
+  const blocks = mermaidBlocks(page);
+  assert.equal(blocks.length, 1);
+  const { actors, statements } = await parseSequence(blocks[0]!);
+  assert.deepEqual(actors, ['Client', 'Gather', 'Pool', 'Database']);
+  assert.ok(statements.some((s) => s.type === 'par'));
 });
