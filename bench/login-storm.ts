@@ -11,12 +11,14 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { startGather } from './lib/errands-server.ts';
 
-const HELP = `Usage: gather bench login-storm [--quick] [--seconds S] [--logins N]
+const HELP = `Usage: gather bench login-storm [--quick] [--seconds S] [--rounds R] [--logins N]
 
 Starts \`gather serve\` (PGlite in a temporary folder, NODE_ENV=production), then measures GET /api/tags
-latency, one request at a time, for S seconds while quiet and S seconds during N concurrent login loops.
+latency, one request at a time, for S seconds while quiet and S seconds during N concurrent login loops,
+R times in turn (so that a machine's changing background load weighs on both alike).
 PASS when the storm p99 is at most 2 × the quiet p99.
-  --seconds S  length of each phase (default 10; --quick: 3)
+  --seconds S  length of each phase (default 5; --quick: 2)
+  --rounds R   quiet + storm pairs (default 3; --quick: 2)
   --logins N   concurrent login loops (default 4, the size of libuv's thread pool)`;
 
 const TARGET_RATIO = 2;
@@ -45,6 +47,18 @@ function call(
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+/** The rounds of one phase as one: every latency, every login, the median loop delay. */
+function combine(rounds: Phase[]): Phase {
+  const delays = rounds.map((round) => round.loopDelayP99).sort((a, b) => a - b);
+  return {
+    name: rounds[0]!.name,
+    latencies: rounds.flatMap((round) => round.latencies).sort((a, b) => a - b),
+    logins: rounds.reduce((sum, round) => sum + round.logins, 0),
+    seconds: rounds.reduce((sum, round) => sum + round.seconds, 0),
+    loopDelayP99: delays[Math.floor(delays.length / 2)]!,
+  };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -96,6 +110,7 @@ export async function run(argv: string[]): Promise<number> {
     options: {
       quick: { type: 'boolean', default: false },
       seconds: { type: 'string' },
+      rounds: { type: 'string' },
       logins: { type: 'string', default: '4' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -104,10 +119,11 @@ export async function run(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const seconds = Number(values.seconds ?? (values.quick ? 3 : 10));
+  const seconds = Number(values.seconds ?? (values.quick ? 2 : 5));
+  const rounds = Number(values.rounds ?? (values.quick ? 2 : 3));
   const loops = Number(values.logins);
-  if (!(seconds > 0) || !Number.isInteger(loops) || loops < 1) {
-    console.error(`gather bench login-storm: bad --seconds or --logins\n\n${HELP}`);
+  if (!(seconds > 0) || !Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(loops) || loops < 1) {
+    console.error(`gather bench login-storm: bad --seconds, --rounds or --logins\n\n${HELP}`);
     return 2;
   }
 
@@ -130,10 +146,17 @@ export async function run(argv: string[]): Promise<number> {
     await measure(gather.url, 'warm-up', 1, { loops, user });
 
     console.log(
-      `login storm: GET /api/tags one at a time, ${seconds} s per phase; storm = ${loops} concurrent login loops`,
+      `login storm: GET /api/tags one at a time, ${rounds} × ${seconds} s per phase (in turn); ` +
+        `storm = ${loops} concurrent login loops`,
     );
-    const quiet = await measure(gather.url, 'quiet', seconds, undefined);
-    const storm = await measure(gather.url, 'storm', seconds, { loops, user });
+    const quietRounds: Phase[] = [];
+    const stormRounds: Phase[] = [];
+    for (let round = 0; round < rounds; round++) {
+      quietRounds.push(await measure(gather.url, 'quiet', seconds, undefined));
+      stormRounds.push(await measure(gather.url, 'storm', seconds, { loops, user }));
+    }
+    const quiet = combine(quietRounds);
+    const storm = combine(stormRounds);
 
     const rows = [quiet, storm].map((phase) => [
       phase.name,

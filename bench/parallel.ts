@@ -19,18 +19,20 @@ const GATHER = new URL('../bin/gather.js', import.meta.url).pathname;
 const DEFAULT_STUCK_ITERATIONS = 120_000_000;
 const ARTICLES = 60;
 
-const HELP = `Usage: gather bench parallel [--quick] [--rtt MS] [--stuck N] [--seconds S] [--connections C] [--no-http]
+const HELP = `Usage: gather bench parallel [--quick] [--rtt MS] [--stuck N] [--seconds S] [--rounds R] [--connections C] [--no-http]
 
 PostgreSQL from DATABASE_URL (default ${DEFAULT_DATABASE_URL}); the HTTP part works in a
 database of its own, created and dropped here.
   --rtt MS         round-trip time the delay proxy adds to each database round trip (default 50)
   --stuck N        iterations of the stuck errand's CPU loop (default ${DEFAULT_STUCK_ITERATIONS})
-  --seconds S      HTTP load per worker count (default 10; --quick: 2)
+  --seconds S      length of one HTTP load run (default 5; --quick: 2)
+  --rounds R       HTTP runs per worker count, alternating between the two servers (default 3; --quick: 1)
   --connections C  concurrent HTTP connections (default 16)
   --no-http        the errands lab only
 Exit code 1 if a check FAILs.`;
 
-type HttpRun = { workers: number; load: LoadResult; answeredBy: number[] };
+/** One worker count's load rounds, and the requests each of its processes answered in them. */
+type HttpRun = { workers: number; loads: LoadResult[]; answeredBy: Map<string, number> };
 
 const LIST: BenchCase = {
   name: 'list articles',
@@ -65,15 +67,20 @@ async function fillThroughApi(base: string): Promise<void> {
   }
 }
 
-/** Requests answered per process, from /metrics (summed across workers by the primary). */
-async function requestsByProcess(base: string): Promise<number[]> {
+/** Requests answered so far by each process (pid → count), from /metrics (gathered across workers). */
+async function requestsByProcess(base: string): Promise<Map<string, number>> {
   const text = await (await fetch(`${base}/metrics`)).text();
-  return [...text.matchAll(/^gather_process_requests_total\{pid="\d+".*\} (\d+)$/gm)].map((m) =>
-    Number(m[1]),
-  );
+  const lines = text.matchAll(/^gather_process_requests_total\{pid="(\d+)".*\} (\d+)$/gm);
+  return new Map([...lines].map(([, pid, count]) => [pid!, Number(count)]));
 }
 
-async function runHttp(databaseUrl: string, seconds: number, connections: number): Promise<HttpRun[]> {
+/** One server per worker count, both up at once; rounds alternate between them so noise hits both alike. */
+async function runHttp(
+  databaseUrl: string,
+  rounds: number,
+  seconds: number,
+  connections: number,
+): Promise<HttpRun[]> {
   const name = `gather_bench_parallel_${process.pid}_${randomBytes(3).toString('hex')}`;
   const admin = new pg.Client({ connectionString: databaseUrl });
   await admin.connect();
@@ -87,32 +94,39 @@ async function runHttp(databaseUrl: string, seconds: number, connections: number
     GATHER_TRACE: '0',
     LOG_LEVEL: 'warn',
   };
-  const runs: HttpRun[] = [];
+  const servers: { workers: number; server: ServerProcess }[] = [];
   try {
     for (const workers of [1, 2]) {
-      let server: ServerProcess | undefined;
-      try {
-        server = await startServer(
-          `--workers ${workers}`,
-          [GATHER, 'serve', '--migrate', '--workers', String(workers)],
-          env,
-        );
-        if (workers === 1) await fillThroughApi(server.url);
-        // Warm-up: connections opened, plans cached, and every worker up.
-        await runLoad(server, LIST, connections, 1);
+      const args = [GATHER, 'serve', '--migrate', '--workers', String(workers)];
+      servers.push({ workers, server: await startServer(`--workers ${workers}`, args, env) });
+    }
+    await fillThroughApi(servers[0]!.server.url);
+    // Warm-up: connections opened, plans cached, and every worker up.
+    for (const { server } of servers) await runLoad(server, LIST, connections, 1);
+    const runs = servers.map(({ workers }): HttpRun => ({ workers, loads: [], answeredBy: new Map() }));
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, { server }] of servers.entries()) {
         const before = await requestsByProcess(server.url);
-        const load = await runLoad(server, LIST, connections, seconds);
+        runs[i]!.loads.push(await runLoad(server, LIST, connections, seconds));
         const after = await requestsByProcess(server.url);
-        runs.push({ workers, load, answeredBy: after.map((count, i) => count - (before[i] ?? 0)) });
-      } finally {
-        await server?.stop();
+        const answered = runs[i]!.answeredBy;
+        for (const [pid, count] of after) {
+          answered.set(pid, (answered.get(pid) ?? 0) + count - (before.get(pid) ?? 0));
+        }
       }
     }
     return runs;
   } finally {
+    await Promise.all(servers.map(({ server }) => server.stop()));
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await admin.end();
   }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -130,6 +144,7 @@ export async function run(argv: string[]): Promise<number> {
       rtt: { type: 'string', default: '50' },
       stuck: { type: 'string', default: String(DEFAULT_STUCK_ITERATIONS) },
       seconds: { type: 'string' },
+      rounds: { type: 'string' },
       connections: { type: 'string', default: '16' },
       'no-http': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
@@ -141,13 +156,16 @@ export async function run(argv: string[]): Promise<number> {
   }
   const rttMs = Number(values.rtt);
   const stuckIterations = Number(values.stuck);
-  const seconds = Number(values.seconds ?? (values.quick ? 2 : 10));
+  const seconds = Number(values.seconds ?? (values.quick ? 2 : 5));
+  const rounds = Number(values.rounds ?? (values.quick ? 1 : 3));
   const connections = Number(values.connections);
   if (
     !(rttMs > 0) ||
     !Number.isInteger(stuckIterations) ||
     stuckIterations < 1 ||
     !(seconds > 0) ||
+    !Number.isInteger(rounds) ||
+    rounds < 1 ||
     !Number.isInteger(connections) ||
     connections < 1
   ) {
@@ -173,32 +191,36 @@ export async function run(argv: string[]): Promise<number> {
 
   if (!values['no-http']) {
     console.log(
-      `\nHTTP: GET ${LIST.path}, ${connections} connections, ${seconds} s per run, PostgreSQL, ` +
-        `${availableParallelism()} CPU cores (shared with autocannon and PostgreSQL)`,
+      `\nHTTP: GET ${LIST.path}, ${connections} connections, ${rounds} × ${seconds} s per worker count ` +
+        `(alternating), PostgreSQL, ${availableParallelism()} CPU cores shared with autocannon and PostgreSQL; medians`,
     );
-    const http = await runHttp(databaseUrl, seconds, connections);
+    const http = await runHttp(databaseUrl, rounds, seconds, connections);
+    const errors = (run: HttpRun) => run.loads.reduce((sum, load) => sum + load.non2xx, 0);
+    const perWorker = (run: HttpRun) => [...run.answeredBy.values()].join(' + ');
     console.log(
       table(
-        ['workers', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'requests per worker'],
-        http.map(({ workers, load, answeredBy }) => [
-          String(workers),
-          load.rps.toFixed(0),
-          load.p50Ms.toFixed(1),
-          load.p99Ms.toFixed(1),
-          String(load.non2xx),
-          answeredBy.join(' + '),
+        ['workers', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'req/s per round', 'requests per worker'],
+        http.map((run) => [
+          String(run.workers),
+          median(run.loads.map((load) => load.rps)).toFixed(0),
+          median(run.loads.map((load) => load.p50Ms)).toFixed(1),
+          median(run.loads.map((load) => load.p99Ms)).toFixed(1),
+          String(errors(run)),
+          run.loads.map((load) => load.rps.toFixed(0)).join(' / '),
+          perWorker(run),
         ]),
       ),
     );
     const [one, two] = http as [HttpRun, HttpRun];
-    console.log(`throughput ratio --workers 2 / --workers 1 = ${(two.load.rps / one.load.rps).toFixed(2)}`);
+    const rps = (run: HttpRun) => median(run.loads.map((load) => load.rps));
+    console.log(`throughput ratio --workers 2 / --workers 1 = ${(rps(two) / rps(one)).toFixed(2)} (medians)`);
     const served =
-      two.answeredBy.length === 2 &&
-      two.answeredBy.every((count) => count > 0) &&
-      one.load.non2xx + two.load.non2xx === 0;
+      two.answeredBy.size === 2 &&
+      [...two.answeredBy.values()].every((count) => count > 0) &&
+      errors(one) + errors(two) === 0;
     console.log(
-      `${served ? 'PASS' : 'FAIL'} --workers 2: both workers answered (${two.answeredBy.join(' + ')} requests), ` +
-        `no errors (${one.load.non2xx + two.load.non2xx})`,
+      `${served ? 'PASS' : 'FAIL'} --workers 2: both workers answered (${perWorker(two)} requests), ` +
+        `no errors (${errors(one) + errors(two)})`,
     );
     pass &&= served;
   }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { get } from 'node:http';
+import { get, request } from 'node:http';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { freshDatabase } from '../helpers/app.ts';
@@ -62,6 +62,22 @@ function fetchText(port: number, path: string): Promise<{ status: number; body: 
   });
 }
 
+/** A registration (one scrypt hash, some tens of ms) on a new connection. */
+function register(port: number, name: string): Promise<number> {
+  const body = JSON.stringify({
+    user: { username: name, email: `${name}@example.com`, password: 'drain-test-pw' },
+  });
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path: '/api/users', method: 'POST', agent: false }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    })
+      .on('error', reject)
+      .setHeader('content-type', 'application/json')
+      .end(body);
+  });
+}
+
 test('--workers 2 on PGlite is refused with one line that says to use PostgreSQL', async () => {
   const server = startGather(['--workers', '2'], { GATHER_DATA_DIR: 'memory://' });
   const [code] = await once(server.child, 'exit');
@@ -96,7 +112,12 @@ test('--workers 2 on PostgreSQL: both serve, a killed worker is replaced, SIGTER
     await server.waitFor(/listening on 127\.0\.0\.1/, 3);
     for (let i = 0; i < 5; i++) assert.equal((await fetchText(port, '/api/tags')).status, 200);
 
+    // Graceful: requests in flight when SIGTERM arrives are answered. Hashes queue for a slot per worker,
+    // so once the first registration is answered the others are still being served.
+    const registrations = ['drain1', 'drain2', 'drain3', 'drain4'].map((name) => register(port, name));
+    await Promise.race(registrations);
     server.child.kill('SIGTERM');
+    assert.deepEqual(await Promise.all(registrations), [201, 201, 201, 201]);
     const [code] = await once(server.child, 'exit');
     assert.equal(code, 0, server.output());
     assert.match(server.output(), /gather: stopped\n/);

@@ -1,0 +1,72 @@
+// Password hashes off the event loop, and below it: a few worker threads (hash-worker.js) that run scrypt at
+// a lower CPU priority. Off the loop is not enough on its own: on a 2-core machine, libuv's 4 pool threads
+// hashing at full priority starve the event loop of CPU although no hash runs on it. So there is one
+// thread fewer than cores (at least one), and the scheduler serves the loop first; logins wait their turn.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+
+export type ScryptOptions = { N: number; r: number; p: number; maxmem: number };
+
+type Job = {
+  password: string;
+  salt: Buffer;
+  keyLength: number;
+  options: ScryptOptions;
+  resolve(hash: Buffer): void;
+  reject(error: Error): void;
+};
+type Reply = { hash?: Uint8Array; error?: string };
+
+const THREADS = Math.max(1, availableParallelism() - 1);
+const WORKER = new URL('./hash-worker.js', import.meta.url);
+
+const idle: Worker[] = [];
+const queue: Job[] = [];
+let threads = 0;
+
+function run(worker: Worker, job: Job): void {
+  const settle = (outcome: Reply | Error) => {
+    worker.off('message', settle).off('error', settle).off('exit', onExit);
+    if (outcome instanceof Error) {
+      // A thread that fails takes its job with it; the next job gets a new thread.
+      threads -= 1;
+      void worker.terminate();
+      job.reject(outcome);
+    } else {
+      idle.push(worker);
+      if (outcome.hash === undefined) job.reject(new Error(`scrypt failed: ${outcome.error}`));
+      else job.resolve(Buffer.from(outcome.hash));
+    }
+    dispatch();
+  };
+  const onExit = (code: number) => settle(new Error(`hashing thread exited with ${code}`));
+  worker.on('message', settle).on('error', settle).on('exit', onExit);
+  const { password, salt, keyLength, options } = job;
+  worker.postMessage({ password, salt, keyLength, options });
+}
+
+function dispatch(): void {
+  while (queue.length > 0 && (idle.length > 0 || threads < THREADS)) {
+    let worker = idle.pop();
+    if (worker === undefined) {
+      worker = new Worker(WORKER);
+      // Idle hashing threads must not keep a finished process alive.
+      worker.unref();
+      threads += 1;
+    }
+    run(worker, queue.shift()!);
+  }
+}
+
+/** scrypt in a hashing thread; queued while every thread is busy. */
+export function scryptInPool(
+  password: string,
+  salt: Buffer,
+  keyLength: number,
+  options: ScryptOptions,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    queue.push({ password, salt, keyLength, options, resolve, reject });
+    dispatch();
+  });
+}
