@@ -1,10 +1,14 @@
 // Security: headers, rate limits, token checks, production configuration and error bodies.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { inArray } from 'drizzle-orm';
 import { createSigner } from 'fast-jwt';
+import { Redis } from 'ioredis';
 import { buildApp } from '../../src/app.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
+import { users } from '../../src/db/schema/index.ts';
 import { SCRYPT_PARAMS } from '../../src/features/users/password.ts';
+import { RATE_LIMIT_NAMESPACE } from '../../src/http/security.ts';
 import { buildTestApp, freshDatabase, TEST_JWT_SECRET, type TestApp } from '../helpers/app.ts';
 import { call, registerUser, type TestUser } from '../helpers/factories.ts';
 
@@ -80,6 +84,53 @@ describe('rate limits on registration and login', () => {
   });
 });
 
+/** A Redis database of its own on the shared server (1–15), or undefined when there is no Redis. */
+async function privateRedis(): Promise<{ url: string; redis: Redis } | undefined> {
+  const url = new URL(process.env.REDIS_URL || 'redis://127.0.0.1:6379');
+  url.pathname = `/${1 + Math.floor(Math.random() * 15)}`;
+  const redis = new Redis(url.toString(), {
+    lazyConnect: true,
+    connectTimeout: 500,
+    maxRetriesPerRequest: 1,
+  });
+  try {
+    await redis.connect();
+    return { url: url.toString(), redis };
+  } catch {
+    redis.disconnect();
+    return undefined;
+  }
+}
+const redis = await privateRedis();
+
+describe('rate limits in Redis (REDIS_URL) hold across instances', {
+  skip: redis === undefined && 'no Redis at REDIS_URL or 127.0.0.1:6379',
+}, () => {
+  let a: TestApp;
+  let b: TestApp;
+  const counters = async () => redis!.redis.keys(`${RATE_LIMIT_NAMESPACE}*`);
+  before(async () => {
+    const keys = await counters();
+    if (keys.length > 0) await redis!.redis.del(...keys);
+    const env = { REDIS_URL: redis!.url, RATE_LIMIT_AUTH_MAX: '3' };
+    [a, b] = await Promise.all([buildTestApp(env), buildTestApp(env)]);
+  });
+  after(async () => {
+    await Promise.all([a.close(), b.close()]);
+    const keys = await counters();
+    if (keys.length > 0) await redis!.redis.del(...keys);
+    redis!.redis.disconnect();
+  });
+
+  test('logins alternating between two instances: the 4th gets 429', async () => {
+    const login = { user: { email: 'nobody@example.com', password: 'wrong-password' } };
+    const statuses = [];
+    for (const app of [a, b, a, b])
+      statuses.push((await call(app.app, 'POST', '/api/users/login', { body: login })).status);
+    assert.deepEqual(statuses, [401, 401, 401, 429]);
+  });
+});
+
 describe('tokens', () => {
   const sub = () => String(JSON.parse(Buffer.from(jake.token.split('.')[1]!, 'base64url').toString()).sub);
 
@@ -146,6 +197,24 @@ describe('production configuration', () => {
     assert.ok(SCRYPT_PARAMS.N >= 2 ** 14 && SCRYPT_PARAMS.r >= 8);
   });
 
+  test('a stored password is scrypt$N$r$p$salt$hash with its own salt, never the password', async () => {
+    const twin = await registerUser(t.app, { password: jake.password });
+    const rows = await t.database.db
+      .select({ hash: users.passwordHash })
+      .from(users)
+      .where(inArray(users.username, [jake.username, twin.username]));
+    assert.equal(rows.length, 2);
+    const { N, r, p } = SCRYPT_PARAMS;
+    for (const { hash } of rows) {
+      assert.match(
+        hash,
+        new RegExp(`^scrypt\\$${N}\\$${r}\\$${p}\\$[A-Za-z0-9+/=]{24}\\$[A-Za-z0-9+/=]{44}$`),
+      );
+      assert.ok(!hash.includes(jake.password));
+    }
+    assert.notEqual(rows[0]!.hash, rows[1]!.hash, 'one salt per password');
+  });
+
   test('traces are off in production unless GATHER_TRACE=1', async () => {
     assert.equal(loadConfig(production).trace, false);
     assert.equal(loadConfig({ ...production, GATHER_TRACE: '1' }).trace, true);
@@ -158,6 +227,20 @@ describe('production configuration', () => {
         assert.equal(response.statusCode, 404, url);
         assert.equal(response.headers['x-trace-id'], undefined);
       }
+    } finally {
+      await app.close();
+      await drop();
+    }
+  });
+
+  test('GATHER_TRACE=1 turns traces on in production, explicitly', async () => {
+    const { database, drop } = await freshDatabase();
+    const config = loadConfig({ ...production, GATHER_TRACE: '1', LOG_LEVEL: 'silent' });
+    const app = await buildApp({ config, database, jwtSecret: TEST_JWT_SECRET });
+    try {
+      const response = await app.inject({ method: 'GET', url: '/_gather/traces' });
+      assert.equal(response.statusCode, 200);
+      assert.match(String(response.headers['content-type']), /text\/html/);
     } finally {
       await app.close();
       await drop();
