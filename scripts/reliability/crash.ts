@@ -10,6 +10,7 @@ import { api, signUp, sleep, startWriteLoad } from './client.ts';
 import { type GatherProcess, scenarioEnv, startGather } from './gather-process.ts';
 
 const CLIENTS = 16;
+const MIN_ACKNOWLEDGED = 100;
 
 type Backend = Readonly<{
   name: string;
@@ -85,8 +86,10 @@ async function crashRounds(backend: Backend, rounds: number): Promise<CrashFigur
     const token = await signUp(server.url, `crash${randomBytes(3).toString('hex')}`);
     for (let round = 1; round <= rounds; round++) {
       const load = startWriteLoad(server.url, token, CLIENTS, `crash round ${round}`);
-      // Kill at a different moment each round, once writes are flowing.
-      await sleep(500 + 700 * round);
+      // Kill once writes are flowing (at least MIN_ACKNOWLEDGED), at a different moment each round.
+      const deadline = Date.now() + 30_000;
+      while (load.acknowledged.length < MIN_ACKNOWLEDGED && Date.now() < deadline) await sleep(20);
+      await sleep(150 * round);
       server.kill('SIGKILL');
       await server.exited(10_000);
       await load.stop();
