@@ -1,11 +1,12 @@
 // The errands lab (`gather bench parallel`): its diagrams read back by Mermaid's own parser, its shape checks
 // on made-up runs that do and do not have the predicted shape, and (on PostgreSQL) a real short run.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { ERRANDS, type ErrandResult } from '../../bench/lib/errands.ts';
 import { type Mode, type ModeRun, renderErrandsDiagram } from '../../bench/lib/errands-diagram.ts';
 import { checkShape, runErrandsLab } from '../../bench/lib/errands-lab.ts';
-import { parseSequence } from '../tracing/parse-diagram.ts';
+import { mermaidBlocks, parseSequence } from '../tracing/parse-diagram.ts';
 
 const RTT = 50;
 const STUCK = 400;
@@ -116,4 +117,14 @@ test('a real run on PostgreSQL: the stuck errand holds up one loop, not the work
     'one worker thread per errand',
   );
   for (const run of runs) await parseSequence(renderErrandsDiagram(run));
+});
+
+test('docs/concurrency.md: every diagram is one Mermaid reads, numbered, with requests and replies', async () => {
+  const blocks = mermaidBlocks(await readFile(new URL('../../docs/concurrency.md', import.meta.url), 'utf8'));
+  assert.equal(blocks.length, 6, 'await, Promise.all, asCompleted, and the lab in three modes');
+  for (const block of blocks) {
+    const { statements } = await parseSequence(block);
+    assert.equal(statements[0]?.type, 'autonumber');
+    assert.ok(statements.some((s) => s.type === 'call') && statements.some((s) => s.type === 'reply'));
+  }
 });
