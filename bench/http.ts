@@ -120,8 +120,10 @@ function row(c: BenchCase, connections: number, roundTrips: number, load: LoadRe
     non2xx: load.non2xx,
     round_trips: roundTrips,
     rss_mb: Math.round(load.rssMb),
+    cpu_us: Math.round(load.cpuUs),
     floor_rps: null,
     floor_p99_ms: null,
+    floor_cpu_us: null,
     ratio: null,
   };
 }
@@ -137,6 +139,7 @@ function medianLoad(runs: LoadResult[]): LoadResult {
     non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0),
     requests: runs.reduce((sum, r) => sum + r.requests, 0),
     rssMb: Math.max(...runs.map((r) => r.rssMb)),
+    cpuUs: median(runs.map((r) => r.cpuUs)),
   };
 }
 
@@ -163,6 +166,7 @@ async function compareWithFloor(
   const floorResult = medianLoad(floorRuns);
   result.floor_rps = floorResult.rps;
   result.floor_p99_ms = floorResult.p99Ms;
+  result.floor_cpu_us = Math.round(floorResult.cpuUs);
   result.ratio = Math.round((result.rps / floorResult.rps) * 100) / 100;
   if (floorResult.non2xx > 0) {
     checks.push({ pass: false, text: `floor: ${t.case.name}: ${floorResult.non2xx} non-2xx` });

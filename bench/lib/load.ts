@@ -15,6 +15,8 @@ export type LoadResult = Readonly<{
   requests: number;
   /** The server's largest resident set size seen during the run, in MB. */
   rssMb: number;
+  /** The server's CPU time per request (its process and children), in µs: unlike req/s, barely moved by other load on the machine. */
+  cpuUs: number;
 }>;
 
 type AutocannonJson = {
@@ -57,12 +59,14 @@ export async function runLoad(
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
+  const cpuBefore = server.cpuMs();
   let rssMb = server.rssMb();
   const sampler = setInterval(() => {
     rssMb = Math.max(rssMb, server.rssMb());
   }, 250);
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   clearInterval(sampler);
+  const cpuMs = server.cpuMs() - cpuBefore;
   if (code !== 0) throw new Error(`autocannon exited with ${code}: ${stderr.slice(-1_000)}`);
   const result = JSON.parse(stdout) as AutocannonJson;
   return {
@@ -72,5 +76,6 @@ export async function runLoad(
     non2xx: result.non2xx + result.errors + result.timeouts,
     requests: result.requests.total,
     rssMb,
+    cpuUs: result.requests.total === 0 ? 0 : (cpuMs * 1000) / result.requests.total,
   };
 }

@@ -12,8 +12,11 @@ export type ResultRow = {
   non2xx: number;
   round_trips: number;
   rss_mb: number;
+  /** The server's CPU time per request, in µs (robust to other load on the machine, unlike req/s). */
+  cpu_us: number;
   floor_rps: number | null;
   floor_p99_ms: number | null;
+  floor_cpu_us: number | null;
   /** Gather requests/s ÷ floor requests/s, in the same run. */
   ratio: number | null;
 };
@@ -40,8 +43,10 @@ export function markdownTable(rows: ResultRow[]): string {
     'non-2xx',
     'round trips',
     'RSS MB',
+    'CPU µs/req',
     'floor req/s',
     'floor p99 ms',
+    'floor CPU µs/req',
     'ratio',
   ];
   const cells = rows.map((r) => [
@@ -53,8 +58,10 @@ export function markdownTable(rows: ResultRow[]): string {
     String(r.non2xx),
     String(r.round_trips),
     fixed(r.rss_mb, 0),
+    fixed(r.cpu_us, 0),
     fixed(r.floor_rps, 0),
     fixed(r.floor_p99_ms, 1),
+    fixed(r.floor_cpu_us, 0),
     fixed(r.ratio, 2),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)));

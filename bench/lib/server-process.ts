@@ -8,6 +8,8 @@ export type ServerProcess = Readonly<{
   url: string;
   /** Resident set size of the process and its children (cluster workers), in MB. */
   rssMb(): number;
+  /** CPU time (user + system) the process and its children have used so far, in ms. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }>;
 
@@ -22,13 +24,32 @@ export async function freePort(): Promise<number> {
   });
 }
 
+const childrenOf = (pid: number): number[] => {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  return children === '' ? [] : children.split(' ').map(Number);
+};
+
 function rssKb(pid: number): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const own = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return own + childrenOf(pid).reduce((sum, child) => sum + rssKb(child), 0);
+  } catch {
+    return 0; // the process is gone (or this is not Linux)
+  }
+}
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+function cpuTicks(pid: number): number {
+  try {
+    // Fields after the command name "(…)": utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (
-      own + (children === '' ? 0 : children.split(' ').reduce((sum, child) => sum + rssKb(Number(child)), 0))
+      Number(fields[11]) +
+      Number(fields[12]) +
+      childrenOf(pid).reduce((sum, child) => sum + cpuTicks(child), 0)
     );
   } catch {
     return 0; // the process is gone (or this is not Linux)
@@ -72,6 +93,7 @@ export async function startServer(
     name,
     url,
     rssMb: () => rssKb(child.pid ?? 0) / 1024,
+    cpuMs: () => (cpuTicks(child.pid ?? 0) * 1000) / TICKS_PER_SECOND,
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));

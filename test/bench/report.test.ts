@@ -14,8 +14,10 @@ const row = (overrides: Partial<ResultRow>): ResultRow => ({
   non2xx: 0,
   round_trips: 2,
   rss_mb: 150,
+  cpu_us: 300,
   floor_rps: null,
   floor_p99_ms: null,
+  floor_cpu_us: null,
   ratio: null,
   ...overrides,
 });
@@ -50,9 +52,9 @@ test('target checks compare with the floor at the highest connection count, and 
 test('the table has one line per row, floor cells blank where there is no floor', () => {
   const lines = markdownTable([
     row({}),
-    row({ name: 'article', floor_rps: 900, floor_p99_ms: 30, ratio: 1.11 }),
+    row({ name: 'article', floor_rps: 900, floor_p99_ms: 30, floor_cpu_us: 250, ratio: 1.11 }),
   ]).split('\n');
   assert.equal(lines.length, 4);
-  assert.match(lines[2]!, /\| list articles +\| +64 \| +1000 \|.*\| +– \| +– \| +– \|$/);
-  assert.match(lines[3]!, /\| +900 \| +30\.0 \| +1\.11 \|$/);
+  assert.match(lines[2]!, /\| list articles +\| +64 \| +1000 \|.*\| +300 \| +– \| +– \| +– \| +– \|$/);
+  assert.match(lines[3]!, /\| +900 \| +30\.0 \| +250 \| +1\.11 \|$/);
 });
