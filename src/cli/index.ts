@@ -53,12 +53,20 @@ async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
+/** An unknown option or a missing option value, as node:util parseArgs reports them. */
+function isUsageError(error: unknown): error is Error {
+  return (
+    error instanceof TypeError && String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_')
+  );
+}
+
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   // Expected failures (bad configuration, a refused migration) are one clear line, not a stack trace.
   if (error instanceof ConfigError) console.error(`gather: invalid configuration: ${error.message}`);
   else if (error instanceof MigrationError) console.error(`gather: ${error.message}`);
+  else if (isUsageError(error)) console.error(`gather: ${error.message} (see --help)`);
   else console.error(error);
-  process.exitCode = 1;
+  process.exitCode = isUsageError(error) ? 2 : 1;
 }
