@@ -5,9 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { api, signUp, sleep, startWriteLoad } from './client.ts';
 import { type GatherProcess, scenarioEnv, startGather } from './gather-process.ts';
+import { scratchDatabase } from './scratch-database.ts';
 
 const CLIENTS = 16;
 const MIN_ACKNOWLEDGED = 100;
@@ -18,26 +18,6 @@ type Backend = Readonly<{
   args: string[];
   cleanup(): Promise<void>;
 }>;
-
-export const SHARED_POSTGRES = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
-
-/** A new database on the shared PostgreSQL server, dropped by the returned cleanup. */
-export async function scratchDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: SHARED_POSTGRES });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE "${name}"`);
-  const url = new URL(SHARED_POSTGRES);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
-}
 
 async function postgresBackend(): Promise<Backend> {
   const database = await scratchDatabase('gather_crash');

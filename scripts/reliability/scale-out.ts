@@ -7,8 +7,8 @@ import { RATE_LIMIT_NAMESPACE } from '../../src/http/security.ts';
 import { loadMigrations } from '../../src/migrations/files.ts';
 import { HISTORY_TABLE } from '../../src/migrations/plan.ts';
 import { api } from './client.ts';
-import { scratchDatabase } from './crash.ts';
 import { scenarioEnv, startGather } from './gather-process.ts';
+import { scratchDatabase } from './scratch-database.ts';
 
 const LOGIN_LIMIT = 5;
 
