@@ -33,6 +33,8 @@ function run(worker: Worker, job: Job): void {
       void worker.terminate();
       job.reject(outcome);
     } else {
+      // An idle hashing thread must not keep a finished process alive; a busy one must.
+      worker.unref();
       idle.push(worker);
       if (outcome.hash === undefined) job.reject(new Error(`scrypt failed: ${outcome.error}`));
       else job.resolve(Buffer.from(outcome.hash));
@@ -41,6 +43,7 @@ function run(worker: Worker, job: Job): void {
   };
   const onExit = (code: number) => settle(new Error(`hashing thread exited with ${code}`));
   worker.on('message', settle).on('error', settle).on('exit', onExit);
+  worker.ref();
   const { password, salt, keyLength, options } = job;
   worker.postMessage({ password, salt, keyLength, options });
 }
@@ -50,8 +53,6 @@ function dispatch(): void {
     let worker = idle.pop();
     if (worker === undefined) {
       worker = new Worker(WORKER);
-      // Idle hashing threads must not keep a finished process alive.
-      worker.unref();
       threads += 1;
     }
     run(worker, queue.shift()!);
