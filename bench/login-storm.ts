@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { startGather } from './lib/errands-server.ts';
+import { startGather } from './lib/gather-process.ts';
 
 const HELP = `Usage: gather bench login-storm [--quick] [--seconds S] [--rounds R] [--logins N]
 

@@ -1,4 +1,4 @@
-// Gather as a user starts it, for the concurrency labs and tests: a child process `node bin/gather.js serve`
+// Gather as a user starts it, for the login-storm bench: a child process `node bin/gather.js serve`
 // on a free loopback port, its output captured, stopped with SIGTERM (the graceful path).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
