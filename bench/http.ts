@@ -60,6 +60,8 @@ Prints the table, the Gather/floor ratios and PASS/FAIL per target; exits 1 when
   --smoke        CI: demo rows, ${MODES.smoke.seconds} s per case at 16 connections, no floor; fails only on non-2xx or on round
                  trips that grow with the page size or exceed 3 per read
   --pglite       the embedded database (in ${join(tmpdir(), 'gather-bench-<size>')}) instead of PostgreSQL; no floor
+  --seconds S    time per case and connection count (default: as above)
+  --connections  comma-separated connection counts (default 1,16,64; the floor runs at the highest)
   --case TEXT    only the cases whose name contains TEXT
 PostgreSQL: DATABASE_URL (default ${DEFAULT_DATABASE_URL}), in a schema of its own (gather_bench_<size>).
 Both servers get DB_POOL_MAX connections (default 10).`;
