@@ -44,7 +44,7 @@ export const FLOWS: readonly Flow[] = [
       'One insert. A taken email or username is detected by the insert itself (`on conflict do nothing`), ' +
       'not by a read before it: one round trip, and no race between two sign-ups with the same name (only ' +
       'after a conflict does a second read say which field is taken). Before the insert, the password is ' +
-      'hashed in a hashing thread: CPU work, not a round trip, so the diagram has no arrow for it.',
+      'hashed in a hashing thread (the Hash pool participant): CPU work off the event loop, awaited like I/O.',
     requests: () => [
       {
         method: 'POST',

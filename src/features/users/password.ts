@@ -1,6 +1,7 @@
 // Password hashing with scrypt in low-priority hashing threads (hash-pool.ts): the event loop never waits
 // for the KDF, and never waits for a core behind one either.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { recordSpan } from '../../tracing/recorder.ts';
 import { scryptInPool } from './hash-pool.ts';
 
 /** scrypt cost: N=2^14, r=8, p=1 (16 MiB, ~80 ms per hash on one core here). Stored with each hash. */
@@ -8,7 +9,10 @@ export const SCRYPT_PARAMS = { N: 2 ** 14, r: 8, p: 1 } as const;
 const KEY_LENGTH = 32;
 
 function derive(password: string, salt: Buffer, N: number, r: number, p: number): Promise<Buffer> {
-  return scryptInPool(password, salt, KEY_LENGTH, { N, r, p, maxmem: 256 * N * r });
+  // A span of its own, so a register or login diagram shows where its time goes.
+  return recordSpan('io', `scrypt N=${N} r=${r} p=${p}`, 'Hash pool', () =>
+    scryptInPool(password, salt, KEY_LENGTH, { N, r, p, maxmem: 256 * N * r }),
+  );
 }
 
 /** Format: scrypt$N$r$p$salt$hash (base64). */
