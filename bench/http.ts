@@ -63,6 +63,7 @@ Prints the table, the Gather/floor ratios and PASS/FAIL per target; exits 1 when
   --seconds S    time per case and connection count (default: as above)
   --connections  comma-separated connection counts (default 1,16,64; the floor runs at the highest)
   --case TEXT    only the cases whose name contains TEXT
+(With --seconds, --connections or --case the results files are left as they are.)
 PostgreSQL: DATABASE_URL (default ${DEFAULT_DATABASE_URL}), in a schema of its own (gather_bench_<size>).
 Both servers get DB_POOL_MAX connections (default 10).`;
 
@@ -211,7 +212,10 @@ export async function run(argv: string[]): Promise<number> {
     console.error('gather bench http: --seconds must be ≥ 1 and --connections positive integers (1,16,64)');
     return 2;
   }
-  const mode: Mode = { ...base, seconds, connections };
+  // A partial run (one case, other connections or times) prints its table but does not replace the results.
+  const partial =
+    values.case !== undefined || values.connections !== undefined || values.seconds !== undefined;
+  const mode: Mode = { ...base, seconds, connections, results: base.results && !partial };
   const size = SIZES[mode.size];
   const started = performance.now();
 
