@@ -57,9 +57,11 @@ test('POST with --data, then GET with --token: each prints the diagram of its re
   assert.equal(register.code, 0, register.stderr);
   assert.match(register.stderr, /POST \/api\/users → 201 /);
   const written = await parseSequence(register.stdout);
-  assert.deepEqual(written.actors, ['Client', 'Gather', 'Database']);
+  // Register hashes the password (the hash pool) before it inserts the user (the database).
+  assert.deepEqual(written.actors, ['Client', 'Gather', 'Hash_pool', 'Database']);
   const calls = written.statements.filter((s) => s.type === 'call').map((s) => s.text);
   assert.equal(calls[0], 'POST /api/users');
+  assert.match(calls[1] ?? '', /^scrypt N=16384/);
   assert.ok(
     calls.some((text) => text.startsWith('insert into users')),
     calls.join('\n'),
