@@ -75,19 +75,9 @@ export async function serve(argv: string[]): Promise<number> {
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  // A worker's start is logged by the primary.
-  if (!cluster.isWorker)
-    console.log(
-      [
-        `gather: listening on ${base} (database: ${database.label})`,
-        `  API           ${base}/api`,
-        `  Swagger UI    ${base}/docs`,
-        `  OpenAPI       ${base}/openapi.json`,
-        ...(config.trace ? [`  Traces        ${base}/_gather/traces`] : []),
-      ].join('\n'),
-    );
-
-  const code = await new Promise<number>((resolve) => {
+  // The signal handlers are in place before the listening line is printed: whoever reads that line and
+  // sends SIGTERM gets a graceful stop, never the default kill.
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
@@ -113,6 +103,19 @@ export async function serve(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => void stop('SIGTERM'));
     process.once('SIGINT', () => void stop('SIGINT'));
   });
+  // A worker's start is logged by the primary.
+  if (!cluster.isWorker)
+    console.log(
+      [
+        `gather: listening on ${base} (database: ${database.label})`,
+        `  API           ${base}/api`,
+        `  Swagger UI    ${base}/docs`,
+        `  OpenAPI       ${base}/openapi.json`,
+        ...(config.trace ? [`  Traces        ${base}/_gather/traces`] : []),
+      ].join('\n'),
+    );
+
+  const code = await stopped;
   // A worker's IPC channel to the primary would keep it alive after the server has closed.
   cluster.worker?.disconnect();
   return code;
