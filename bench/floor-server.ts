@@ -116,6 +116,7 @@ app.get<{ Params: { slug: string } }>('/api/articles/:slug', async (request, rep
 });
 
 await app.listen({ port: Number(PORT), host: '127.0.0.1' });
+console.log(`floor: listening on http://127.0.0.1:${PORT}`);
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, async () => {
     await app.close();

@@ -8,6 +8,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { type ServerProcess, startGather, startServer } from '../scripts/lib/server-process.ts';
 import { SIZES, type SizeName } from '../src/seed/dataset.ts';
 import { progressBar } from '../src/seed/progress.ts';
 import { type SeedTarget, seed, trimToSeed } from '../src/seed/seed.ts';
@@ -21,11 +22,9 @@ import {
   type ResultRow,
   targetChecks,
 } from './lib/report.ts';
-import { type ServerProcess, startServer } from './lib/server-process.ts';
 import { type TracedCase, tracedPass } from './lib/traced-pass.ts';
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
-const GATHER_BIN = new URL('../bin/gather.js', import.meta.url).pathname;
 const FLOOR_SERVER = new URL('./floor-server.ts', import.meta.url).pathname;
 const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
 /** Alternating Gather/floor runs per compared case (odd: the median is one of them). */
@@ -91,18 +90,22 @@ async function startServers(target: SeedTarget, jwtSecret: string, withFloor: bo
     target.databaseUrl === undefined
       ? { DATABASE_URL: '', GATHER_DATA_DIR: target.dataDir }
       : { DATABASE_URL: target.databaseUrl };
-  const gather = await startServer('gather', [GATHER_BIN, 'serve'], {
-    NODE_ENV: 'production',
-    JWT_SECRET: jwtSecret,
-    LOG_LEVEL: 'warn',
-    DB_POOL_MAX: poolMax,
-    ...database,
+  const gather = await startGather({
+    env: {
+      NODE_ENV: 'production',
+      JWT_SECRET: jwtSecret,
+      LOG_LEVEL: 'warn',
+      DB_POOL_MAX: poolMax,
+      ...database,
+    },
   });
   if (!withFloor || target.databaseUrl === undefined) return { gather, floor: undefined };
   try {
-    const floor = await startServer('floor', ['--import', 'tsx', FLOOR_SERVER], {
-      DATABASE_URL: target.databaseUrl,
-      DB_POOL_MAX: poolMax,
+    const floor = await startServer({
+      script: FLOOR_SERVER,
+      nodeArgs: ['--import', 'tsx'],
+      env: { DATABASE_URL: target.databaseUrl, DB_POOL_MAX: poolMax },
+      ready: /floor: listening on/,
     });
     return { gather, floor };
   } catch (error) {

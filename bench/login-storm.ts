@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { startGather } from './lib/gather-process.ts';
+import { startGather } from '../scripts/lib/server-process.ts';
 
 const HELP = `Usage: gather bench login-storm [--quick] [--seconds S] [--rounds R] [--logins N]
 
@@ -131,6 +131,7 @@ export async function run(argv: string[]): Promise<number> {
   const gather = await startGather({
     env: {
       NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
       JWT_SECRET: randomBytes(32).toString('hex'),
       GATHER_DATA_DIR: dataDir,
       GATHER_TRACE: '0',
@@ -180,7 +181,7 @@ export async function run(argv: string[]): Promise<number> {
     );
     return pass ? 0 : 1;
   } finally {
-    const code = await gather.stop();
+    const { code } = await gather.stop();
     if (code !== 0) console.error(`gather exited with ${code}:\n${gather.output()}`);
     await rm(dataDir, { recursive: true, force: true });
   }

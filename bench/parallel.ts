@@ -7,14 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { type ServerProcess, startGather } from '../scripts/lib/server-process.ts';
 import type { BenchCase } from './lib/cases.ts';
 import { renderErrandsDiagram } from './lib/errands-diagram.ts';
 import { checkShape, errandsTable, runErrandsLab } from './lib/errands-lab.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
-import { type ServerProcess, startServer } from './lib/server-process.ts';
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
-const GATHER = new URL('../bin/gather.js', import.meta.url).pathname;
 /** About 0.5 s of CPU on the machine this was written on: well above a round trip and its noise. */
 const DEFAULT_STUCK_ITERATIONS = 200_000_000;
 const ARTICLES = 60;
@@ -97,8 +96,7 @@ async function runHttp(
   const servers: { workers: number; server: ServerProcess }[] = [];
   try {
     for (const workers of [1, 2]) {
-      const args = [GATHER, 'serve', '--migrate', '--workers', String(workers)];
-      servers.push({ workers, server: await startServer(`--workers ${workers}`, args, env) });
+      servers.push({ workers, server: await startGather({ args: ['--migrate'], workers, env }) });
     }
     await fillThroughApi(servers[0]!.server.url);
     // Warm-up: connections opened, plans cached, and every worker up.

@@ -1,7 +1,6 @@
 // End-to-end: starts `gather serve` as a user would (its own process, a port, a fresh database) and runs the
 // official RealWorld Postman collection against it with newman. Exit code 0 only with 0 failed assertions.
 // PGlite by default; with DATABASE_URL, a fresh PostgreSQL database that is dropped afterwards.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,10 +8,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import newman from 'newman';
 import pg from 'pg';
+import { startGather } from './lib/server-process.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const collection =
-  process.env.POSTMAN_COLLECTION ?? join(root, '../shared/realworld/Conduit.postman_collection.json');
+  process.env.POSTMAN_COLLECTION ?? join(root, 'test/realworld/Conduit.postman_collection.json');
 
 async function freshPostgres(adminUrl: string) {
   const name = `gather_e2e_${randomBytes(4).toString('hex')}`;
@@ -31,25 +31,6 @@ async function freshPostgres(adminUrl: string) {
       await client.end();
     },
   };
-}
-
-/** Starts the server and resolves with its base URL once it prints its "listening on" line. */
-function startServer(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, [join(root, 'bin/gather.js'), 'serve', '--migrate'], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve({ child, base: match[1]! });
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`gather serve exited with ${code} before listening:\n${output}`)),
-    );
-  });
 }
 
 function runNewman(apiUrl: string): Promise<{ assertions: number; failed: number; requests: number }> {
@@ -87,27 +68,26 @@ function runNewman(apiUrl: string): Promise<{ assertions: number; failed: number
 
 const dataDir = await mkdtemp(join(tmpdir(), 'gather-e2e-'));
 const postgres = process.env.DATABASE_URL ? await freshPostgres(process.env.DATABASE_URL) : undefined;
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  NODE_ENV: 'development',
-  PORT: '0',
-  HOST: '127.0.0.1',
-  LOG_LEVEL: 'warn',
-  GATHER_DATA_DIR: dataDir,
-  DATABASE_URL: postgres?.url ?? '',
-};
-const { child, base } = await startServer(env);
+const server = await startGather({
+  args: ['--migrate'],
+  env: {
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    GATHER_DATA_DIR: dataDir,
+    DATABASE_URL: postgres?.url ?? '',
+  },
+});
 let exitCode = 1;
 try {
-  const result = await runNewman(`${base}/api`);
+  const result = await runNewman(`${server.url}/api`);
   console.log(
     `newman (${postgres ? 'PostgreSQL' : 'PGlite'}): ${result.requests} requests, ` +
       `${result.assertions} assertions, ${result.failed} failed`,
   );
   exitCode = result.failed === 0 && result.assertions > 0 ? 0 : 1;
 } finally {
-  child.kill('SIGTERM');
-  await new Promise((resolve) => child.once('exit', resolve));
+  await server.stop();
+  if (exitCode !== 0) console.error(`gather serve output:\n${server.output()}`);
   await postgres?.drop();
   await rm(dataDir, { recursive: true, force: true });
 }

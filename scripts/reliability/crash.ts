@@ -5,8 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type ServerProcess, startGather } from '../lib/server-process.ts';
 import { api, signUp, sleep, startWriteLoad } from './client.ts';
-import { type GatherProcess, scenarioEnv, startGather } from './gather-process.ts';
+import { scenarioEnv } from './scenario-env.ts';
 import { scratchDatabase } from './scratch-database.ts';
 
 const CLIENTS = 16;
@@ -60,7 +61,7 @@ type CrashFigures = {
 
 async function crashRounds(backend: Backend, rounds: number): Promise<CrashFigures> {
   const env = scenarioEnv(backend.env);
-  let server: GatherProcess = await startGather(env, backend.args);
+  let server: ServerProcess = await startGather({ env, args: backend.args });
   const acknowledged: string[] = [];
   try {
     const token = await signUp(server.url, `crash${randomBytes(3).toString('hex')}`);
@@ -77,7 +78,7 @@ async function crashRounds(backend: Backend, rounds: number): Promise<CrashFigur
       console.log(
         `  ${backend.name} round ${round}: killed after ${load.acknowledged.length} acknowledged writes (${load.failed()} cut off)`,
       );
-      server = await startGather(env, backend.args);
+      server = await startGather({ env, args: backend.args });
     }
     const found = await present(server.url, acknowledged);
     const count = await api(server.url, 'GET', '/api/articles?limit=1');

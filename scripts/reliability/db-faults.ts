@@ -2,9 +2,10 @@
 // While it is down /readyz must say not ready and requests that need it must get a prompt 503 (never a 500,
 // never a hang); once it is back Gather must serve again by itself, without a restart.
 import { randomBytes } from 'node:crypto';
+import { startGather } from '../lib/server-process.ts';
 import { api, sleep } from './client.ts';
-import { scenarioEnv, startGather } from './gather-process.ts';
 import { createPrivatePostgres, postgresBinaries } from './private-postgres.ts';
+import { scenarioEnv } from './scenario-env.ts';
 
 const CLIENTS = 8;
 const OUTAGE_MS = 3_000;
@@ -31,9 +32,10 @@ export async function run(): Promise<boolean> {
     return true;
   }
   const cluster = await createPrivatePostgres(bin);
-  const server = await startGather(scenarioEnv({ DATABASE_URL: cluster.url, DB_POOL_MAX: '5' }), [
-    '--migrate',
-  ]);
+  const server = await startGather({
+    env: scenarioEnv({ DATABASE_URL: cluster.url, DB_POOL_MAX: '5' }),
+    args: ['--migrate'],
+  });
   const t0 = performance.now();
   const now = () => performance.now() - t0;
   try {

@@ -6,8 +6,9 @@ import pg from 'pg';
 import { RATE_LIMIT_NAMESPACE } from '../../src/http/security.ts';
 import { loadMigrations } from '../../src/migrations/files.ts';
 import { HISTORY_TABLE } from '../../src/migrations/plan.ts';
+import { startGather } from '../lib/server-process.ts';
 import { api } from './client.ts';
-import { scenarioEnv, startGather } from './gather-process.ts';
+import { scenarioEnv } from './scenario-env.ts';
 import { scratchDatabase } from './scratch-database.ts';
 
 const LOGIN_LIMIT = 5;
@@ -45,7 +46,10 @@ export async function run(): Promise<boolean> {
       RATE_LIMIT_AUTH_MAX: String(LOGIN_LIMIT),
     });
     // Both at once, both asked to migrate: the advisory lock lets one apply, the other find nothing to do.
-    const [a, b] = await Promise.all([startGather(env, ['--migrate']), startGather(env, ['--migrate'])]);
+    const [a, b] = await Promise.all([
+      startGather({ env, args: ['--migrate'] }),
+      startGather({ env, args: ['--migrate'] }),
+    ]);
     try {
       console.log(`scale-out: instances A ${a.url} and B ${b.url} on one PostgreSQL database and ${url}`);
       const applied = (a.output() + b.output()).match(/applied migration/g)?.length ?? 0;

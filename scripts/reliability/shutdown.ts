@@ -6,8 +6,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startGather } from '../lib/server-process.ts';
 import { signUp, sleep } from './client.ts';
-import { scenarioEnv, startGather } from './gather-process.ts';
+import { scenarioEnv } from './scenario-env.ts';
 
 const IN_FLIGHT = 24;
 /** serve.ts gives in-flight requests 10 s; the process must be gone shortly after. */
@@ -62,7 +63,7 @@ const tally = (outcomes: Outcome[]) => {
 export async function run(): Promise<boolean> {
   const folder = await mkdtemp(join(tmpdir(), 'gather-shutdown-'));
   // LOG_LEVEL=info: the server logs "incoming request" as it begins each one.
-  const server = await startGather(scenarioEnv({ GATHER_DATA_DIR: folder, LOG_LEVEL: 'info' }));
+  const server = await startGather({ env: scenarioEnv({ GATHER_DATA_DIR: folder, LOG_LEVEL: 'info' }) });
   try {
     const username = `bye${randomBytes(3).toString('hex')}`;
     await signUp(server.url, username);
@@ -72,7 +73,7 @@ export async function run(): Promise<boolean> {
     let answered = 0;
     for (const { outcome } of inFlight) void outcome.then(() => answered++);
     await Promise.all(inFlight.map(({ sent }) => sent));
-    await server.waitForLines(/^(?=.*"incoming request")(?=.*"\/api\/users\/login")/, IN_FLIGHT, 30_000);
+    await server.waitFor(/^(?=.*"incoming request")(?=.*"\/api\/users\/login")/, IN_FLIGHT, 30_000);
     const unansweredAtSignal = IN_FLIGHT - answered;
 
     const signalled = performance.now();

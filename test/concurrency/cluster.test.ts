@@ -1,53 +1,12 @@
 // `gather serve --workers N` as a user runs it: a child process, real sockets, real signals.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { get, request } from 'node:http';
-import { createServer } from 'node:net';
 import { test } from 'node:test';
+import { startGather } from '../../scripts/lib/server-process.ts';
 import { freshDatabase } from '../helpers/app.ts';
 
-const GATHER = new URL('../../bin/gather.js', import.meta.url).pathname;
-
-type Server = {
-  child: ChildProcess;
-  output: () => string;
-  waitFor(pattern: RegExp, count?: number): Promise<void>;
-};
-
-function startGather(args: string[], env: Record<string, string>): Server {
-  const { DATABASE_URL: _ignored, ...inherited } = process.env;
-  const child = spawn(process.execPath, [GATHER, 'serve', ...args], {
-    env: { ...inherited, NODE_ENV: 'test', LOG_LEVEL: 'warn', GATHER_TRACE: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const append = (chunk: Buffer) => {
-    output += chunk.toString();
-  };
-  child.stdout!.on('data', append);
-  child.stderr!.on('data', append);
-  return {
-    child,
-    output: () => output,
-    waitFor: async (pattern, count = 1) => {
-      const deadline = Date.now() + 60_000;
-      while ((output.match(new RegExp(pattern, 'g')) ?? []).length < count) {
-        assert.ok(child.exitCode === null, `gather exited early:\n${output}`);
-        assert.ok(Date.now() < deadline, `timed out waiting for ${pattern}:\n${output}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
-  };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
+/** What every start here runs with, on top of the test's own variables. */
+const ENV = { NODE_ENV: 'test', LOG_LEVEL: 'warn', GATHER_TRACE: '0' };
 
 /** One request on a new connection (no keep-alive), so the cluster can hand each to any worker. */
 function fetchText(port: number, path: string): Promise<{ status: number; body: string }> {
@@ -78,9 +37,14 @@ function register(port: number, name: string): Promise<number> {
   });
 }
 
-test('--workers 2 on PGlite is refused with one line that says to use PostgreSQL', async () => {
-  const server = startGather(['--workers', '2'], { GATHER_DATA_DIR: 'memory://' });
-  const [code] = await once(server.child, 'exit');
+test('--workers 2 on PGlite is refused with one line that says to use PostgreSQL', async (t) => {
+  const server = await startGather({
+    workers: 2,
+    env: { ...ENV, GATHER_DATA_DIR: 'memory://' },
+    waitForListening: false,
+  });
+  t.after(() => server.stop());
+  const { code } = await server.exited();
   assert.equal(code, 1);
   assert.equal(
     server.output().trim(),
@@ -93,10 +57,9 @@ test('--workers 2 on PostgreSQL: both serve, a killed worker is replaced, SIGTER
   skip: process.env.DATABASE_URL ? false : 'runs in the PostgreSQL pass (DATABASE_URL=… npm test)',
 }, async () => {
   const { url, drop } = await freshDatabase();
-  const port = await freePort();
-  const server = startGather(['--workers', '2', '--migrate'], { DATABASE_URL: url!, PORT: String(port) });
+  const server = await startGather({ workers: 2, args: ['--migrate'], env: { ...ENV, DATABASE_URL: url! } });
+  const { port } = server;
   try {
-    await server.waitFor(/listening on 127\.0\.0\.1/, 2);
     for (let i = 0; i < 20; i++) assert.equal((await fetchText(port, '/api/tags')).status, 200);
     const metrics = (await fetchText(port, '/metrics')).body;
     const perProcess = [...metrics.matchAll(/^gather_process_requests_total\{pid="(\d+)".*\} (\d+)$/gm)];
@@ -116,13 +79,13 @@ test('--workers 2 on PostgreSQL: both serve, a killed worker is replaced, SIGTER
     // so once the first registration is answered the others are still being served.
     const registrations = ['drain1', 'drain2', 'drain3', 'drain4'].map((name) => register(port, name));
     await Promise.race(registrations);
-    server.child.kill('SIGTERM');
+    server.kill('SIGTERM');
     assert.deepEqual(await Promise.all(registrations), [201, 201, 201, 201]);
-    const [code] = await once(server.child, 'exit');
+    const { code } = await server.exited();
     assert.equal(code, 0, server.output());
     assert.match(server.output(), /gather: stopped\n/);
   } finally {
-    server.child.kill('SIGKILL');
+    await server.stop();
     await drop();
   }
 });

@@ -2,67 +2,31 @@
 // applies them and says so; on PostgreSQL it refuses to start and names the command to run, unless told to
 // migrate (--migrate or GATHER_AUTO_MIGRATE=1).
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
+import { type ServerProcess, startGather } from '../../scripts/lib/server-process.ts';
 import { freshDatabase, TEST_JWT_SECRET } from '../helpers/app.ts';
 
-const GATHER = new URL('../../bin/gather.js', import.meta.url).pathname;
-const WAIT_MS = 60_000;
-
-type Serve = { child: ChildProcess; output: () => string };
-
-function startServe(args: string[], env: Record<string, string>): Serve {
-  const { DATABASE_URL: _ignored, ...inherited } = process.env;
-  const child = spawn(process.execPath, [GATHER, 'serve', ...args], {
-    env: {
-      ...inherited,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      PORT: '0',
-      JWT_SECRET: TEST_JWT_SECRET,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** Starts `gather serve` without waiting for it to listen (it may refuse to); stopped when the test ends. */
+async function startServe(t: TestContext, env: Record<string, string>): Promise<ServerProcess> {
+  const serve = await startGather({
+    env: { NODE_ENV: 'test', LOG_LEVEL: 'warn', JWT_SECRET: TEST_JWT_SECRET, ...env },
+    waitForListening: false,
   });
-  let output = '';
-  const append = (chunk: Buffer) => {
-    output += chunk.toString();
-  };
-  child.stdout!.on('data', append);
-  child.stderr!.on('data', append);
-  return { child, output: () => output };
-}
-
-/** Resolves with the exit code; kills the process and fails if it has not exited within WAIT_MS. */
-async function exitCode(serve: Serve): Promise<number | null> {
-  if (serve.child.exitCode !== null) return serve.child.exitCode;
-  const timer = setTimeout(() => serve.child.kill('SIGKILL'), WAIT_MS);
-  try {
-    const [code] = (await once(serve.child, 'exit')) as [number | null];
-    assert.notEqual(serve.child.signalCode, 'SIGKILL', `gather serve did not exit:\n${serve.output()}`);
-    return code;
-  } finally {
-    clearTimeout(timer);
-  }
+  t.after(() => serve.stop());
+  return serve;
 }
 
 /** Waits for the "listening" line, then stops the server with SIGTERM; returns everything it printed. */
-async function listenThenStop(serve: Serve): Promise<string> {
-  const deadline = Date.now() + WAIT_MS;
+async function listenThenStop(serve: ServerProcess): Promise<string> {
   try {
-    while (!serve.output().includes('gather: listening on')) {
-      assert.equal(serve.child.exitCode, null, `gather serve exited early:\n${serve.output()}`);
-      assert.ok(Date.now() < deadline, `gather serve did not listen:\n${serve.output()}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await serve.waitFor(/gather: listening on/);
   } finally {
-    if (serve.child.exitCode === null) serve.child.kill('SIGTERM');
+    serve.kill('SIGTERM');
   }
-  assert.equal(await exitCode(serve), 0, serve.output());
+  assert.equal((await serve.exited()).code, 0, serve.output());
   return serve.output();
 }
 
@@ -71,9 +35,9 @@ test('on PGlite, serve applies pending migrations and logs them, then only start
 }, async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'gather-serve-'));
   t.after(() => rm(dataDir, { recursive: true, force: true }));
-  const first = await listenThenStop(startServe([], { GATHER_DATA_DIR: dataDir }));
+  const first = await listenThenStop(await startServe(t, { GATHER_DATA_DIR: dataDir }));
   assert.match(first, /gather: applied migration 0001_init\n.*gather: listening on/s);
-  const second = await listenThenStop(startServe([], { GATHER_DATA_DIR: dataDir }));
+  const second = await listenThenStop(await startServe(t, { GATHER_DATA_DIR: dataDir }));
   assert.doesNotMatch(second, /applied migration/);
 });
 
@@ -82,13 +46,15 @@ test('on PostgreSQL, serve refuses while migrations are pending unless told to m
 }, async (t) => {
   const { url, drop } = await freshDatabase();
   t.after(drop);
-  const refused = startServe([], { DATABASE_URL: url! });
-  assert.equal(await exitCode(refused), 1);
+  const refused = await startServe(t, { DATABASE_URL: url! });
+  assert.equal((await refused.exited()).code, 1);
   assert.match(
     refused.output(),
     /^gather: 1 migration\(s\) pending \(0001_init\); review them with `gather db sql`, apply with `gather db upgrade`/,
   );
-  const migrated = await listenThenStop(startServe([], { DATABASE_URL: url!, GATHER_AUTO_MIGRATE: '1' }));
+  const migrated = await listenThenStop(
+    await startServe(t, { DATABASE_URL: url!, GATHER_AUTO_MIGRATE: '1' }),
+  );
   assert.match(migrated, /gather: applied migration 0001_init\n.*gather: listening on/s);
-  await listenThenStop(startServe([], { DATABASE_URL: url! }));
+  await listenThenStop(await startServe(t, { DATABASE_URL: url! }));
 });

@@ -1,0 +1,202 @@
+// A server in a process of its own, started as a user starts it (`node <script> <args>`), on a loopback port:
+// its output captured, its readiness read from the lines it prints, its memory and CPU read from /proc, and
+// stopped with SIGTERM (SIGKILL if it does not finish). The one way benchmarks, scripts and tests start servers.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+const GATHER = new URL('../../bin/gather.js', import.meta.url).pathname;
+const WAIT_MS = 60_000;
+const POLL_MS = 20;
+
+export type Exit = Readonly<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+export type ServerProcess = Readonly<{
+  port: number;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** Resolves once `count` output lines (since start) match `pattern`; rejects if the process exits first. */
+  waitFor(pattern: RegExp, count?: number, timeoutMs?: number): Promise<void>;
+  /** Resident set size of the process and its children (cluster workers), in MB. */
+  rssMb(): number;
+  /** CPU time (user + system) the process and its children have used so far, in ms. */
+  cpuMs(): number;
+  kill(signal: NodeJS.Signals): void;
+  /** Resolves when the process has exited; rejects after timeoutMs (the process is left running). */
+  exited(timeoutMs?: number): Promise<Exit>;
+  /** SIGTERM, SIGKILL if still running after graceMs, then the exit. */
+  stop(graceMs?: number): Promise<Exit>;
+}>;
+
+export type ServerOptions = Readonly<{
+  script: string;
+  args?: readonly string[];
+  /** Node's own flags, before the script: ['--import', 'tsx'] for a .ts script. */
+  nodeArgs?: readonly string[];
+  /** On top of this process's environment less its DATABASE_URL: a server gets the database it is given. */
+  env?: Readonly<Record<string, string>>;
+  /** The port, given to the server as PORT (HOST is 127.0.0.1); a free one by default. */
+  port?: number;
+  /** Resolve only once `readyCount` (default 1) output lines match this; without it, resolve at once. */
+  ready?: RegExp;
+  readyCount?: number;
+}>;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+const childrenOf = (pid: number): number[] => {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  return children === '' ? [] : children.split(' ').map(Number);
+};
+
+function rssKb(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const own = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return own + childrenOf(pid).reduce((sum, child) => sum + rssKb(child), 0);
+  } catch {
+    return 0; // the process is gone (or this is not Linux)
+  }
+}
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+function cpuTicks(pid: number): number {
+  try {
+    // Fields after the command name "(…)": utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (
+      Number(fields[11]) +
+      Number(fields[12]) +
+      childrenOf(pid).reduce((sum, child) => sum + cpuTicks(child), 0)
+    );
+  } catch {
+    return 0; // the process is gone (or this is not Linux)
+  }
+}
+
+const tail = (text: string) => text.slice(-4_000);
+
+export async function startServer(options: ServerOptions): Promise<ServerProcess> {
+  const port = options.port ?? (await freePort());
+  const { DATABASE_URL: _inherited, ...environment } = process.env;
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), options.script, ...(options.args ?? [])],
+    {
+      env: { ...environment, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  const append = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout!.on('data', append);
+  child.stderr!.on('data', append);
+  const exit = new Promise<Exit>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const running = () => child.exitCode === null && child.signalCode === null;
+
+  const waitFor = async (pattern: RegExp, count = 1, timeoutMs = WAIT_MS) => {
+    const line = new RegExp(pattern.source, pattern.flags.replace('g', ''));
+    const deadline = Date.now() + timeoutMs;
+    while (output.split('\n').filter((text) => line.test(text)).length < count) {
+      if (!running())
+        throw new Error(`${options.script} exited before ${count} × ${pattern}:\n${tail(output)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `${options.script}: fewer than ${count} × ${pattern} after ${timeoutMs} ms:\n${tail(output)}`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  };
+  const exited = (timeoutMs = WAIT_MS) =>
+    new Promise<Exit>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${options.script} still running after ${timeoutMs} ms:\n${tail(output)}`)),
+        timeoutMs,
+      );
+      void exit.then((result) => {
+        clearTimeout(timer);
+        resolve(result);
+      });
+    });
+
+  const server: ServerProcess = {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    waitFor,
+    rssMb: () => rssKb(child.pid ?? 0) / 1024,
+    cpuMs: () => (cpuTicks(child.pid ?? 0) * 1000) / TICKS_PER_SECOND,
+    kill: (signal) => {
+      child.kill(signal);
+    },
+    exited,
+    stop: async (graceMs = 20_000) => {
+      if (running()) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const result = await exit;
+      clearTimeout(timer);
+      return result;
+    },
+  };
+  if (options.ready !== undefined) {
+    try {
+      await waitFor(options.ready, options.readyCount);
+    } catch (error) {
+      child.kill('SIGKILL');
+      await exit;
+      throw error;
+    }
+  }
+  return server;
+}
+
+/**
+ * `gather serve <args>` as a user runs it (bin/gather.js). With `workers`, `--workers N` is added. Resolves
+ * once it listens (each of its workers does), unless `waitForListening` is false (a start meant to fail).
+ */
+export function startGather(
+  options: Readonly<{
+    args?: readonly string[];
+    env?: Readonly<Record<string, string>>;
+    port?: number;
+    workers?: number;
+    waitForListening?: boolean;
+  }> = {},
+): Promise<ServerProcess> {
+  const workers = options.workers ?? 1;
+  return startServer({
+    script: GATHER,
+    args: [
+      'serve',
+      ...(options.workers === undefined ? [] : ['--workers', String(workers)]),
+      ...(options.args ?? []),
+    ],
+    env: options.env,
+    port: options.port,
+    // One process prints the gather line; a cluster prints one line per worker.
+    ready:
+      options.waitForListening === false
+        ? undefined
+        : workers > 1
+          ? /gather: worker \d+ \(pid \d+\) listening on/
+          : /gather: listening on/,
+    readyCount: workers,
+  });
+}

@@ -1,0 +1,18 @@
+// The environment every reliability scenario starts `gather serve` with.
+
+/** A JWT secret shared by every process of a scenario, so that tokens survive restarts and instances. */
+export const SCENARIO_JWT_SECRET = 'reliability-secret-reliability-secret-0123456789';
+
+/** Quiet logs, no traces, no rate limits in the way, no Redis unless a scenario names one. */
+export function scenarioEnv(extra: Record<string, string>): Record<string, string> {
+  return {
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    GATHER_TRACE: '0',
+    GATHER_METRICS: '0',
+    JWT_SECRET: SCENARIO_JWT_SECRET,
+    RATE_LIMIT_AUTH_MAX: '1000000',
+    REDIS_URL: '',
+    ...extra,
+  };
+}
