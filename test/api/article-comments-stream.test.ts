@@ -98,17 +98,17 @@ test('the OpenAPI document describes include=comments and the NDJSON stream', as
 });
 
 /**
- * Holds back every query whose SQL matches `pattern` by `ms` before it goes to the database, then sends it,
- * or with `fail` rejects it instead (test only).
+ * Holds back every query whose SQL matches `pattern` until `until` settles, then sends it, or with `fail`
+ * rejects it instead (test only).
  */
-function delayQueries(database: Database, pattern: RegExp, ms: number, fail = false): () => void {
+function holdQueries(database: Database, pattern: RegExp, until: Promise<unknown>, fail = false): () => void {
   type Client = { query: (config: unknown, ...rest: unknown[]) => Promise<unknown> };
   const client = (database.db as unknown as { $client: Client }).$client;
   const original = client.query;
   client.query = async (config, ...rest) => {
     const text = typeof config === 'string' ? config : (config as { text: string }).text;
     if (pattern.test(text)) {
-      await sleep(ms);
+      await until;
       if (fail) throw new Error('injected failure');
     }
     return original.call(client, config, ...rest);
@@ -118,28 +118,29 @@ function delayQueries(database: Database, pattern: RegExp, ms: number, fail = fa
   };
 }
 
-type Arrival = { part: string; at: number };
-
-/** Reads the stream over real HTTP and notes when each line arrived. */
+/** Reads the stream over real HTTP, calling `onPart` with each part's name the moment its line arrives. */
 async function readStream(
   path: string,
-): Promise<{ status: number; type: string | null; arrivals: Arrival[] }> {
+  onPart: (part: string) => void,
+): Promise<{ status: number; type: string | null; parts: string[] }> {
   const response = await fetch(`${baseUrl}${path}`, { signal: AbortSignal.timeout(10_000) });
-  const arrivals: Arrival[] = [];
+  const parts: string[] = [];
   const decoder = new TextDecoder();
   let buffered = '';
   for await (const chunk of response.body ?? []) {
     buffered += decoder.decode(chunk, { stream: true });
     const lines = buffered.split('\n');
     buffered = lines.pop()!;
-    const at = performance.now();
-    for (const line of lines) arrivals.push({ part: (JSON.parse(line) as { part: string }).part, at });
+    for (const line of lines) {
+      const { part } = JSON.parse(line) as { part: string };
+      parts.push(part);
+      onPart(part);
+    }
   }
   assert.equal(buffered, '', 'every line ends with a newline');
-  return { status: response.status, type: response.headers.get('content-type'), arrivals };
+  return { status: response.status, type: response.headers.get('content-type'), parts };
 }
 
-const HOLD_MS = 300;
 const PART_SQL: Record<string, RegExp> = {
   article: /"articles"\."body"/,
   comments: /from "comments"/,
@@ -147,21 +148,32 @@ const PART_SQL: Record<string, RegExp> = {
 };
 
 for (const [held, pattern] of Object.entries(PART_SQL)) {
-  test(`stream: with the ${held} query held back ${HOLD_MS} ms, the other parts arrive first`, async () => {
-    const restore = delayQueries(t.database, pattern, HOLD_MS);
+  test(`stream: with the ${held} query held back, the other parts reach the client first`, async () => {
+    // The held query waits until the client has received the two other parts. Were the parts buffered
+    // until all were ready, those two would never arrive, the gate would stay shut and the read time out.
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    const restore = holdQueries(t.database, pattern, gate);
     try {
-      const { status, type, arrivals } = await readStream(`/api/articles/${slug}/stream`);
+      const receivedBeforeGate: string[] = [];
+      let gateOpen = false;
+      const { status, type, parts } = await readStream(`/api/articles/${slug}/stream`, (part) => {
+        if (gateOpen) return;
+        receivedBeforeGate.push(part);
+        if (receivedBeforeGate.length === 2) {
+          gateOpen = true;
+          openGate();
+        }
+      });
       assert.equal(status, 200);
       assert.match(type ?? '', /^application\/x-ndjson/);
-      assert.deepEqual(arrivals.map((a) => a.part).sort(), ['article', 'author', 'comments']);
-      assert.equal(arrivals.at(-1)!.part, held, `the ${held} part comes last`);
-      const others = arrivals.slice(0, -1);
-      for (const other of others) {
-        const gap = arrivals.at(-1)!.at - other.at;
-        // Flushed on its own, not held until the end: it reached the client long before the held part.
-        assert.ok(gap >= HOLD_MS / 2, `${other.part} arrived only ${gap.toFixed(0)} ms before ${held}`);
-      }
+      assert.deepEqual([...parts].sort(), ['article', 'author', 'comments']);
+      assert.ok(!receivedBeforeGate.includes(held), `the ${held} part waited for the gate`);
+      assert.equal(parts.at(-1), held, `the ${held} part comes last`);
     } finally {
+      openGate();
       restore();
     }
   });
@@ -177,7 +189,7 @@ test('stream: unknown slug is a plain 404 in RealWorld format, before any part',
 });
 
 test('stream: a part that fails after the stream started becomes a last error line', async () => {
-  const restore = delayQueries(t.database, PART_SQL.comments!, 100, true);
+  const restore = holdQueries(t.database, PART_SQL.comments!, sleep(100), true);
   try {
     const response = await t.app.inject({ method: 'GET', url: `/api/articles/${slug}/stream` });
     assert.equal(response.statusCode, 200);
