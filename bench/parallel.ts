@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
+import { scratchDatabase } from '../scripts/lib/scratch-database.ts';
 import { type ServerProcess, startGather } from '../scripts/lib/server-process.ts';
 import type { BenchCase } from './lib/cases.ts';
 import { renderErrandsDiagram } from './lib/errands-diagram.ts';
@@ -80,14 +80,9 @@ async function runHttp(
   seconds: number,
   connections: number,
 ): Promise<HttpRun[]> {
-  const name = `gather_bench_parallel_${process.pid}_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  const url = new URL(databaseUrl);
-  url.pathname = `/${name}`;
+  const database = await scratchDatabase(databaseUrl, 'gather_bench_parallel');
   const env = {
-    DATABASE_URL: url.toString(),
+    DATABASE_URL: database.url,
     NODE_ENV: 'production',
     JWT_SECRET: randomBytes(32).toString('hex'),
     GATHER_TRACE: '0',
@@ -120,8 +115,7 @@ async function runHttp(
     return runs;
   } finally {
     await Promise.all(servers.map(({ server }) => server.stop()));
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end();
+    await database.drop();
   }
 }
 

@@ -7,31 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import newman from 'newman';
-import pg from 'pg';
+import { scratchDatabase } from './lib/scratch-database.ts';
 import { startGather } from './lib/server-process.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const collection =
   process.env.POSTMAN_COLLECTION ?? join(root, 'test/realworld/Conduit.postman_collection.json');
-
-async function freshPostgres(adminUrl: string) {
-  const name = `gather_e2e_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
 
 function runNewman(apiUrl: string): Promise<{ assertions: number; failed: number; requests: number }> {
   const suffix = randomBytes(3).toString('hex');
@@ -67,7 +48,9 @@ function runNewman(apiUrl: string): Promise<{ assertions: number; failed: number
 }
 
 const dataDir = await mkdtemp(join(tmpdir(), 'gather-e2e-'));
-const postgres = process.env.DATABASE_URL ? await freshPostgres(process.env.DATABASE_URL) : undefined;
+const postgres = process.env.DATABASE_URL
+  ? await scratchDatabase(process.env.DATABASE_URL, 'gather_e2e')
+  : undefined;
 const server = await startGather({
   args: ['--migrate'],
   env: {

@@ -1,15 +1,18 @@
-// A database of its own on the shared PostgreSQL server (DATABASE_URL, or the local test server), created
-// for one scenario and dropped after it. Never any other database.
+// A database of its own on a PostgreSQL server, created for one run (a test, a scenario, a benchmark) and
+// dropped after it. Never any other database.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
-export const SHARED_POSTGRES = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+export type ScratchDatabase = Readonly<{ url: string; drop(): Promise<void> }>;
 
-/** A new database on the shared PostgreSQL server, dropped by the returned cleanup. */
-export async function scratchDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+/**
+ * Creates `<prefix>_<pid>_<random>` on the server of `serverUrl` (its user, host and options are kept in the
+ * returned URL); drop() removes it, ending any sessions still open on it.
+ */
+export async function scratchDatabase(serverUrl: string, prefix: string): Promise<ScratchDatabase> {
+  const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: SHARED_POSTGRES });
+    const client = new pg.Client({ connectionString: serverUrl });
     await client.connect();
     try {
       await client.query(sql);
@@ -18,7 +21,7 @@ export async function scratchDatabase(prefix: string): Promise<{ url: string; dr
     }
   };
   await admin(`CREATE DATABASE "${name}"`);
-  const url = new URL(SHARED_POSTGRES);
+  const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }

@@ -5,10 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { scratchDatabase } from '../lib/scratch-database.ts';
 import { type ServerProcess, startGather } from '../lib/server-process.ts';
 import { api, signUp, sleep, startWriteLoad } from './client.ts';
-import { scenarioEnv } from './scenario-env.ts';
-import { scratchDatabase } from './scratch-database.ts';
+import { SHARED_POSTGRES, scenarioEnv } from './scenario-env.ts';
 
 const CLIENTS = 16;
 const MIN_ACKNOWLEDGED = 100;
@@ -21,7 +21,7 @@ type Backend = Readonly<{
 }>;
 
 async function postgresBackend(): Promise<Backend> {
-  const database = await scratchDatabase('gather_crash');
+  const database = await scratchDatabase(SHARED_POSTGRES, 'gather_crash');
   return {
     name: 'PostgreSQL',
     env: { DATABASE_URL: database.url },

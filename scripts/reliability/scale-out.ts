@@ -6,10 +6,10 @@ import pg from 'pg';
 import { RATE_LIMIT_NAMESPACE } from '../../src/http/security.ts';
 import { loadMigrations } from '../../src/migrations/files.ts';
 import { HISTORY_TABLE } from '../../src/migrations/plan.ts';
+import { scratchDatabase } from '../lib/scratch-database.ts';
 import { startGather } from '../lib/server-process.ts';
 import { api } from './client.ts';
-import { scenarioEnv } from './scenario-env.ts';
-import { scratchDatabase } from './scratch-database.ts';
+import { SHARED_POSTGRES, scenarioEnv } from './scenario-env.ts';
 
 const LOGIN_LIMIT = 5;
 
@@ -35,7 +35,7 @@ export async function run(): Promise<boolean> {
     console.log(`SKIP scale-out: no Redis at ${url} (set REDIS_URL)`);
     return true;
   }
-  const database = await scratchDatabase('gather_scale');
+  const database = await scratchDatabase(SHARED_POSTGRES, 'gather_scale');
   const checks: [boolean, string][] = [];
   const check = (pass: boolean, text: string) => checks.push([pass, text]);
   try {

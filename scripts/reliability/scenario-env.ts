@@ -1,4 +1,7 @@
-// The environment every reliability scenario starts `gather serve` with.
+// The environment every reliability scenario starts `gather serve` with, and the PostgreSQL server it uses.
+
+/** The shared PostgreSQL server (DATABASE_URL, or the local test server) that scenarios create databases on. */
+export const SHARED_POSTGRES = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 
 /** A JWT secret shared by every process of a scenario, so that tokens survive restarts and instances. */
 export const SCENARIO_JWT_SECRET = 'reliability-secret-reliability-secret-0123456789';

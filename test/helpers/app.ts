@@ -1,8 +1,7 @@
 // buildTestApp(): a Gather app on its own fresh database, migrated, ready for app.inject().
 // PGlite in memory by default; with DATABASE_URL, a new PostgreSQL database per app, dropped on close.
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
+import { scratchDatabase } from '../../scripts/lib/scratch-database.ts';
 import { buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { type Database, openDatabase } from '../../src/db/client.ts';
@@ -31,23 +30,14 @@ export async function freshDatabase(): Promise<{
     const database = await openDatabase({ databaseUrl: undefined, dataDir: 'memory://', poolMax: 1 });
     return { database, url: undefined, drop: () => database.close() };
   }
-  const name = `gather_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: url.toString(), dataDir: 'memory://', poolMax: 10 });
+  const scratch = await scratchDatabase(adminUrl, 'gather_test');
+  const database = await openDatabase({ databaseUrl: scratch.url, dataDir: 'memory://', poolMax: 10 });
   return {
     database,
-    url: url.toString(),
+    url: scratch.url,
     drop: async () => {
       await database.close();
-      const dropper = new pg.Client({ connectionString: adminUrl });
-      await dropper.connect();
-      await dropper.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await dropper.end();
+      await scratch.drop();
     },
   };
 }

@@ -2,12 +2,11 @@
 // the migrations, its own package.json, and its own empty database (a PGlite folder, or a new PostgreSQL
 // database when DATABASE_URL is set). The CLI runs as a child process, as a user would run it.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { type ScratchDatabase, scratchDatabase } from '../../scripts/lib/scratch-database.ts';
 import { type Database, openDatabase } from '../../src/db/client.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -35,17 +34,9 @@ export async function scratchProject(): Promise<ScratchProject> {
   await writeFile(join(dir, 'package.json'), `${JSON.stringify({ name: 'scratch', type: 'module' })}\n`);
 
   const adminUrl = process.env.DATABASE_URL || undefined;
-  const databaseName = `gather_db_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  let databaseUrl: string | undefined;
-  if (adminUrl !== undefined) {
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${databaseName}"`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${databaseName}`;
-    databaseUrl = url.toString();
-  }
+  const scratch: ScratchDatabase | undefined =
+    adminUrl === undefined ? undefined : await scratchDatabase(adminUrl, 'gather_db_test');
+  const databaseUrl = scratch?.url;
   const dataDir = join(dir, 'data');
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test', GATHER_DATA_DIR: dataDir };
   if (databaseUrl === undefined) delete env.DATABASE_URL;
@@ -75,12 +66,7 @@ export async function scratchProject(): Promise<ScratchProject> {
       }
     },
     close: async () => {
-      if (adminUrl !== undefined) {
-        const admin = new pg.Client({ connectionString: adminUrl });
-        await admin.connect();
-        await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-        await admin.end();
-      }
+      await scratch?.drop();
       await rm(dir, { recursive: true, force: true });
     },
   };
