@@ -2,7 +2,7 @@
 // as its runner's calls to the place that answers them; errands whose time intervals overlap were under way
 // together and are drawn as the lanes of a `par` block. In the parallel mode the main thread hands each
 // errand to a worker thread and gets the result back.
-import { escapeMessage } from '../../src/tracing/mermaid.ts';
+import { clusters, escapeMessage, participant } from '../../src/tracing/mermaid.ts';
 import type { ErrandResult } from './errands.ts';
 
 export type Mode = 'serial' | 'concurrent' | 'parallel';
@@ -19,26 +19,8 @@ export type ModeRun = Readonly<{
 const MAIN = 'Main thread';
 
 const ms = (value: number): string => `${value.toFixed(1)} ms`;
-const id = (name: string): string => name.replace(/[^A-Za-z0-9]/g, '_');
-const declare = (name: string): string =>
-  id(name) === name ? `  participant ${name}` : `  participant ${id(name)} as ${escapeMessage(name)}`;
-
-/** Results sorted by start, split into groups of transitively overlapping intervals. */
-function overlapping(results: readonly ErrandResult[]): ErrandResult[][] {
-  const groups: ErrandResult[][] = [];
-  let groupEnd = Number.NEGATIVE_INFINITY;
-  for (const result of [...results].sort((a, b) => a.start - b.start)) {
-    const last = groups.at(-1);
-    if (last !== undefined && result.start < groupEnd) {
-      last.push(result);
-      groupEnd = Math.max(groupEnd, result.end);
-    } else {
-      groups.push([result]);
-      groupEnd = result.end;
-    }
-  }
-  return groups;
-}
+const id = (name: string): string => participant(name).id;
+const declare = (name: string): string => `  ${participant(name).line}`;
 
 function drawErrand(result: ErrandResult, handedOff: boolean, indent: string): string[] {
   const runner = id(result.runner);
@@ -82,7 +64,7 @@ export function renderErrandsDiagram(run: ModeRun): string {
     ...runners.map(declare),
     ...places.map(declare),
   ];
-  for (const group of overlapping(run.results)) {
+  for (const group of clusters(run.results)) {
     if (group.length === 1) {
       lines.push(...drawErrand(group[0]!, handedOff, '  '));
       continue;

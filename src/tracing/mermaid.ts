@@ -89,23 +89,23 @@ export function shortenSql(sql: string, max = 80): string {
 const ms = (value: number): string => `${value.toFixed(2)} ms`;
 
 /** A participant id Mermaid accepts, with the peer's own name as its label when they differ. */
-function participant(name: string): { id: string; line: string } {
+export function participant(name: string): { id: string; line: string } {
   const id = name.replace(/[^A-Za-z0-9_]/g, '_');
   return { id, line: id === name ? `participant ${id}` : `participant ${id} as ${escapeMessage(name)}` };
 }
 
-/** Spans sorted by start, split into clusters of transitively overlapping intervals. */
-function clusters(spans: readonly Span[]): Span[][] {
-  const result: Span[][] = [];
+/** Intervals sorted by start, split into clusters of transitively overlapping ones (drawn as `par` lanes). */
+export function clusters<T extends Readonly<{ start: number; end: number }>>(intervals: readonly T[]): T[][] {
+  const result: T[][] = [];
   let clusterEnd = Number.NEGATIVE_INFINITY;
-  for (const span of [...spans].sort((a, b) => a.start - b.start)) {
+  for (const interval of [...intervals].sort((a, b) => a.start - b.start)) {
     const last = result.at(-1);
-    if (last !== undefined && span.start < clusterEnd) {
-      last.push(span);
-      clusterEnd = Math.max(clusterEnd, span.end);
+    if (last !== undefined && interval.start < clusterEnd) {
+      last.push(interval);
+      clusterEnd = Math.max(clusterEnd, interval.end);
     } else {
-      result.push([span]);
-      clusterEnd = span.end;
+      result.push([interval]);
+      clusterEnd = interval.end;
     }
   }
   return result;
