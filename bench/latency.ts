@@ -5,15 +5,8 @@
 import { parseArgs } from 'node:util';
 import { renderSequenceDiagram } from '../src/tracing/mermaid.ts';
 import { type FlowResult, latencyLab } from './lib/latency-lab.ts';
-import {
-  type Clock,
-  cpuClock,
-  cyclesOf,
-  measureLocalRungs,
-  median,
-  percentile,
-  type Rung,
-} from './lib/latency-ladder.ts';
+import { type Clock, cpuClock, cyclesOf, measureLocalRungs, type Rung } from './lib/latency-ladder.ts';
+import { median, percentile } from './lib/stats.ts';
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 

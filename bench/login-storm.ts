@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { startGather } from '../scripts/lib/server-process.ts';
+import { median, percentile } from './lib/stats.ts';
 
 const HELP = `Usage: gather bench login-storm [--quick] [--seconds S] [--rounds R] [--logins N]
 
@@ -51,18 +52,13 @@ function call(
 
 /** The rounds of one phase as one: every latency, every login, the median loop delay. */
 function combine(rounds: Phase[]): Phase {
-  const delays = rounds.map((round) => round.loopDelayP99).sort((a, b) => a - b);
   return {
     name: rounds[0]!.name,
     latencies: rounds.flatMap((round) => round.latencies).sort((a, b) => a - b),
     logins: rounds.reduce((sum, round) => sum + round.logins, 0),
     seconds: rounds.reduce((sum, round) => sum + round.seconds, 0),
-    loopDelayP99: delays[Math.floor(delays.length / 2)]!,
+    loopDelayP99: median(rounds.map((round) => round.loopDelayP99)),
   };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
 
 /** The p99 event-loop delay Gather saw since the previous scrape (the scrape resets it), in ms. */

@@ -12,6 +12,7 @@ import type { BenchCase } from './lib/cases.ts';
 import { renderErrandsDiagram } from './lib/errands-diagram.ts';
 import { checkShape, errandsTable, runErrandsLab } from './lib/errands-lab.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
+import { median } from './lib/stats.ts';
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 /** About 0.5 s of CPU on the machine this was written on: well above a round trip and its noise. */
@@ -117,12 +118,6 @@ async function runHttp(
     await Promise.all(servers.map(({ server }) => server.stop()));
     await database.drop();
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 function table(header: string[], rows: string[][]): string {

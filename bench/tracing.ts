@@ -13,6 +13,7 @@ import { loadMigrations } from '../src/migrations/files.ts';
 import { upgrade } from '../src/migrations/runner.ts';
 import { recordSpan } from '../src/tracing/recorder.ts';
 import { TraceStore } from '../src/tracing/trace-store.ts';
+import { median, percentile } from './lib/stats.ts';
 
 /** Tracing on: at most this fraction more CPU per request (median) than tracing off. */
 const TARGET_ON_OVERHEAD = 0.1;
@@ -32,12 +33,6 @@ recorder costs at most ${TARGET_OFF_NS} ns per database round trip.
 const signed = (value: number, digits = 0): string =>
   `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(digits)}`;
 const percent = (fraction: number): string => `${signed(fraction * 100, 1)}%`;
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-const median = (values: readonly number[]): number => percentile(values, 50);
 
 async function post(app: FastifyInstance, url: string, payload: object, token?: string) {
   const response = await app.inject({

@@ -16,7 +16,8 @@ import { upgrade } from '../../src/migrations/runner.ts';
 import { monotonicNow, newTrace, type RequestTrace, runInTrace } from '../../src/tracing/recorder.ts';
 import { TraceStore } from '../../src/tracing/trace-store.ts';
 import { startDelayProxy } from './delay-proxy.ts';
-import { databaseRoundTrip, median, type Rung } from './latency-ladder.ts';
+import { databaseRoundTrip, type Rung } from './latency-ladder.ts';
+import { median } from './stats.ts';
 
 export type LabOptions = Readonly<{
   /** PostgreSQL server; the lab creates its own database there and drops it afterwards. */

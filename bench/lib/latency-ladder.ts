@@ -8,6 +8,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { median } from './stats.ts';
 
 export type Clock = Readonly<{ mhz: number; source: string }>;
 
@@ -26,15 +27,6 @@ export function cpuClock(): Clock {
 }
 
 export const cyclesOf = (ms: number, clock: Clock): number => ms * clock.mhz * 1_000;
-
-export function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return (
-    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN
-  );
-}
-
-export const median = (values: readonly number[]): number => percentile(values, 50);
 
 export type Rung = Readonly<{
   name: string;
