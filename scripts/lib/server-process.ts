@@ -106,8 +106,9 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
   };
   child.stdout!.on('data', append);
   child.stderr!.on('data', append);
+  // 'close', not 'exit': by then everything the process wrote is in `output`.
   const exit = new Promise<Exit>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
+    child.once('close', (code, signal) => resolve({ code, signal })),
   );
   const running = () => child.exitCode === null && child.signalCode === null;
 
