@@ -7,6 +7,7 @@ import { renderSequenceDiagram } from '../src/tracing/mermaid.ts';
 import { type FlowResult, latencyLab } from './lib/latency-lab.ts';
 import { type Clock, cpuClock, cyclesOf, measureLocalRungs, type Rung } from './lib/latency-ladder.ts';
 import { median, percentile } from './lib/stats.ts';
+import { markdownTable } from './lib/table.ts';
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -37,12 +38,6 @@ function cycles(ms: number, clock: Clock): string {
 
 /** Milliseconds, or nanoseconds below a microsecond. */
 const duration = (ms: number): string => (ms < 0.001 ? `${(ms * 1e6).toFixed(0)} ns` : `${ms.toFixed(3)} ms`);
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
-  return [line(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n');
-}
 
 function flowRow(flow: FlowResult, clock: Clock): string[] {
   const mid = median(flow.ms);
@@ -111,7 +106,7 @@ export async function run(argv: string[]): Promise<number> {
 
   console.log(`Article + ${lab.comments} comments, milliseconds and CPU cycles:\n`);
   console.log(
-    table(
+    markdownTable(
       ['flow', 'median ms', 'p95 ms', 'median cycles', 'p95 cycles'],
       [flowRow(lab.serial, clock), flowRow(lab.concurrent, clock)],
     ),
@@ -120,7 +115,7 @@ export async function run(argv: string[]): Promise<number> {
 
   console.log("Latency ladder, measured on this machine, beside the lecture's figures:\n");
   console.log(
-    table(
+    markdownTable(
       ['rung', 'median', 'cycles', 'lecture', 'of lecture'],
       [...local, ...lab.databaseRungs].map((rung) => ladderRow(rung, clock)),
     ),

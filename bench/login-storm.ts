@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { startGather } from '../scripts/lib/server-process.ts';
 import { median, percentile } from './lib/stats.ts';
+import { textTable } from './lib/table.ts';
 
 const HELP = `Usage: gather bench login-storm [--quick] [--seconds S] [--rounds R] [--logins N]
 
@@ -165,9 +166,7 @@ export async function run(argv: string[]): Promise<number> {
       phase.loopDelayP99.toFixed(2),
     ]);
     const header = ['phase', 'tags reqs', 'p50 ms', 'p99 ms', 'max ms', 'logins/s', 'loop delay p99 ms'];
-    const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
-    for (const row of [header, ...rows])
-      console.log(row.map((cell, i) => cell.padStart(widths[i]!)).join('  '));
+    console.log(textTable(header, rows));
 
     const ratio = percentile(storm.latencies, 99) / percentile(quiet.latencies, 99);
     const pass = ratio <= TARGET_RATIO;

@@ -13,6 +13,7 @@ import { renderErrandsDiagram } from './lib/errands-diagram.ts';
 import { checkShape, errandsTable, runErrandsLab } from './lib/errands-lab.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
 import { median } from './lib/stats.ts';
+import { textTable } from './lib/table.ts';
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 /** About 0.5 s of CPU on the machine this was written on: well above a round trip and its noise. */
@@ -120,13 +121,6 @@ async function runHttp(
   }
 }
 
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
-  return [header, ...rows]
-    .map((row) => row.map((cell, i) => cell.padStart(widths[i]!)).join('  '))
-    .join('\n');
-}
-
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -189,7 +183,7 @@ export async function run(argv: string[]): Promise<number> {
     const errors = (run: HttpRun) => run.loads.reduce((sum, load) => sum + load.non2xx, 0);
     const perWorker = (run: HttpRun) => [...run.answeredBy.values()].join(' + ');
     console.log(
-      table(
+      textTable(
         ['workers', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'req/s per round', 'requests per worker'],
         http.map((run) => [
           String(run.workers),

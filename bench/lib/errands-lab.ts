@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { GoMessage } from './errand-worker.ts';
 import { ERRANDS, type ErrandResult, epochNow, runErrand } from './errands.ts';
 import type { ModeRun } from './errands-diagram.ts';
+import { textTable } from './table.ts';
 import { nextMessage, startTsWorker } from './threads.ts';
 
 const READY_TIMEOUT_MS = 30_000;
@@ -184,10 +185,5 @@ export function errandsTable(runs: readonly ModeRun[]): string {
     run.total.toFixed(1),
     ...ERRANDS.map((errand) => run.results.find((r) => r.errand.name === errand.name)!.end.toFixed(1)),
   ]);
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
-  return [header, ...rows]
-    .map((row) =>
-      row.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '),
-    )
-    .join('\n');
+  return textTable(header, rows, 2);
 }

@@ -1,5 +1,6 @@
 // The benchmark's results: one row per case and connection count, the checks against the targets of
 // issue 7, and their two renderings (a Markdown table for people, latest.json for machines).
+import { markdownTable as alignedMarkdown } from './table.ts';
 
 export type ResultRow = {
   name: string;
@@ -64,11 +65,7 @@ export function markdownTable(rows: ResultRow[]): string {
     fixed(r.floor_cpu_us, 0),
     fixed(r.ratio, 2),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)));
-  const line = (row: string[]) =>
-    `| ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
-  return [line(header), rule, ...cells.map(line)].join('\n');
+  return alignedMarkdown(header, cells);
 }
 
 export const checkLines = (checks: Check[]) =>
