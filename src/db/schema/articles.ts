@@ -18,8 +18,9 @@ export const articles = pgTable(
   },
   (t) => [
     uniqueIndex('articles_slug_key').on(t.slug),
-    // ?author= and the feed: newest first within one author.
-    index('articles_author_id_id_idx').on(t.authorId, t.id.desc()),
+    // ?author= and the feed: newest first within one author, read backwards. Ascending on purpose: a DESC
+    // column is DESC NULLS LAST, which `order by id desc` (NULLS FIRST) cannot use without a sort.
+    index('articles_author_id_id_idx').on(t.authorId, t.id),
   ],
 );
 

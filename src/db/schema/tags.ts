@@ -23,7 +23,7 @@ export const articleTags = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.articleId, t.tagId] }),
-    // ?tag=: newest articles of one tag, read in index order.
-    index('article_tags_tag_id_article_id_idx').on(t.tagId, t.articleId.desc()),
+    // ?tag=: newest articles of one tag, the index read backwards (ascending: see articles_author_id_id_idx).
+    index('article_tags_tag_id_article_id_idx').on(t.tagId, t.articleId),
   ],
 );
