@@ -6,3 +6,14 @@ export async function rows<T>(db: Db, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as { rows: T[] };
   return result.rows;
 }
+
+/** What both drivers' prepared statements have (drizzle declares `all` internal: it is on each driver's class). */
+type RawRowsStatement = { all(values: Record<string, unknown>): Promise<unknown[]> };
+
+/**
+ * Runs a prepared select and returns its rows as the driver decoded them, without drizzle's generic row
+ * mapper: the select must alias every field to the name `T` uses (see articles.queries.ts).
+ */
+export async function preparedRows<T>(statement: object, values: Record<string, unknown>): Promise<T[]> {
+  return (await (statement as RawRowsStatement).all(values)) as T[];
+}

@@ -9,8 +9,8 @@ export function presentArticleListItem(row: ArticleListRow): ArticleListItemDto 
     title: row.title,
     description: row.description,
     tagList: row.tagList,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
     favorited: row.favorited,
     favoritesCount: row.favoritesCount,
     author: presentProfile({

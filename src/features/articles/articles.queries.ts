@@ -1,9 +1,11 @@
 // Article queries. A list page is two round trips issued together: the page (one query, with tags,
 // favorited and following as per-row subqueries: no N+1) and its exact count (read from the counters
-// that triggers keep). Single-filter variants are named prepared statements built once.
-import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+// that triggers keep). Each filter combination is a named prepared statement, built once.
+// The hot reads return rows as the driver gives them (`.all()`): every column is aliased to the row type's
+// name and the timestamps arrive as ISO text, so no generic row mapper and no Date runs per row.
+import { type AnyColumn, and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { rows } from '../../db/rows.ts';
+import { preparedRows, rows } from '../../db/rows.ts';
 import {
   articles,
   articleTags,
@@ -19,13 +21,13 @@ import { normalizeTags, slugify, withSuffix } from './slug.ts';
 const ph = sql.placeholder;
 
 export type ArticleListRow = {
-  id: number;
   slug: string;
   title: string;
   description: string;
   tagList: string[];
-  createdAt: Date;
-  updatedAt: Date;
+  /** ISO 8601 in UTC, as the API sends it (`2026-11-25T11:20:18.123Z`). */
+  createdAt: string;
+  updatedAt: string;
   favorited: boolean;
   favoritesCount: number;
   authorUsername: string;
@@ -38,22 +40,31 @@ export type ArticleRow = ArticleListRow & { body: string };
 export type ListFilter = Readonly<{ tag?: string; author?: string; favorited?: string }>;
 type FilterName = keyof ListFilter | 'feed';
 
+/** `column AS "name"`: the raw row (`.all()`) then carries the row type's field names. */
+const named = (name: string, value: AnyColumn | SQL) => sql`${value}`.as(name);
+/** A timestamptz as the API's ISO text, formatted by PostgreSQL (what `Date#toISOString` would give). */
+const isoText = (name: string, column: AnyColumn) =>
+  sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`.as(name);
+
 const listFields = {
-  id: articles.id,
-  slug: articles.slug,
-  title: articles.title,
-  description: articles.description,
-  tagList: sql<
-    string[]
-  >`array(select ${tags.name} from ${articleTags} join ${tags} on ${tags.id} = ${articleTags.tagId} where ${articleTags.articleId} = ${articles.id} order by ${tags.name})`,
-  createdAt: articles.createdAt,
-  updatedAt: articles.updatedAt,
-  favorited: sql<boolean>`exists(select 1 from ${favorites} where ${favorites.articleId} = ${articles.id} and ${favorites.userId} = ${ph('viewerId')})`,
-  favoritesCount: articles.favoritesCount,
-  authorUsername: users.username,
-  authorBio: users.bio,
-  authorImage: users.image,
-  authorFollowing: followingSql(users.id),
+  slug: named('slug', articles.slug),
+  title: named('title', articles.title),
+  description: named('description', articles.description),
+  tagList: named(
+    'tagList',
+    sql`array(select ${tags.name} from ${articleTags} join ${tags} on ${tags.id} = ${articleTags.tagId} where ${articleTags.articleId} = ${articles.id} order by ${tags.name})`,
+  ),
+  createdAt: isoText('createdAt', articles.createdAt),
+  updatedAt: isoText('updatedAt', articles.updatedAt),
+  favorited: named(
+    'favorited',
+    sql`exists(select 1 from ${favorites} where ${favorites.articleId} = ${articles.id} and ${favorites.userId} = ${ph('viewerId')})`,
+  ),
+  favoritesCount: named('favoritesCount', articles.favoritesCount),
+  authorUsername: named('authorUsername', users.username),
+  authorBio: named('authorBio', users.bio),
+  authorImage: named('authorImage', users.image),
+  authorFollowing: named('authorFollowing', followingSql(users.id)),
 };
 
 const userIdByName = (name: string) =>
@@ -103,7 +114,7 @@ export function createArticleQueries(db: Db) {
 
   /** Exact counts without scanning: each single filter reads a counter kept by a trigger. */
   type CountQuery = { execute(values?: Record<string, unknown>): Promise<{ count: number }[]> };
-  const counters: Record<FilterName | 'none', () => CountQuery> = {
+  const counters: Record<'none' | keyof ListFilter | 'feed', () => CountQuery> = {
     none: () =>
       db.select({ count: articleTotals.articlesCount }).from(articleTotals).prepare('count_articles'),
     tag: () =>
@@ -133,27 +144,33 @@ export function createArticleQueries(db: Db) {
         .prepare('count_feed'),
   };
 
-  const prepared = new Map(
-    (['none', 'tag', 'author', 'favorited', 'feed'] as const).map((name) => [
-      name,
-      {
-        page: page(name === 'none' ? undefined : conditions[name]()).prepare(`articles_page_${name}`),
-        count: counters[name](),
-      },
-    ]),
-  );
-
-  /** Two filters or more: the same page query, and an exact count(*) over the same conditions. */
-  const combined = (names: FilterName[]) => {
+  /** The page and count statements of one filter combination ('none', 'tag', 'tag_author', …). */
+  const statements = (key: string, names: FilterName[]) => {
+    const pageStatement = (where: SQL | undefined) => page(where).prepare(`articles_page_${key}`);
+    if (names.length === 0) return { page: pageStatement(undefined), count: counters.none() };
+    if (names.length === 1)
+      return { page: pageStatement(conditions[names[0]!]()), count: counters[names[0]!]() };
+    // Two filters or more: the same page query, and an exact count(*) over the same conditions.
     const where = and(...names.map((name) => conditions[name]()));
     return {
-      page: page(where),
-      count: db.select({ count: sql<number>`count(*)::int` }).from(articles).where(where),
+      page: pageStatement(where),
+      count: db
+        .select({ count: sql<number>`count(*)::int` })
+        .from(articles)
+        .where(where)
+        .prepare(`count_articles_${key}`),
     };
+  };
+  const prepared = new Map<string, ReturnType<typeof statements>>();
+  const statementsFor = (names: FilterName[]) => {
+    const key = names.length === 0 ? 'none' : names.join('_');
+    const found = prepared.get(key) ?? statements(key, names);
+    prepared.set(key, found);
+    return found;
   };
 
   const bySlug = db
-    .select({ ...listFields, body: articles.body })
+    .select({ ...listFields, body: named('body', articles.body) })
     .from(articles)
     .innerJoin(users, eq(users.id, articles.authorId))
     .where(eq(articles.slug, ph('slug')))
@@ -200,17 +217,17 @@ export function createArticleQueries(db: Db) {
         limit,
         offset,
       };
-      const queries = names.length <= 1 ? prepared.get(names[0] ?? 'none')! : combined(names);
+      const queries = statementsFor(names);
       // The page and its count do not depend on each other: one round trip of waiting, not two.
       const [pageRows, countRows] = await Promise.all([
-        queries.page.execute(values) as Promise<ArticleListRow[]>,
+        preparedRows<ArticleListRow>(queries.page, values),
         queries.count.execute(values),
       ]);
       return { rows: pageRows, count: countRows[0]?.count ?? 0 };
     },
 
     bySlug: async (slug: string, viewerId: number | null): Promise<ArticleRow | undefined> =>
-      (await bySlug.execute({ slug, viewerId: viewerId ?? 0 }))[0],
+      (await preparedRows<ArticleRow>(bySlug, { slug, viewerId: viewerId ?? 0 }))[0],
 
     /** The author of the article with this slug; undefined when there is none. */
     authorOf: async (slug: string): Promise<number | undefined> =>

@@ -10,8 +10,8 @@ import { createCommentQueries } from '../comments/comments.queries.ts';
 import { presentArticle, presentArticleListItem } from './articles.present.ts';
 import { type ArticleQueries, createArticleQueries } from './articles.queries.ts';
 import {
+  ArticleMaybeWithCommentsResponse,
   ArticleQuery,
-  ArticleWithCommentsResponse,
   ListArticlesQuery,
   MultipleArticlesResponse,
   NewArticleBody,
@@ -88,10 +88,7 @@ export function articlesRoutes({ db, auth }: Deps): FastifyPluginAsyncTypebox {
         params: SlugParams,
         querystring: ArticleQuery,
         response: {
-          // The richer shape first: the serializer picks the first schema the value matches.
-          200: Type.Union([ArticleWithCommentsResponse, SingleArticleResponse], {
-            description: 'The article; with include=comments, the article and its comments',
-          }),
+          200: ArticleMaybeWithCommentsResponse,
           ...errorResponses(401, 404),
         },
       },
