@@ -176,7 +176,6 @@ export function startGather(
   options: Readonly<{
     args?: readonly string[];
     env?: Readonly<Record<string, string>>;
-    port?: number;
     workers?: number;
     waitForListening?: boolean;
   }> = {},
@@ -190,7 +189,6 @@ export function startGather(
       ...(options.args ?? []),
     ],
     env: options.env,
-    port: options.port,
     // One process prints the gather line; a cluster prints one line per worker.
     ready:
       options.waitForListening === false

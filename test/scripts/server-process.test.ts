@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startServer } from '../../scripts/lib/server-process.ts';
+import { freePort, startServer } from '../../scripts/lib/server-process.ts';
 
 let folder: string;
 /** Writes `source` as a script of its own and returns its path. */
@@ -57,10 +57,16 @@ test('a process that ignores SIGTERM is killed after the grace period', async (t
   assert.match(server.output(), /ignoring SIGTERM/);
 });
 
-test('exited() rejects while the process runs on, and waitFor() when lines do not come', async (t) => {
-  const path = await script('idle.mjs', `setInterval(() => {}, 1000); console.log('up');`);
-  const server = await startServer({ script: path, ready: /^up$/ });
+test('the chosen port is its PORT; exited() rejects while it runs on, and waitFor() when lines do not come', async (t) => {
+  const path = await script(
+    'idle.mjs',
+    `setInterval(() => {}, 1000); console.log('up on', process.env.PORT);`,
+  );
+  const port = await freePort();
+  const server = await startServer({ script: path, port, ready: /^up on \d+$/ });
   t.after(() => server.stop());
+  assert.equal(server.url, `http://127.0.0.1:${port}`);
+  assert.equal(server.output(), `up on ${port}\n`);
   await assert.rejects(server.exited(100), /still running after 100 ms/);
   await assert.rejects(server.waitFor(/never/, 1, 100), /fewer than 1 × \/never\/ after 100 ms/);
   server.kill('SIGKILL');
