@@ -103,6 +103,7 @@ describe('configuration', () => {
     const result = spawnSync(process.execPath, ['bin/gather.js', 'serve'], {
       env: { ...process.env, PORT: 'not-a-port' },
       encoding: 'utf8',
+      timeout: 60_000,
     });
     assert.equal(result.status, 1);
     assert.equal(result.stderr.trim().split('\n').length, 1);
