@@ -4,7 +4,6 @@
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import { GatherError } from './errors.ts';
 
@@ -74,11 +73,16 @@ export async function registerSecurity(app: FastifyInstance, config: Config): Pr
     }
   });
 
+  // ioredis is loaded only when Redis is configured (resident memory of a server that does not use it).
   const redis =
     config.redisUrl === undefined
       ? undefined
       : // Fail fast: a slow or absent Redis must not hold up logins (see skipOnError).
-        new Redis(config.redisUrl, { connectTimeout: 500, maxRetriesPerRequest: 1, lazyConnect: false });
+        new (await import('ioredis')).Redis(config.redisUrl, {
+          connectTimeout: 500,
+          maxRetriesPerRequest: 1,
+          lazyConnect: false,
+        });
   if (redis !== undefined) {
     redis.on('error', (error) => app.log.warn({ err: error }, 'redis for rate limits is unavailable'));
     app.addHook('onClose', async () => {
