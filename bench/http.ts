@@ -22,6 +22,7 @@ import {
   type ResultRow,
   targetChecks,
 } from './lib/report.ts';
+import { median } from './lib/stats.ts';
 import { type TracedCase, tracedPass } from './lib/traced-pass.ts';
 
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -133,8 +134,6 @@ function row(c: BenchCase, connections: number, roundTrips: number, load: LoadRe
     ratio: null,
   };
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** Medians of each figure over alternating runs; non-2xx summed, RSS the largest. */
 function medianLoad(runs: LoadResult[]): LoadResult {
