@@ -24,19 +24,33 @@ export type DelayProxy = Readonly<{
   close(): Promise<void>;
 }>;
 
+/**
+ * Timers fire on whole milliseconds of the loop's clock, so a timer set for the exact due time is up to
+ * ~1.5 ms late on each hop: a timer is set to fire up to this much early, and the last stretch is waited
+ * out with setImmediate (the loop keeps serving I/O meanwhile). No chunk ever leaves before it is due.
+ */
+const TIMER_SLACK_MS = 2;
+
 /** Forwards `from` → `to`, each chunk held back `delayMs` after it arrived, in arrival order. */
 function forwardDelayed(from: Socket, to: Socket, delayMs: number): void {
   const queue: { due: number; chunk: Buffer }[] = [];
   let timer: NodeJS.Timeout | undefined;
+  let immediate: NodeJS.Immediate | undefined;
   let ended = false;
 
+  const waitFor = (ms: number) => {
+    if (ms > TIMER_SLACK_MS) timer = setTimeout(flush, ms - TIMER_SLACK_MS);
+    else immediate = setImmediate(flush);
+  };
   const flush = () => {
     timer = undefined;
+    immediate = undefined;
     const now = performance.now();
     while (queue.length > 0 && queue[0]!.due <= now) to.write(queue.shift()!.chunk);
-    if (queue.length > 0) timer = setTimeout(flush, queue[0]!.due - now);
+    if (queue.length > 0) waitFor(queue[0]!.due - now);
     else if (ended) to.end();
   };
+  const waiting = () => timer !== undefined || immediate !== undefined;
 
   from.on('data', (chunk: Buffer) => {
     if (delayMs === 0) {
@@ -44,19 +58,20 @@ function forwardDelayed(from: Socket, to: Socket, delayMs: number): void {
       return;
     }
     queue.push({ due: performance.now() + delayMs, chunk });
-    if (timer === undefined) timer = setTimeout(flush, delayMs);
+    if (!waiting()) waitFor(delayMs);
   });
   // A half-close travels with the same delay as the data before it.
   from.on('end', () => {
     ended = true;
-    if (timer === undefined) flush();
+    if (!waiting()) flush();
   });
   // A socket closes once both of its directions are done, which can be before the delayed chunks
   // and the half-close went out: after a clean end the queue still drains. Only an abrupt close
   // (no end first) drops what is queued and cuts the other side, like a reset on a real wire.
   from.on('close', () => {
     if (ended) return;
-    if (timer !== undefined) clearTimeout(timer);
+    clearTimeout(timer);
+    clearImmediate(immediate);
     to.destroy();
   });
 }
