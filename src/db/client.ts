@@ -1,9 +1,12 @@
 // Opens the database: embedded PGlite (a folder, or memory for tests) or PostgreSQL through a pg pool.
 // Both are wrapped so that every round trip is recorded by the per-request recorder.
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
+import { ConfigError } from '../config.ts';
 import { recordSpan } from '../tracing/recorder.ts';
 import * as schema from './schema/index.ts';
 
@@ -49,7 +52,10 @@ async function openPglite(dataDir: string): Promise<Database> {
     import('@electric-sql/pglite'),
     import('drizzle-orm/pglite'),
   ]);
-  const client = await PGlite.create(dataDir === 'memory://' ? undefined : dataDir);
+  const client =
+    dataDir === 'memory://'
+      ? await PGlite.create()
+      : await inPgliteFolder(dataDir, () => PGlite.create(dataDir));
   recordPgliteRoundTrips(client);
   const session: SqlSession = {
     query: async <T>(text: string, params?: unknown[]) => (await client.query<T>(text, params)).rows,
@@ -69,6 +75,42 @@ async function openPglite(dataDir: string): Promise<Database> {
     poolStats: () => undefined,
     close: () => client.close(),
   };
+}
+
+/** What Gather itself keeps in the data folder beside PGlite's files (src/cli/jwt-secret.ts). */
+const GATHER_FILES = new Set(['jwt-secret']);
+
+/**
+ * PGlite creates a database only in an empty folder; in any other it dies with "Program terminated with
+ * exit(1)". A folder Gather used with PostgreSQL first holds only its JWT secret: that is set aside while
+ * PGlite creates the database, then put back. A folder with anything else in it is refused in one line.
+ */
+async function inPgliteFolder<T>(dataDir: string, create: () => Promise<T>): Promise<T> {
+  let entries: string[];
+  try {
+    entries = await readdir(dataDir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return create();
+    throw error;
+  }
+  if (entries.length === 0 || entries.includes('PG_VERSION')) return create();
+  const foreign = entries.filter((name) => !GATHER_FILES.has(name));
+  if (foreign.length > 0) {
+    throw new ConfigError(
+      `GATHER_DATA_DIR ${dataDir} holds files but no PGlite database (${foreign.slice(0, 3).join(', ')}): use a new or empty folder`,
+    );
+  }
+  const kept = await Promise.all(
+    entries.map(async (name) => ({ name, content: await readFile(join(dataDir, name)) })),
+  );
+  await Promise.all(kept.map(({ name }) => rm(join(dataDir, name))));
+  try {
+    return await create();
+  } finally {
+    await Promise.all(
+      kept.map(({ name, content }) => writeFile(join(dataDir, name), content, { mode: 0o600 })),
+    );
+  }
 }
 
 function recordPgliteRoundTrips(client: PGlite): void {

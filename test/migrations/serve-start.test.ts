@@ -2,7 +2,7 @@
 // applies them and says so; on PostgreSQL it refuses to start and names the command to run, unless told to
 // migrate (--migrate or GATHER_AUTO_MIGRATE=1).
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
@@ -40,6 +40,31 @@ test('on PGlite, serve applies pending migrations and logs them, then only start
   assert.match(first, /gather: applied migration 0001_init\n.*gather: listening on/s);
   const second = await listenThenStop(await startServe(t, { GATHER_DATA_DIR: dataDir }));
   assert.doesNotMatch(second, /applied migration/);
+});
+
+test('on PGlite, a data folder used with PostgreSQL first (only its JWT secret) becomes the database', {
+  skip: process.env.DATABASE_URL ? 'runs in the PGlite pass (npm test)' : false,
+}, async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'gather-serve-'));
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  await writeFile(join(dataDir, 'jwt-secret'), 'kept from a PostgreSQL run\n');
+  const started = await listenThenStop(await startServe(t, { GATHER_DATA_DIR: dataDir }));
+  assert.match(started, /gather: applied migration 0001_init/);
+  assert.equal(await readFile(join(dataDir, 'jwt-secret'), 'utf8'), 'kept from a PostgreSQL run\n');
+});
+
+test('on PGlite, a data folder holding other files is refused in one line', {
+  skip: process.env.DATABASE_URL ? 'runs in the PGlite pass (npm test)' : false,
+}, async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'gather-serve-'));
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  await writeFile(join(dataDir, 'notes.txt'), 'not a database');
+  const refused = await startServe(t, { GATHER_DATA_DIR: dataDir });
+  assert.equal((await refused.exited()).code, 1);
+  assert.equal(
+    refused.output(),
+    `gather: invalid configuration: GATHER_DATA_DIR ${dataDir} holds files but no PGlite database (notes.txt): use a new or empty folder\n`,
+  );
 });
 
 test('on PostgreSQL, serve refuses while migrations are pending unless told to migrate', {
