@@ -15,8 +15,11 @@ export type Migration = Readonly<{
   checksum: string;
 }>;
 
-/** Gather's own migrations folder, wherever the package is installed. */
-export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../db/migrations/', import.meta.url));
+/**
+ * Gather's own migrations folder, wherever the package is installed. Found from src/migrations/ and from
+ * the compiled dist/migrations/ alike (both one level below the package), so the build copies no SQL.
+ */
+export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../src/db/migrations/', import.meta.url));
 
 const MIGRATION_DIR = /^\d{4}_[a-z0-9_]+$/;
 
