@@ -8,7 +8,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { type ServerProcess, startGather, startServer } from '../scripts/lib/server-process.ts';
+import { buildGather, type ServerProcess, startGather, startServer } from '../scripts/lib/server-process.ts';
 import { SIZES, type SizeName } from '../src/seed/dataset.ts';
 import { progressBar } from '../src/seed/progress.ts';
 import { type SeedTarget, seed, trimToSeed } from '../src/seed/seed.ts';
@@ -52,7 +52,8 @@ const HELP = `Usage: gather bench http [--quick | --smoke] [--pglite] [--seconds
 
 Seeds a dataset (reused when its row counts match), counts each case's database round trips with the
 query recorder, then runs autocannon (its own process) for S seconds per case and connection count
-against \`gather serve\` (NODE_ENV=production). For the article lists and article-by-slug at the highest
+against \`gather serve\` compiled first (\`npm run build\`, then dist/cli/index.js as \`npm run start:dist\` runs it;
+NODE_ENV=production). For the article lists and article-by-slug at the highest
 connection count, Gather and the hand-written floor alternate (3 runs each of S/2 s; medians compared).
 Prints the table, the Gather/floor ratios and PASS/FAIL per target; exits 1 when a target fails.
   (default)      ${SIZES.bench.articles.toLocaleString('en-US')} articles, ${MODES.full.seconds} s per case, 1/16/64 connections; writes bench/results/<date>.md + latest.json
@@ -91,7 +92,11 @@ async function startServers(target: SeedTarget, jwtSecret: string, withFloor: bo
     target.databaseUrl === undefined
       ? { DATABASE_URL: '', GATHER_DATA_DIR: target.dataDir }
       : { DATABASE_URL: target.databaseUrl };
+  // Started as a production user starts it: compiled (npm run build, then npm run start:dist), not
+  // through tsx, whose loader thread alone holds ~35 MB.
+  await buildGather();
   const gather = await startGather({
+    compiled: true,
     env: {
       NODE_ENV: 'production',
       JWT_SECRET: jwtSecret,
@@ -289,7 +294,8 @@ export async function run(argv: string[]): Promise<number> {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const heading =
     `${databaseLabel}, ${size.articles.toLocaleString('en-US')} articles; ${seconds} s per case; ` +
-    `DB_POOL_MAX=${process.env.DB_POOL_MAX || '10'}; Node ${process.version}; ${availableParallelism()} × ${cpu}. ` +
+    `DB_POOL_MAX=${process.env.DB_POOL_MAX || '10'}; Node ${process.version}; ${availableParallelism()} × ${cpu}; ` +
+    'Gather compiled (npm run build). ' +
     'p50/p99 as autocannon measures them; rows with a floor: medians of 3 alternating Gather/floor runs, ' +
     'ratio = Gather req/s ÷ floor req/s.';
   const table = markdownTable(rows);

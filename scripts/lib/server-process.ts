@@ -6,6 +6,9 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 const GATHER = new URL('../../bin/gather.js', import.meta.url).pathname;
+/** Gather compiled to JavaScript by `npm run build`: what `npm run start:dist` runs, without tsx. */
+const GATHER_COMPILED = new URL('../../dist/cli/index.js', import.meta.url).pathname;
+const PROJECT_DIR = new URL('../..', import.meta.url).pathname;
 const WAIT_MS = 60_000;
 const POLL_MS = 20;
 
@@ -168,8 +171,24 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
   return server;
 }
 
+/** `npm run build`: compiles Gather to dist/ (rejects with the compiler's output when it fails). */
+export async function buildGather(): Promise<void> {
+  const build = spawn('npm', ['run', '--silent', 'build'], {
+    cwd: PROJECT_DIR,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  build.stdout.on('data', (chunk: Buffer) => (output += chunk));
+  build.stderr.on('data', (chunk: Buffer) => (output += chunk));
+  const code = await new Promise<number | null>((resolve, reject) =>
+    build.once('error', reject).once('close', resolve),
+  );
+  if (code !== 0) throw new Error(`npm run build exited with ${code}:\n${tail(output)}`);
+}
+
 /**
- * `gather serve <args>` as a user runs it (bin/gather.js). With `workers`, `--workers N` is added. Resolves
+ * `gather serve <args>` as a user runs it (bin/gather.js; with `compiled`, dist/cli/index.js as
+ * `npm run start:dist` runs it after `npm run build`). With `workers`, `--workers N` is added. Resolves
  * once it listens (each of its workers does), unless `waitForListening` is false (a start meant to fail).
  */
 export function startGather(
@@ -178,11 +197,12 @@ export function startGather(
     env?: Readonly<Record<string, string>>;
     workers?: number;
     waitForListening?: boolean;
+    compiled?: boolean;
   }> = {},
 ): Promise<ServerProcess> {
   const workers = options.workers ?? 1;
   return startServer({
-    script: GATHER,
+    script: options.compiled === true ? GATHER_COMPILED : GATHER,
     args: [
       'serve',
       ...(options.workers === undefined ? [] : ['--workers', String(workers)]),
