@@ -189,6 +189,34 @@ describe('lists', () => {
     assert.equal((await call(t.app, 'GET', '/api/articles/feed')).status, 401);
   });
 
+  test('the feed pages through its authors newest first, interleaved, whatever the limit and offset', async () => {
+    const reader = await registerUser(t.app);
+    const [ada, bob, eve] = await Promise.all([1, 2, 3].map(() => registerUser(t.app)));
+    // One after the other, so the order of creation is known: ada, bob, eve, ada, bob, ada, bob, eve.
+    const created: { slug: string; author: string }[] = [];
+    for (const author of [ada!, bob!, eve!, ada!, bob!, ada!, bob!, eve!]) {
+      created.push({ slug: (await createArticle(t.app, author.token)).slug, author: author.username });
+    }
+    for (const followed of [ada!, bob!]) {
+      await call(t.app, 'POST', `/api/profiles/${followed.username}/follow`, { token: reader.token });
+    }
+    const expected = created
+      .filter((a) => a.author !== eve!.username)
+      .reverse()
+      .map((a) => a.slug);
+    for (const limit of [1, 2, 4, 20]) {
+      const pages: string[] = [];
+      for (let offset = 0; offset < expected.length + limit; offset += limit) {
+        const page = await call(t.app, 'GET', `/api/articles/feed?limit=${limit}&offset=${offset}`, {
+          token: reader.token,
+        });
+        assert.equal(page.body.articlesCount, expected.length);
+        pages.push(...page.body.articles.map((a: { slug: string }) => a.slug));
+      }
+      assert.deepEqual(pages, expected, `limit=${limit}`);
+    }
+  });
+
   test('bad paging is a 422, never a 500', async () => {
     for (const query of [
       'limit=0',

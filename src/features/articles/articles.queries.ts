@@ -92,14 +92,18 @@ export function createArticleQueries(db: Db) {
           .from(favorites)
           .where(eq(favorites.userId, userIdByName('favorited'))),
       ),
+    // The page's ids first: the newest (limit + offset) of each followed author, each read backward from
+    // the (author_id, id) index and stopped early, then merged. `author_id in (followees)` fetched and
+    // sorted every article of every followed author (5.0 → 2.6 ms for a reader following 38 authors).
+    // Bounded by the page, so it is a page condition only: the feed is never combined with other filters.
     feed: () =>
-      inArray(
-        articles.authorId,
-        db
-          .select({ id: follows.followeeId })
-          .from(follows)
-          .where(eq(follows.followerId, ph('viewerId'))),
-      ),
+      sql`${articles.id} in (
+        select newest.id from ${follows}
+        cross join lateral (
+          select own.id from ${articles} own where own.author_id = ${follows.followeeId}
+          order by own.id desc limit ${ph('limit')}::int + ${ph('offset')}::int) newest
+        where ${follows.followerId} = ${ph('viewerId')}
+        order by newest.id desc limit ${ph('limit')}::int + ${ph('offset')}::int)`,
   };
 
   const page = (where: SQL | undefined) =>
@@ -201,22 +205,18 @@ export function createArticleQueries(db: Db) {
     (error as { cause?: { constraint?: string } }).cause?.constraint === 'articles_slug_key';
 
   return {
+    /** A page of articles: filtered (any combination of tag, author, favorited), or a reader's feed. */
     list: async (
-      filter: ListFilter & { feedOf?: number },
+      filter: ListFilter | { feedOf: number },
       viewerId: number | null,
       limit: number,
       offset: number,
     ) => {
-      const names: FilterName[] = (['tag', 'author', 'favorited'] as const).filter(
-        (n) => filter[n] !== undefined,
-      );
-      if (filter.feedOf !== undefined) names.push('feed');
-      const values = {
-        ...filter,
-        viewerId: filter.feedOf ?? viewerId ?? 0,
-        limit,
-        offset,
-      };
+      const feed = 'feedOf' in filter;
+      const names: FilterName[] = feed
+        ? ['feed']
+        : (['tag', 'author', 'favorited'] as const).filter((n) => filter[n] !== undefined);
+      const values = { ...filter, viewerId: feed ? filter.feedOf : (viewerId ?? 0), limit, offset };
       const queries = statementsFor(names);
       // The page and its count do not depend on each other: one round trip of waiting, not two.
       const [pageRows, countRows] = await Promise.all([
