@@ -1,0 +1,52 @@
+// A newcomer opens /docs: Swagger UI draws every operation of /openapi.json in a real browser (headless
+// Chromium), from Gather's own server only (no CDN), without an error in the console.
+// Needs Debian's chromium (`apt-get install -y chromium`); without it this test fails and says so.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../../src/tracing/chromium.ts';
+import { buildTestApp, type TestApp } from '../helpers/app.ts';
+
+let t: TestApp;
+let browser: Browser;
+before(async () => {
+  t = await buildTestApp();
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await t?.close();
+});
+
+const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch']);
+
+test('/docs draws every operation of the OpenAPI document, from this server only, without errors', async () => {
+  const document = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+    paths: Record<string, Record<string, unknown>>;
+  };
+  const operations = Object.values(document.paths).flatMap((item) =>
+    Object.keys(item).filter((key) => METHODS.has(key)),
+  ).length;
+
+  const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  const elsewhere: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  page.on('request', (request) => {
+    if (!request.url().startsWith(address) && !request.url().startsWith('data:'))
+      elsewhere.push(request.url());
+  });
+
+  await page.goto(`${address}/docs/`);
+  await page.waitForSelector('.opblock', { timeout: 20_000 });
+  assert.equal(await page.locator('.opblock').count(), operations);
+  assert.ok(operations >= 19, `${operations} operations`);
+  assert.equal(await page.locator('.btn.authorize').count(), 1, 'the Token security scheme offers Authorize');
+  assert.deepEqual(elsewhere, [], 'every asset from this server');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
