@@ -11,6 +11,7 @@ import { parseTraceArgs } from '../../src/cli/trace.ts';
 import { loadMigrations } from '../../src/migrations/files.ts';
 import { upgrade } from '../../src/migrations/runner.ts';
 import { freshDatabase, TEST_JWT_SECRET } from '../helpers/app.ts';
+import { skipWithoutChromium } from '../helpers/chromium.ts';
 import { mermaidBlocks, parseSequence } from './parse-diagram.ts';
 
 const GATHER = fileURLToPath(new URL('../../bin/gather.js', import.meta.url));
@@ -93,7 +94,9 @@ test('--format md prints a Markdown section whose diagram Mermaid parses; a 4xx 
   assert.equal(statements.filter((s) => s.type === 'reply').at(-1)?.text, '404');
 });
 
-test('--format svg prints the diagram drawn by Mermaid in headless Chromium', async () => {
+test('--format svg prints the diagram drawn by Mermaid in headless Chromium', {
+  skip: skipWithoutChromium,
+}, async () => {
   const run = await gatherTrace(['GET', '/api/tags', '--format', 'svg']);
   assert.equal(run.code, 0, run.stderr);
   assert.ok(run.stdout.startsWith('<svg'), run.stdout.slice(0, 200));
