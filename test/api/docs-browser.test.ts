@@ -2,43 +2,26 @@
 // Chromium), from Gather's own server only (no CDN), without an error in the console.
 // Needs Debian's chromium (`apt-get install -y chromium`); without it this test is skipped (not in CI).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from '../../src/tracing/chromium.ts';
-import { buildTestApp, type TestApp } from '../helpers/app.ts';
-import { skipWithoutChromium } from '../helpers/chromium.ts';
+import { test } from 'node:test';
+import { appWithBrowser, skipWithoutChromium, watchedPage } from '../helpers/chromium.ts';
 
-let t: TestApp;
-let browser: Browser;
-before(async () => {
-  t = await buildTestApp();
-  if (!skipWithoutChromium) browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await t?.close();
-});
+const opened = appWithBrowser();
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch']);
 
 test('/docs draws every operation of the OpenAPI document, from this server only, without errors', {
   skip: skipWithoutChromium,
 }, async () => {
-  const document = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+  const document = (await opened.gather.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
     paths: Record<string, Record<string, unknown>>;
   };
   const operations = Object.values(document.paths).flatMap((item) =>
     Object.keys(item).filter((key) => METHODS.has(key)),
   ).length;
 
-  const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const page = await browser.newPage();
-  const problems: string[] = [];
+  const address = await opened.gather.app.listen({ port: 0, host: '127.0.0.1' });
+  const { page, problems } = await watchedPage(opened.browser);
   const elsewhere: string[] = [];
-  page.on('pageerror', (error) => problems.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(message.text());
-  });
   page.on('request', (request) => {
     if (!request.url().startsWith(address) && !request.url().startsWith('data:'))
       elsewhere.push(request.url());

@@ -1,41 +1,24 @@
 // A newcomer's path through the trace viewer, in headless Chromium: the list, one click, the drawn diagram.
 // Needs Debian's chromium (`apt-get install -y chromium`); without it this test is skipped (not in CI).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from '../../src/tracing/chromium.ts';
+import { test } from 'node:test';
 import { querySpans } from '../../src/tracing/recorder.ts';
-import { buildTestApp, type TestApp } from '../helpers/app.ts';
-import { skipWithoutChromium } from '../helpers/chromium.ts';
+import { appWithBrowser, skipWithoutChromium, watchedPage } from '../helpers/chromium.ts';
 import { call, createArticle, registerUser } from '../helpers/factories.ts';
 
-let t: TestApp;
-let browser: Browser;
-before(async () => {
-  t = await buildTestApp();
-  if (!skipWithoutChromium) browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await t?.close();
-});
+const opened = appWithBrowser();
 
 test('the trace page draws the request as an SVG sequence diagram with solid calls and dashed replies', {
   skip: skipWithoutChromium,
 }, async () => {
-  const jake = await registerUser(t.app);
-  const article = await createArticle(t.app, jake.token);
-  const read = await call(t.app, 'GET', `/api/articles/${article.slug}/comments`);
-  const trace = t.traces.get(read.headers['x-trace-id'] as string)!;
+  const jake = await registerUser(opened.gather.app);
+  const article = await createArticle(opened.gather.app, jake.token);
+  const read = await call(opened.gather.app, 'GET', `/api/articles/${article.slug}/comments`);
+  const trace = opened.gather.traces.get(read.headers['x-trace-id'] as string)!;
   const calls = trace.spans.filter((span) => span.kind !== 'handler').length + 1; // + the client's request
 
-  const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
-  const page = await browser.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(message.text());
-  });
+  const address = await opened.gather.app.listen({ port: 0, host: '127.0.0.1' });
+  const { page, problems } = await watchedPage(opened.browser);
 
   await page.goto(`${address}/_gather/traces`);
   await page.click(`a[href="/_gather/traces/${trace.id}"]`);
