@@ -20,6 +20,13 @@ async function startServe(t: TestContext, env: Record<string, string>): Promise<
   return serve;
 }
 
+/** A new, empty PGlite data folder, removed when the test ends. */
+async function emptyDataDir(t: TestContext): Promise<string> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'gather-serve-'));
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  return dataDir;
+}
+
 /** Waits for the "listening" line, then stops the server with SIGTERM; returns everything it printed. */
 async function listenThenStop(serve: ServerProcess): Promise<string> {
   try {
@@ -34,8 +41,7 @@ async function listenThenStop(serve: ServerProcess): Promise<string> {
 test('on PGlite, serve applies pending migrations and logs them, then only starts', {
   skip: process.env.DATABASE_URL ? 'runs in the PGlite pass (npm test)' : false,
 }, async (t) => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'gather-serve-'));
-  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const dataDir = await emptyDataDir(t);
   const first = await listenThenStop(await startServe(t, { GATHER_DATA_DIR: dataDir }));
   assert.match(first, /gather: applied migration 0001_init\n.*gather: listening on/s);
   const second = await listenThenStop(await startServe(t, { GATHER_DATA_DIR: dataDir }));
@@ -45,8 +51,7 @@ test('on PGlite, serve applies pending migrations and logs them, then only start
 test('on PGlite, a data folder used with PostgreSQL first (only its JWT secret) becomes the database', {
   skip: process.env.DATABASE_URL ? 'runs in the PGlite pass (npm test)' : false,
 }, async (t) => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'gather-serve-'));
-  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const dataDir = await emptyDataDir(t);
   await writeFile(join(dataDir, 'jwt-secret'), 'kept from a PostgreSQL run\n');
   const started = await listenThenStop(await startServe(t, { GATHER_DATA_DIR: dataDir }));
   assert.match(started, /gather: applied migration 0001_init/);
@@ -56,8 +61,7 @@ test('on PGlite, a data folder used with PostgreSQL first (only its JWT secret) 
 test('on PGlite, a data folder holding other files is refused in one line', {
   skip: process.env.DATABASE_URL ? 'runs in the PGlite pass (npm test)' : false,
 }, async (t) => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'gather-serve-'));
-  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const dataDir = await emptyDataDir(t);
   await writeFile(join(dataDir, 'notes.txt'), 'not a database');
   const refused = await startServe(t, { GATHER_DATA_DIR: dataDir });
   assert.equal((await refused.exited()).code, 1);
