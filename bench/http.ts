@@ -8,10 +8,15 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { buildGather, type ServerProcess, startGather, startServer } from '../scripts/lib/server-process.ts';
 import { SIZES, type SizeName } from '../src/seed/dataset.ts';
 import { progressBar } from '../src/seed/progress.ts';
 import { type SeedTarget, seed, trimToSeed } from '../src/seed/seed.ts';
+import {
+  buildGather,
+  type ServerProcess,
+  startGather,
+  startServer,
+} from '../tools/harness/server-process.ts';
 import type { BenchCase } from './lib/cases.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
 import {

@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { scratchDatabase } from '../scripts/lib/scratch-database.ts';
-import { type ServerProcess, startGather } from '../scripts/lib/server-process.ts';
+import { scratchDatabase } from '../tools/harness/scratch-database.ts';
+import { type ServerProcess, startGather } from '../tools/harness/server-process.ts';
 import type { BenchCase } from './lib/cases.ts';
 import { renderErrandsDiagram } from './lib/errands-diagram.ts';
 import { checkShape, errandsTable, runErrandsLab } from './lib/errands-lab.ts';

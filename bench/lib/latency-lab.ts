@@ -5,16 +5,16 @@
 // from the same spans the timings do.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { scratchDatabase } from '../../scripts/lib/scratch-database.ts';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { type Database, openDatabase } from '../../src/db/client.ts';
+import { loadMigrations } from '../../src/db/migrate/files.ts';
+import { upgrade } from '../../src/db/migrate/runner.ts';
 import { createArticleQueries } from '../../src/features/articles/articles.queries.ts';
 import { createCommentQueries } from '../../src/features/comments/comments.queries.ts';
-import { loadMigrations } from '../../src/migrations/files.ts';
-import { upgrade } from '../../src/migrations/runner.ts';
 import { monotonicNow, newTrace, type RequestTrace, runInTrace } from '../../src/tracing/recorder.ts';
 import { TraceStore } from '../../src/tracing/trace-store.ts';
+import { scratchDatabase } from '../../tools/harness/scratch-database.ts';
 import { startDelayProxy } from './delay-proxy.ts';
 import { databaseRoundTrip, type Rung } from './latency-ladder.ts';
 import { median } from './stats.ts';

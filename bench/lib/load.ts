@@ -1,6 +1,6 @@
 // One load run: autocannon in a process of its own (never inside a server's process), bounded in time.
 import { spawn } from 'node:child_process';
-import type { ServerProcess } from '../../scripts/lib/server-process.ts';
+import type { ServerProcess } from '../../tools/harness/server-process.ts';
 import type { BenchCase } from './cases.ts';
 import type { LoadSpec } from './load-runner.ts';
 

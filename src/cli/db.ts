@@ -3,10 +3,10 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
-import { loadMigrations, type Migration } from '../migrations/files.ts';
-import { HISTORY_TABLE, planDowngrade, planUpgrade, renderPlan } from '../migrations/plan.ts';
-import { downgrade, existingTables, history, MigrationError, upgrade } from '../migrations/runner.ts';
-import { readSettings, writeSettings } from '../migrations/settings.ts';
+import { loadMigrations, type Migration } from '../db/migrate/files.ts';
+import { HISTORY_TABLE, planDowngrade, planUpgrade, renderPlan } from '../db/migrate/plan.ts';
+import { downgrade, existingTables, history, MigrationError, upgrade } from '../db/migrate/runner.ts';
+import { readSettings, writeSettings } from '../db/migrate/settings.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type Parsed = {
@@ -103,7 +103,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     run: async () => {
       let { migrations, migrationsDir, schemaPath } = await projectMigrations();
       if (migrations.length === 0) {
-        const { generateMigration } = await import('../migrations/generator.ts');
+        const { generateMigration } = await import('../../tools/db-author/generator.ts');
         const written = await generateMigration(migrationsDir, schemaPath, migrations, 'init');
         if (written === undefined) throw new MigrationError(`the schema in ${schemaPath} declares no tables`);
         printWritten(written);
@@ -141,8 +141,8 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     run: async ({ values }) => {
       if (typeof values.name !== 'string') throw new UsageError('migrate needs --name <name>');
       const { migrations, migrationsDir, schemaPath } = await projectMigrations();
-      const { generateMigration } = await import('../migrations/generator.ts');
-      const { parseRename } = await import('../migrations/snapshot-renames.ts');
+      const { generateMigration } = await import('../../tools/db-author/generator.ts');
+      const { parseRename } = await import('../../tools/db-author/snapshot-renames.ts');
       const written = await generateMigration(migrationsDir, schemaPath, migrations, values.name, {
         renames: ((values.rename as string[] | undefined) ?? []).map(parseRename),
         dropAndCreate: values['drop-and-create'] === true,
@@ -250,7 +250,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     options: {},
     run: async () => {
       const { migrations, schemaPath } = await projectMigrations();
-      const { uncapturedChanges } = await import('../migrations/generator.ts');
+      const { uncapturedChanges } = await import('../../tools/db-author/generator.ts');
       const { up } = await uncapturedChanges(schemaPath, migrations);
       if (up.length === 0) {
         console.log(`schema matches ${migrations.at(-1)?.name ?? 'the empty database'}`);

@@ -1,6 +1,6 @@
 // `gather <command>`: the one place that turns outcomes into exit codes.
 import { ConfigError } from '../config.ts';
-import { MigrationError } from '../migrations/runner.ts';
+import { MigrationError } from '../db/migrate/runner.ts';
 
 type Command = { summary: string; run: (argv: string[]) => Promise<number> };
 
@@ -19,7 +19,7 @@ const COMMANDS: Record<string, Command> = {
   },
   bench: {
     summary: 'Benchmarks and labs that print their figures',
-    run: async (argv) => (await import('./bench.ts')).bench(argv),
+    run: async (argv) => (await import('../../bench/scenarios.ts')).bench(argv),
   },
   seed: {
     summary: 'Fill the database with generated demo or benchmark content',

@@ -6,8 +6,8 @@ import { parseArgs } from 'node:util';
 import { buildApp } from '../app.ts';
 import { ConfigError, loadConfig, parseWorkers } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
-import { loadMigrations } from '../migrations/files.ts';
-import { MigrationError, pending, upgrade } from '../migrations/runner.ts';
+import { loadMigrations } from '../db/migrate/files.ts';
+import { MigrationError, pending, upgrade } from '../db/migrate/runner.ts';
 import { resolveJwtSecret } from './jwt-secret.ts';
 
 const HELP = `Usage: gather serve [--migrate] [--workers N|auto]

@@ -1,12 +1,12 @@
 // `gather trace <METHOD> <PATH>`: runs one request in-process against the configured database and prints the
 // Mermaid sequence diagram of its trace (or the diagram drawn as SVG, or a Markdown section).
 import { parseArgs } from 'node:util';
+import { renderSvg } from '../../tools/docs-flows/chromium.ts';
 import { buildApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
-import { loadMigrations } from '../migrations/files.ts';
-import { MigrationError, pending, upgrade } from '../migrations/runner.ts';
-import { renderSvg } from '../tracing/chromium.ts';
+import { loadMigrations } from '../db/migrate/files.ts';
+import { MigrationError, pending, upgrade } from '../db/migrate/runner.ts';
 import { renderSequenceDiagram, traceMarkdown } from '../tracing/mermaid.ts';
 import { TraceStore } from '../tracing/trace-store.ts';
 import { resolveJwtSecret } from './jwt-secret.ts';

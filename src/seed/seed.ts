@@ -2,9 +2,9 @@
 // transaction with the counter triggers off, then the counters recomputed exactly from the rows.
 // Idempotent: a database whose row counts already match the size is left as it is.
 import { openDatabase } from '../db/client.ts';
+import { loadMigrations } from '../db/migrate/files.ts';
+import { upgrade } from '../db/migrate/runner.ts';
 import { hashPassword } from '../features/users/password.ts';
-import { loadMigrations } from '../migrations/files.ts';
-import { upgrade } from '../migrations/runner.ts';
 import { DATASET_END, generate, SEED_PASSWORD, type SeedSize } from './dataset.ts';
 import { copyLoader, insertLoader, type Loader } from './loader.ts';
 import type { Progress } from './progress.ts';

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../../src/db/client.ts';
 import { renderSequenceDiagram } from '../../src/tracing/mermaid.ts';
 import { overlaps, querySpans, type RequestTrace } from '../../src/tracing/recorder.ts';
-import { buildTestApp, type TestApp } from '../helpers/app.ts';
+import { buildTestApp, type TestApp } from '../../tools/harness/test-app.ts';
 import { call, createArticle, registerUser, type TestUser } from '../helpers/factories.ts';
 import { parseSequence } from '../tracing/parse-diagram.ts';
 

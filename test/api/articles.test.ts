@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { buildTestApp, type TestApp } from '../helpers/app.ts';
+import { buildTestApp, type TestApp } from '../../tools/harness/test-app.ts';
 import { call, createArticle, registerUser, type TestUser, uniqueName } from '../helpers/factories.ts';
 
 let t: TestApp;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { overlaps, querySpans, type RequestTrace } from '../../src/tracing/recorder.ts';
-import { buildTestApp, type TestApp } from '../helpers/app.ts';
+import { buildTestApp, type TestApp } from '../../tools/harness/test-app.ts';
 import { call, createArticle, registerUser, type TestUser } from '../helpers/factories.ts';
 
 let t: TestApp;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createSigner } from 'fast-jwt';
-import { buildTestApp, TEST_JWT_SECRET, type TestApp } from '../helpers/app.ts';
+import { buildTestApp, TEST_JWT_SECRET, type TestApp } from '../../tools/harness/test-app.ts';
 import { call, registerUser, uniqueName } from '../helpers/factories.ts';
 
 let t: TestApp;

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { get, request } from 'node:http';
 import { test } from 'node:test';
-import { startGather } from '../../scripts/lib/server-process.ts';
-import { freshDatabase } from '../helpers/app.ts';
+import { startGather } from '../../tools/harness/server-process.ts';
+import { freshDatabase } from '../../tools/harness/test-app.ts';
 
 /** What every start here runs with, on top of the test's own variables. */
 const ENV = { NODE_ENV: 'test', LOG_LEVEL: 'warn', GATHER_TRACE: '0' };

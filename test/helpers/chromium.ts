@@ -3,8 +3,8 @@
 import { existsSync } from 'node:fs';
 import { after, before } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM_PATH, launchChromium } from '../../src/tracing/chromium.ts';
-import { buildTestApp, type TestApp } from './app.ts';
+import { CHROMIUM_PATH, launchChromium } from '../../tools/docs-flows/chromium.ts';
+import { buildTestApp, type TestApp } from '../../tools/harness/test-app.ts';
 
 /** The `skip` option of a browser test: false, or why it is skipped. */
 export const skipWithoutChromium: string | false =

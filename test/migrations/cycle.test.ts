@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { MIGRATION_LOCK_KEY } from '../../src/migrations/runner.ts';
+import { MIGRATION_LOCK_KEY } from '../../src/db/migrate/runner.ts';
 import { appliedNames, dumpSchema, type ScratchProject, scratchProject, waitFor } from './scratch-project.ts';
 
 let project: ScratchProject;

@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { generateDrizzleJson } from 'drizzle-kit/api';
 import { integer, pgTable, text } from 'drizzle-orm/pg-core';
-import { needingBackfill } from '../../src/migrations/generator.ts';
-import { MigrationError } from '../../src/migrations/migration-error.ts';
-import { diffSnapshots } from '../../src/migrations/schema-diff.ts';
-import { parseRename, type Snapshot } from '../../src/migrations/snapshot-renames.ts';
+import { MigrationError } from '../../src/db/migrate/migration-error.ts';
+import { needingBackfill } from '../../tools/db-author/generator.ts';
+import { diffSnapshots } from '../../tools/db-author/schema-diff.ts';
+import { parseRename, type Snapshot } from '../../tools/db-author/snapshot-renames.ts';
 
 const snapshotOf = (tables: Record<string, unknown>) => generateDrizzleJson(tables) as unknown as Snapshot;
 

@@ -6,8 +6,8 @@ import { cp, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ScratchDatabase, scratchDatabase } from '../../scripts/lib/scratch-database.ts';
 import { type Database, openDatabase } from '../../src/db/client.ts';
+import { type ScratchDatabase, scratchDatabase } from '../../tools/harness/scratch-database.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const GATHER = join(REPO, 'bin/gather.js');

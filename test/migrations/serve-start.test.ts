@@ -6,9 +6,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { type ServerProcess, startGather } from '../../scripts/lib/server-process.ts';
-import { loadMigrations } from '../../src/migrations/files.ts';
-import { freshDatabase, TEST_JWT_SECRET } from '../helpers/app.ts';
+import { loadMigrations } from '../../src/db/migrate/files.ts';
+import { type ServerProcess, startGather } from '../../tools/harness/server-process.ts';
+import { freshDatabase, TEST_JWT_SECRET } from '../../tools/harness/test-app.ts';
 
 /** Starts `gather serve` without waiting for it to listen (it may refuse to); stopped when the test ends. */
 async function startServe(t: TestContext, env: Record<string, string>): Promise<ServerProcess> {

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { fromDatabaseError } from '../../src/http/error-handler.ts';
-import { freshDatabase } from '../helpers/app.ts';
+import { freshDatabase } from '../../tools/harness/test-app.ts';
 
 const onPostgres = process.env.DATABASE_URL !== undefined && process.env.DATABASE_URL !== '';
 

@@ -2,9 +2,15 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTokenService } from '../../src/http/auth.ts';
-import { buildTestApp, TEST_JWT_SECRET, type TestApp } from '../helpers/app.ts';
+import {
+  contractBreach,
+  FUZZED_ROUTES,
+  formatReport,
+  fuzz,
+  prepareWorld,
+} from '../../tools/harness/fuzzer.ts';
+import { buildTestApp, TEST_JWT_SECRET, type TestApp } from '../../tools/harness/test-app.ts';
 import { call, createArticle, registerUser } from '../helpers/factories.ts';
-import { contractBreach, FUZZED_ROUTES, formatReport, fuzz, prepareWorld } from './fuzzer.ts';
 
 const SEED = 20_261_125;
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1_000);

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { count, eq } from 'drizzle-orm';
 import { articles, favorites, follows, users } from '../../src/db/schema/index.ts';
 import { createTokenService } from '../../src/http/auth.ts';
-import { buildTestApp, TEST_JWT_SECRET, type TestApp } from '../helpers/app.ts';
+import { buildTestApp, TEST_JWT_SECRET, type TestApp } from '../../tools/harness/test-app.ts';
 import { call, createArticle, registerUser, type TestUser, uniqueName } from '../helpers/factories.ts';
 
 let t: TestApp;

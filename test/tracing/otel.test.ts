@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { toHrTime } from '../../src/tracing/otel.ts';
-import { buildTestApp } from '../helpers/app.ts';
+import { buildTestApp } from '../../tools/harness/test-app.ts';
 import { call } from '../helpers/factories.ts';
 
 type OtlpSpan = {

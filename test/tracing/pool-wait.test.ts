@@ -6,7 +6,7 @@ import { sql } from 'drizzle-orm';
 import { type Database, openDatabase } from '../../src/db/client.ts';
 import { renderSequenceDiagram } from '../../src/tracing/mermaid.ts';
 import { newTrace, type RequestTrace, runInTrace } from '../../src/tracing/recorder.ts';
-import { freshDatabase } from '../helpers/app.ts';
+import { freshDatabase } from '../../tools/harness/test-app.ts';
 import { parseSequence } from './parse-diagram.ts';
 
 const postgres = Boolean(process.env.DATABASE_URL);

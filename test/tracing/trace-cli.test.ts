@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseTraceArgs } from '../../src/cli/trace.ts';
-import { loadMigrations } from '../../src/migrations/files.ts';
-import { upgrade } from '../../src/migrations/runner.ts';
-import { freshDatabase, TEST_JWT_SECRET } from '../helpers/app.ts';
+import { loadMigrations } from '../../src/db/migrate/files.ts';
+import { upgrade } from '../../src/db/migrate/runner.ts';
+import { freshDatabase, TEST_JWT_SECRET } from '../../tools/harness/test-app.ts';
 import { skipWithoutChromium } from '../helpers/chromium.ts';
 import { mermaidBlocks, parseSequence } from './parse-diagram.ts';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
 import { querySpans } from '../../src/tracing/recorder.ts';
-import { buildTestApp, TEST_JWT_SECRET, type TestApp } from '../helpers/app.ts';
+import { buildTestApp, TEST_JWT_SECRET, type TestApp } from '../../tools/harness/test-app.ts';
 import { call, createArticle, registerUser } from '../helpers/factories.ts';
 import { parseSequence } from './parse-diagram.ts';
 

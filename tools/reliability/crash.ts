@@ -5,9 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scratchDatabase } from '../lib/scratch-database.ts';
-import { type ServerProcess, startGather } from '../lib/server-process.ts';
-import { api, signUp, sleep, startWriteLoad } from './client.ts';
+import { api, signUp, sleep, startWriteLoad } from '../harness/api-client.ts';
+import { scratchDatabase } from '../harness/scratch-database.ts';
+import { type ServerProcess, startGather } from '../harness/server-process.ts';
 import { SHARED_POSTGRES, scenarioEnv } from './scenario-env.ts';
 
 const CLIENTS = 16;

@@ -1,8 +1,8 @@
 // The full hostile-input run: the fuzzer of test/reliability/fuzzer.ts against an in-process app
 // (PGlite in memory, or a fresh database on DATABASE_URL), printing its figures.
 import { parseArgs } from 'node:util';
-import { buildTestApp } from '../../test/helpers/app.ts';
-import { formatReport, fuzz, prepareWorld } from '../../test/reliability/fuzzer.ts';
+import { formatReport, fuzz, prepareWorld } from '../harness/fuzzer.ts';
+import { buildTestApp } from '../harness/test-app.ts';
 
 export async function run(argv: string[]): Promise<boolean> {
   const { values } = parseArgs({

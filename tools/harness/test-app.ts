@@ -1,13 +1,13 @@
 // buildTestApp(): a Gather app on its own fresh database, migrated, ready for app.inject().
 // PGlite in memory by default; with DATABASE_URL, a new PostgreSQL database per app, dropped on close.
 import type { FastifyInstance } from 'fastify';
-import { scratchDatabase } from '../../scripts/lib/scratch-database.ts';
 import { buildApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { type Database, openDatabase } from '../../src/db/client.ts';
-import { loadMigrations } from '../../src/migrations/files.ts';
-import { upgrade } from '../../src/migrations/runner.ts';
+import { loadMigrations } from '../../src/db/migrate/files.ts';
+import { upgrade } from '../../src/db/migrate/runner.ts';
 import { TraceStore } from '../../src/tracing/trace-store.ts';
+import { scratchDatabase } from './scratch-database.ts';
 
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 

@@ -1,6 +1,11 @@
 // `gather db migrate` and `gather db check`: the TypeScript schema against the last migration's snapshot.
 // Loaded only by those commands, so that applying migrations never needs drizzle-kit installed.
-import { type Migration, nextMigrationName, readSnapshot, writeMigration } from './files.ts';
+import {
+  type Migration,
+  nextMigrationName,
+  readSnapshot,
+  writeMigration,
+} from '../../src/db/migrate/files.ts';
 import {
   type DiffOptions,
   diffSnapshots,

@@ -1,6 +1,6 @@
 // Runs a plan against the database: each migration in its own transaction, recorded in a history table,
 // under an advisory lock so that two instances upgrading at once apply each migration exactly once.
-import type { Database, SqlSession } from '../db/client.ts';
+import type { Database, SqlSession } from '../client.ts';
 import type { Migration } from './files.ts';
 import { MigrationError } from './migration-error.ts';
 import {

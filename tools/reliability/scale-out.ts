@@ -3,12 +3,12 @@
 // counts attempts on both instances together.
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { loadMigrations } from '../../src/db/migrate/files.ts';
+import { HISTORY_TABLE } from '../../src/db/migrate/plan.ts';
 import { RATE_LIMIT_NAMESPACE } from '../../src/http/security.ts';
-import { loadMigrations } from '../../src/migrations/files.ts';
-import { HISTORY_TABLE } from '../../src/migrations/plan.ts';
-import { scratchDatabase } from '../lib/scratch-database.ts';
-import { startGather } from '../lib/server-process.ts';
-import { api } from './client.ts';
+import { api } from '../harness/api-client.ts';
+import { scratchDatabase } from '../harness/scratch-database.ts';
+import { startGather } from '../harness/server-process.ts';
 import { SHARED_POSTGRES, scenarioEnv } from './scenario-env.ts';
 
 const LOGIN_LIMIT = 5;

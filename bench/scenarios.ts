@@ -27,7 +27,7 @@ export async function bench(argv: string[]): Promise<number> {
     console.error(`gather bench: unknown scenario "${name}"\n\n${HELP}`);
     return 2;
   }
-  const module = (await import(new URL(`../../bench/${scenario.file}`, import.meta.url).href)) as {
+  const module = (await import(new URL(`./${scenario.file}`, import.meta.url).href)) as {
     run(argv: string[]): Promise<number>;
   };
   return module.run(rest);

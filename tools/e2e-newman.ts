@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import newman from 'newman';
-import { scratchDatabase } from './lib/scratch-database.ts';
-import { startGather } from './lib/server-process.ts';
+import { scratchDatabase } from './harness/scratch-database.ts';
+import { startGather } from './harness/server-process.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const collection =

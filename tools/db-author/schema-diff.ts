@@ -4,7 +4,7 @@
 // asked: by declared renames, by --drop-and-create, or by refusing with the flags that settle it.
 import { pathToFileURL } from 'node:url';
 import { generateDrizzleJson, generateMigration } from 'drizzle-kit/api';
-import { MigrationError } from './migration-error.ts';
+import { MigrationError } from '../../src/db/migrate/migration-error.ts';
 import { applyRenames, type Rename, type Snapshot } from './snapshot-renames.ts';
 
 export type SchemaDiff = { up: string[]; down: string[]; snapshot: Snapshot };

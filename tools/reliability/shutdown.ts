@@ -6,8 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startGather } from '../lib/server-process.ts';
-import { signUp, sleep } from './client.ts';
+import { signUp, sleep } from '../harness/api-client.ts';
+import { startGather } from '../harness/server-process.ts';
 import { scenarioEnv } from './scenario-env.ts';
 
 const IN_FLIGHT = 24;

@@ -1,11 +1,11 @@
-// `npm run docs:flows`: regenerates docs/flows/*.md from real traces (src/tracing/flows.ts).
+// `npm run docs:flows`: regenerates docs/flows/*.md from real traces (tools/docs-flows/flows.ts).
 // `npm run docs:flows -- --check`: writes nothing, fails (exit 1) when a committed page differs from what the
 // code draws today, or when a page no longer belongs to any flow.
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { generateFlowDocs } from '../src/tracing/flows.ts';
+import { generateFlowDocs } from './flows.ts';
 
-const FLOWS_DIR = fileURLToPath(new URL('../docs/flows/', import.meta.url));
+const FLOWS_DIR = fileURLToPath(new URL('../../docs/flows/', import.meta.url));
 
 async function committedPages(): Promise<Map<string, string>> {
   const names = (await readdir(FLOWS_DIR).catch(() => [])).filter((name) => name.endsWith('.md'));

@@ -16,10 +16,10 @@ export type Migration = Readonly<{
 }>;
 
 /**
- * Gather's own migrations folder, wherever the package is installed. Found from src/migrations/ and from
- * the compiled dist/migrations/ alike (both one level below the package), so the build copies no SQL.
+ * Gather's own migrations folder, wherever the package is installed. Found from src/db/migrate/ and from
+ * the compiled dist/db/migrate/ alike (both three levels below the package), so the build copies no SQL.
  */
-export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../src/db/migrations/', import.meta.url));
+export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../../src/db/migrations/', import.meta.url));
 
 const MIGRATION_DIR = /^\d{4}_[a-z0-9_]+$/;
 

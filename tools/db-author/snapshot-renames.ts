@@ -1,6 +1,6 @@
 // Renames declared on the command line (`--rename users=people`, `--rename users.bio=about`), applied to
 // the previous drizzle-kit snapshot so that the diff engine sees no rename left to ask about.
-import { MigrationError } from './migration-error.ts';
+import { MigrationError } from '../../src/db/migrate/migration-error.ts';
 
 export type Rename =
   | Readonly<{ kind: 'table'; from: string; to: string }>

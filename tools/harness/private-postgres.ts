@@ -7,7 +7,7 @@ import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../lib/server-process.ts';
+import { freePort } from './server-process.ts';
 
 const run = promisify(execFile);
 

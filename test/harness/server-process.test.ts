@@ -1,11 +1,11 @@
-// scripts/lib/server-process.ts, on small throwaway servers: readiness from printed lines, the process
+// tools/harness/server-process.ts, on small throwaway servers: readiness from printed lines, the process
 // exiting before it is ready, SIGTERM escalated to SIGKILL, and the /proc figures.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { freePort, startServer } from '../../scripts/lib/server-process.ts';
+import { freePort, startServer } from '../../tools/harness/server-process.ts';
 
 let folder: string;
 /** Writes `source` as a script of its own and returns its path. */

@@ -8,8 +8,8 @@ import { createSigner } from 'fast-jwt';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/client.ts';
 import { createTokenService } from '../../src/http/auth.ts';
-import { TEST_JWT_SECRET } from '../helpers/app.ts';
-import { call, createArticle, registerUser } from '../helpers/factories.ts';
+import { call, createArticle, registerUser } from '../../test/helpers/factories.ts';
+import { TEST_JWT_SECRET } from './test-app.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 type Json = Record<string, unknown>;

@@ -2,9 +2,9 @@
 // While it is down /readyz must say not ready and requests that need it must get a prompt 503 (never a 500,
 // never a hang); once it is back Gather must serve again by itself, without a restart.
 import { randomBytes } from 'node:crypto';
-import { startGather } from '../lib/server-process.ts';
-import { api, sleep } from './client.ts';
-import { createPrivatePostgres, postgresBinaries } from './private-postgres.ts';
+import { api, sleep } from '../harness/api-client.ts';
+import { createPrivatePostgres, postgresBinaries } from '../harness/private-postgres.ts';
+import { startGather } from '../harness/server-process.ts';
 import { scenarioEnv } from './scenario-env.ts';
 
 const CLIENTS = 8;
