@@ -1,4 +1,6 @@
 // `gather bench <scenario>`: each scenario is one file under bench/ exporting run(argv) → exit code.
+import type { Cli, GatherCommand } from '../src/cli/program.ts';
+
 const SCENARIOS: Record<string, { file: string; summary: string }> = {
   http: { file: 'http.ts', summary: 'HTTP load on a seeded dataset, against a hand-written floor' },
   latency: { file: 'latency.ts', summary: 'Serial vs concurrent reads with a real network delay' },
@@ -7,28 +9,17 @@ const SCENARIOS: Record<string, { file: string; summary: string }> = {
   tracing: { file: 'tracing.ts', summary: 'What per-request tracing costs, on and off' },
 };
 
-const HELP = `Usage: gather bench <scenario> [options]
-
-Scenarios:
-${Object.entries(SCENARIOS)
-  .map(([name, scenario]) => `  ${name.padEnd(12)} ${scenario.summary}`)
-  .join('\n')}
-
-Run gather bench <scenario> --help for its options.`;
-
-export async function bench(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h') {
-    console.log(HELP);
-    return name === undefined ? 2 : 0;
+export function registerScenarios(bench: GatherCommand, { finish }: Cli): void {
+  for (const [name, scenario] of Object.entries(SCENARIOS)) {
+    bench
+      .command(name)
+      .description(scenario.summary)
+      .helpOption(false)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .action(async (_options: object, command: GatherCommand) => {
+        const module = (await import(`./${scenario.file}`)) as { run(argv: string[]): Promise<number> };
+        finish(await module.run(command.args));
+      });
   }
-  const scenario = SCENARIOS[name];
-  if (scenario === undefined) {
-    console.error(`gather bench: unknown scenario "${name}"\n\n${HELP}`);
-    return 2;
-  }
-  const module = (await import(new URL(`./${scenario.file}`, import.meta.url).href)) as {
-    run(argv: string[]): Promise<number>;
-  };
-  return module.run(rest);
 }

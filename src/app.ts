@@ -10,19 +10,22 @@ import { articlesRoutes } from './features/articles/articles.routes.ts';
 import { Article, ArticleListItem } from './features/articles/articles.schemas.ts';
 import { commentsRoutes } from './features/comments/comments.routes.ts';
 import { Comment } from './features/comments/comments.schemas.ts';
+import type { Deps } from './features/deps.ts';
 import { profilesRoutes } from './features/profiles/profiles.routes.ts';
 import { Profile } from './features/profiles/profiles.schemas.ts';
+import type { Queries } from './features/queries.ts';
 import { tagsRoutes } from './features/tags/tags.routes.ts';
+import { createPasswords } from './features/users/password.ts';
 import { usersRoutes } from './features/users/users.routes.ts';
 import { User } from './features/users/users.schemas.ts';
 import { createAuthHooks, createTokenService } from './http/auth.ts';
-import type { Deps } from './http/deps.ts';
 import { frameworkErrors, installErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { ErrorBody } from './http/schemas.ts';
 import { registerSecurity } from './http/security.ts';
 import { validatorCompiler } from './http/validation.ts';
+import type { Instrument } from './instrument.ts';
 import { metricsPlugin } from './metrics/metrics.ts';
 import { tracingPlugin } from './tracing/plugin.ts';
 import { TraceStore } from './tracing/trace-store.ts';
@@ -32,14 +35,19 @@ import { VERSION } from './version.ts';
 export type AppOptions = Readonly<{
   config: Config;
   database: Database;
+  queries: Queries;
   jwtSecret: string;
+  /** The hook the password hasher reports its hashes to (tracing's recorder, when tracing is on). */
+  instrument: Instrument;
   traces?: TraceStore;
 }>;
 
 export async function buildApp({
   config,
   database,
+  queries,
   jwtSecret,
+  instrument,
   traces,
 }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -86,10 +94,16 @@ export async function buildApp({
   if (config.metrics) await app.register(metricsPlugin, { database });
 
   const tokens = createTokenService(jwtSecret, config.jwtExpiresIn);
-  const deps: Deps = { database, db: database.db, tokens, auth: createAuthHooks(tokens) };
+  const deps: Deps = {
+    database,
+    queries,
+    passwords: createPasswords(instrument),
+    tokens,
+    auth: createAuthHooks(tokens),
+  };
   app.decorateRequest('viewerId', null);
 
-  await app.register(healthRoutes(deps));
+  await app.register(healthRoutes(database));
   if (traceStore !== undefined) await app.register(tracesRoutes(traceStore));
   await app.register(
     async (api) => {

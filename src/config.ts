@@ -1,5 +1,27 @@
 // The only reader of process.env. Parsed once at start; bad values fail with one clear line.
 import { availableParallelism } from 'node:os';
+import { CommandError } from './command-error.ts';
+
+/** The variables Gather reads (README "Configuration"), besides the standard OTEL_* ones. */
+export const SETTINGS = [
+  'PORT',
+  'HOST',
+  'DATABASE_URL',
+  'DB_POOL_MAX',
+  'GATHER_DATA_DIR',
+  'JWT_SECRET',
+  'JWT_EXPIRES_IN',
+  'LOG_LEVEL',
+  'NODE_ENV',
+  'GATHER_TRACE',
+  'GATHER_AUTO_MIGRATE',
+  'GATHER_WORKERS',
+  'GATHER_METRICS',
+  'BODY_LIMIT',
+  'REDIS_URL',
+  'RATE_LIMIT_AUTH_MAX',
+  'RATE_LIMIT_AUTH_WINDOW_MS',
+] as const;
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -40,7 +62,8 @@ export type OtelSettings = Readonly<{
   serviceName: string;
 }>;
 
-export class ConfigError extends Error {
+/** A bad setting: printed as `gather: invalid configuration: <message>`. */
+export class ConfigError extends CommandError {
   override name = 'ConfigError';
 }
 

@@ -1,80 +1,92 @@
-// `gather serve`: config → database (migrations) → buildApp → listen; graceful shutdown on SIGTERM/SIGINT.
-// With --workers N > 1 this process becomes the cluster primary (cluster.ts) once migrations are done, and
-// each forked worker runs this same function, skipping migrations.
+// `gather serve`: boot (config → database → migrations → app) → listen; graceful shutdown on SIGTERM/SIGINT.
+// With --workers N > 1 this process becomes the cluster primary (cluster.ts) once the migration policy has
+// run, and each forked worker boots this same command with its migrations left untouched.
 import cluster from 'node:cluster';
-import { parseArgs } from 'node:util';
-import { buildApp } from '../app.ts';
-import { ConfigError, loadConfig, parseWorkers } from '../config.ts';
-import { openDatabase } from '../db/client.ts';
-import { loadMigrations } from '../db/migrate/files.ts';
-import { MigrationError, pending, upgrade } from '../db/migrate/runner.ts';
-import { resolveJwtSecret } from './jwt-secret.ts';
-
-const HELP = `Usage: gather serve [--migrate] [--workers N|auto]
-
-Runs the HTTP API. Configuration comes from the environment (see README).
-  --migrate         on PostgreSQL, apply pending migrations before starting (also GATHER_AUTO_MIGRATE=1);
-                    on the embedded PGlite database they are always applied.
-  --workers N|auto  processes sharing the port (also GATHER_WORKERS; auto = one per CPU core; default 1).
-                    PostgreSQL only; each worker has its own pool: workers × DB_POOL_MAX connections.`;
+import { bootGather, type Gather, type MigrationMode, openData } from '../boot.ts';
+import { CommandError } from '../command-error.ts';
+import { type Config, ConfigError, loadConfig, parseWorkers } from '../config.ts';
+import type { Migration } from '../db/migrate/files.ts';
+import { type Cli, EXIT } from './program.ts';
 
 /** How long in-flight requests get to finish after SIGTERM before the process gives up on them. */
 const SHUTDOWN_GRACE_MS = 10_000;
+const HOLDER = 'gather serve';
 
-export async function serve(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      migrate: { type: 'boolean', default: false },
-      workers: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
+type ServeOptions = { migrate?: boolean; workers?: string };
+
+export function registerServe({ program, finish }: Cli): void {
+  program
+    .command('serve')
+    .description('Run the HTTP API; its configuration comes from the environment (README "Configuration")')
+    .option(
+      '--migrate',
+      'on PostgreSQL, apply pending migrations before starting (also GATHER_AUTO_MIGRATE=1); the embedded ' +
+        'database is always migrated',
+    )
+    .option(
+      '--workers <n>',
+      'processes sharing the port: a number or auto, one per core (also GATHER_WORKERS; default 1); ' +
+        'PostgreSQL only, each worker with a pool of DB_POOL_MAX connections',
+    )
+    .action(async (options: ServeOptions) => finish(await serve(options)));
+}
+
+const logApplied = (migration: Migration) => console.log(`gather: applied migration ${migration.name}`);
+
+/** Listens, or says in one line why it cannot. */
+async function listen(gather: Gather, config: Config): Promise<string> {
+  try {
+    await gather.app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await gather.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    const where = `${config.host}:${config.port}`;
+    if (code === 'EADDRINUSE') {
+      throw new CommandError(
+        `port ${config.port} is in use on ${config.host} (another gather serve?): stop that process, or set ` +
+          'PORT to a free port (PORT=0 takes any)',
+      );
+    }
+    if (code === 'EACCES') {
+      throw new CommandError(`listening on ${where} is not allowed to this user: set PORT above 1023`);
+    }
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+      throw new CommandError(
+        `HOST ${config.host} is not an address of this machine: set HOST (e.g. 0.0.0.0)`,
+      );
+    }
+    throw error;
   }
+  const address = gather.app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+}
+
+export async function serve(options: ServeOptions): Promise<number> {
   const config = loadConfig();
-  const workers = values.workers === undefined ? config.workers : parseWorkers(values.workers, '--workers');
+  const workers = options.workers === undefined ? config.workers : parseWorkers(options.workers, '--workers');
   if (workers > 1 && config.databaseUrl === undefined) {
     throw new ConfigError(
       `--workers ${workers} needs PostgreSQL: the embedded PGlite database belongs to one process; ` +
         'set DATABASE_URL=postgres://… or run one worker',
     );
   }
-  const database = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    poolMax: config.dbPoolMax,
-  });
-  const migrations = await loadMigrations();
-  if (cluster.isWorker) {
-    // The primary applied or checked the migrations once, before forking.
-  } else if (database.kind === 'pglite' || values.migrate || config.autoMigrate) {
-    await upgrade(database, migrations, {
-      onApply: (m) => console.log(`gather: applied migration ${m.name}`),
-    });
-  } else {
-    const waiting = await pending(database, migrations);
-    if (waiting.length > 0) {
-      await database.close();
-      throw new MigrationError(
-        `${waiting.length} migration(s) pending (${waiting.map((m) => m.name).join(', ')}); ` +
-          'review them with `gather db sql`, apply with `gather db upgrade`, or start with `gather serve --migrate`',
-      );
-    }
-  }
+  // The primary runs the migration policy once, before forking; its workers leave the schema to it.
+  const migrations: MigrationMode = cluster.isWorker ? 'untouched' : options.migrate ? 'apply' : 'standard';
 
   if (workers > 1 && cluster.isPrimary) {
+    const database = await openData({ config, migrations, holder: HOLDER, poolMax: 1, onApply: logApplied });
     await database.close();
     return (await import('./cluster.ts')).runPrimary({ config, workers, graceMs: SHUTDOWN_GRACE_MS });
   }
 
-  const app = await buildApp({ config, database, jwtSecret: await resolveJwtSecret(config) });
-  await app.listen({ port: config.port, host: config.host });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const gather = await bootGather({ config, migrations, holder: HOLDER, onApply: logApplied });
+  const folder = gather.database.dataFolder;
+  if (folder?.staleHolder !== undefined) {
+    console.log(`gather: ${config.dataDir} was held by ${folder.staleHolder}, which is gone; taken over`);
+  }
+  const base = await listen(gather, config);
+  await folder?.announce(base);
   // The signal handlers are in place before the listening line is printed: whoever reads that line and
   // sends SIGTERM gets a graceful stop, never the default kill.
   const stopped = new Promise<number>((resolve) => {
@@ -85,17 +97,16 @@ export async function serve(argv: string[]): Promise<number> {
       console.log(`gather: ${signal} received, finishing in-flight requests`);
       const timer = setTimeout(() => {
         console.error(`gather: requests still running after ${SHUTDOWN_GRACE_MS} ms, exiting`);
-        resolve(1);
+        resolve(EXIT.failed);
       }, SHUTDOWN_GRACE_MS);
       timer.unref();
       try {
-        await app.close();
-        await database.close();
+        await gather.close();
         console.log('gather: stopped');
-        resolve(0);
+        resolve(EXIT.ok);
       } catch (error) {
         console.error(error);
-        resolve(1);
+        resolve(EXIT.failed);
       } finally {
         clearTimeout(timer);
       }
@@ -107,7 +118,7 @@ export async function serve(argv: string[]): Promise<number> {
   if (!cluster.isWorker)
     console.log(
       [
-        `gather: listening on ${base} (database: ${database.label})`,
+        `gather: listening on ${base} (database: ${gather.database.label})`,
         `  API           ${base}/api`,
         `  Swagger UI    ${base}/docs`,
         `  OpenAPI       ${base}/openapi.json`,

@@ -1,130 +1,116 @@
-// `gather trace <METHOD> <PATH>`: runs one request in-process against the configured database and prints the
-// Mermaid sequence diagram of its trace (or the diagram drawn as SVG, or a Markdown section).
-import { parseArgs } from 'node:util';
-import { renderSvg } from '../../tools/docs-flows/chromium.ts';
-import { buildApp } from '../app.ts';
+// `gather trace <METHOD> <PATH>`: boots Gather in this process against the configured database, sends it one
+// request and prints the Mermaid sequence diagram of its trace (or a Markdown section; or, dev-time, SVG).
+import { InvalidArgumentError, Option } from 'commander';
+import { bootGather } from '../boot.ts';
 import { loadConfig } from '../config.ts';
-import { openDatabase } from '../db/client.ts';
-import { loadMigrations } from '../db/migrate/files.ts';
-import { MigrationError, pending, upgrade } from '../db/migrate/runner.ts';
 import { renderSequenceDiagram, traceMarkdown } from '../tracing/mermaid.ts';
 import { TraceStore } from '../tracing/trace-store.ts';
-import { resolveJwtSecret } from './jwt-secret.ts';
+import { type DevTime, devTimeRefusal } from './dev-time.ts';
+import { type Cli, EXIT } from './program.ts';
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE'] as const;
 type Method = (typeof METHODS)[number];
 const FORMATS = ['mmd', 'md', 'svg'] as const;
 type Format = (typeof FORMATS)[number];
 
-const HELP = `Usage: gather trace <METHOD> <PATH> [--token T] [--data JSON] [--format mmd|svg|md]
+export type TraceRequest = Readonly<{
+  method: Method;
+  path: string;
+  token?: string;
+  body?: unknown;
+  format: Format;
+}>;
 
-Runs one request inside this process (no server, no port) against the configured database (DATABASE_URL,
-or the embedded one in GATHER_DATA_DIR) and prints its sequence diagram on stdout; the response (status and
-body) goes to stderr. Tracing is on for this request whatever GATHER_TRACE says.
-  METHOD          GET, POST, PUT or DELETE
-  PATH            as the API sees it, e.g. /api/articles?limit=5 or /api/articles/some-slug/comments
-  --token T       sent as "Authorization: Token T" (the token from register or login)
-  --data JSON     the request body, e.g. '{"user":{"email":"a@example.com","password":"secret123"}}'
-  --format F      mmd: the Mermaid text (default); md: a Markdown section with the diagram;
-                  svg: the diagram drawn by Mermaid in headless Chromium (/usr/bin/chromium)
-On the embedded database, stop \`gather serve\` first: one PGlite folder belongs to one process.`;
-
-export type TraceRequest = { method: Method; path: string; token?: string; body?: unknown; format: Format };
-
-/** The command line as a request, or the one line that says what is wrong with it. */
-export function parseTraceArgs(argv: string[]): TraceRequest | string {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      token: { type: 'string' },
-      data: { type: 'string' },
-      format: { type: 'string', default: 'mmd' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (positionals.length !== 2) return 'expected a METHOD and a PATH';
-  const method = positionals[0]!.toUpperCase();
-  const path = positionals[1]!;
+function parseMethod(value: string): Method {
+  const method = value.toUpperCase();
   if (!(METHODS as readonly string[]).includes(method)) {
-    return `METHOD must be one of ${METHODS.join(', ')}, got "${positionals[0]}"`;
+    throw new InvalidArgumentError(`METHOD must be one of ${METHODS.join(', ')}`);
   }
-  if (!path.startsWith('/')) return `PATH must start with /, got "${path}"`;
-  if (!(FORMATS as readonly string[]).includes(values.format)) {
-    return `--format must be one of ${FORMATS.join(', ')}, got "${values.format}"`;
-  }
-  let body: unknown;
-  if (values.data !== undefined) {
-    try {
-      body = JSON.parse(values.data);
-    } catch (error) {
-      return `--data is not JSON: ${(error as Error).message}`;
-    }
-  }
-  return {
-    method: method as Method,
-    path,
-    format: values.format as Format,
-    ...(values.token !== undefined && { token: values.token }),
-    ...(body !== undefined && { body }),
-  };
+  return method as Method;
 }
 
-export async function traceCommand(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(HELP);
-    return 0;
+function parsePath(value: string): string {
+  if (!value.startsWith('/')) throw new InvalidArgumentError('PATH must start with /');
+  return value;
+}
+
+function parseBody(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`not JSON: ${(error as Error).message}`);
   }
-  const request = parseTraceArgs(argv);
-  if (typeof request === 'string') {
-    console.error(`gather trace: ${request}\n\n${HELP}`);
-    return 2;
-  }
+}
+
+export function registerTrace({ program, finish }: Cli, devTime: DevTime | undefined): void {
+  program
+    .command('trace')
+    .description(
+      'Runs one request inside this process (no server, no port) against the configured database ' +
+        '(DATABASE_URL, or the embedded one in GATHER_DATA_DIR) and prints its sequence diagram on stdout; ' +
+        'the response (status and body) goes to stderr. Tracing is on for this request whatever GATHER_TRACE says.',
+    )
+    .argument('<METHOD>', 'GET, POST, PUT or DELETE', parseMethod)
+    .argument('<PATH>', 'as the API sees it, e.g. /api/articles?limit=5', parsePath)
+    .option('--token <jwt>', 'sent as "Authorization: Token <jwt>" (the token from register or login)')
+    .option(
+      '--data <json>',
+      'the request body, e.g. \'{"user":{"email":"a@example.com","password":"…"}}\'',
+      parseBody,
+    )
+    .addOption(
+      new Option(
+        '--format <format>',
+        'mmd: the Mermaid text; md: a Markdown section with the diagram; svg (dev-time): the diagram drawn by ' +
+          'Mermaid in headless Chromium',
+      )
+        .choices(FORMATS)
+        .default('mmd'),
+    )
+    .addHelpText(
+      'after',
+      '\nOn the embedded database, the folder belongs to one process: stop `gather serve` first, or open ' +
+        '/_gather/traces on the running server.',
+    )
+    .action(
+      async (method: Method, path: string, options: { token?: string; data?: unknown; format: Format }) => {
+        const request: TraceRequest = {
+          method,
+          path,
+          format: options.format,
+          token: options.token,
+          body: options.data,
+        };
+        finish(await trace(request, devTime));
+      },
+    );
+}
+
+export async function trace(request: TraceRequest, devTime: DevTime | undefined): Promise<number> {
+  if (request.format === 'svg' && devTime === undefined) throw devTimeRefusal('gather trace --format svg');
   // Logs would mix with the diagram on stdout; the trace is what this command is for.
   const config = loadConfig({ ...process.env, GATHER_TRACE: '1', LOG_LEVEL: 'silent' });
-  const database = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    poolMax: config.dbPoolMax,
-  });
+  const traces = new TraceStore(1);
+  const gather = await bootGather({ config, migrations: 'standard', holder: 'gather trace', traces });
   try {
-    const migrations = await loadMigrations();
-    // As `gather serve`: the embedded database is migrated on open, PostgreSQL only by an explicit upgrade.
-    if (database.kind === 'pglite') await upgrade(database, migrations);
-    else if ((await pending(database, migrations)).length > 0) {
-      throw new MigrationError(
-        'migrations are pending on this database; apply them with `gather db upgrade` first',
-      );
-    }
-    const store = new TraceStore(1);
-    const app = await buildApp({
-      config,
-      database,
-      jwtSecret: await resolveJwtSecret(config),
-      traces: store,
+    const response = await gather.app.inject({
+      method: request.method,
+      url: request.path,
+      headers: request.token === undefined ? {} : { authorization: `Token ${request.token}` },
+      ...(request.body !== undefined && { payload: request.body as object }),
     });
-    try {
-      const response = await app.inject({
-        method: request.method,
-        url: request.path,
-        headers: request.token === undefined ? {} : { authorization: `Token ${request.token}` },
-        ...(request.body !== undefined && { payload: request.body as object }),
-      });
-      const trace = store.get(String(response.headers['x-trace-id']));
-      if (trace === undefined) throw new Error(`the request to ${request.path} left no trace`);
-      // The response goes to stderr: it is where a token from login or register is read.
-      console.error(
-        `gather trace: ${request.method} ${request.path} → ${response.statusCode} ${response.body}`,
-      );
-      if (request.format === 'md') process.stdout.write(traceMarkdown(trace));
-      else if (request.format === 'svg')
-        process.stdout.write(`${await renderSvg(renderSequenceDiagram(trace))}\n`);
-      else process.stdout.write(renderSequenceDiagram(trace));
-      return 0;
-    } finally {
-      await app.close();
-    }
+    const recorded = traces.get(String(response.headers['x-trace-id']));
+    if (recorded === undefined) throw new Error(`the request to ${request.path} left no trace`);
+    // The response goes to stderr: it is where a token from login or register is read.
+    console.error(
+      `gather trace: ${request.method} ${request.path} → ${response.statusCode} ${response.body}`,
+    );
+    if (request.format === 'md') process.stdout.write(traceMarkdown(recorded));
+    else if (request.format === 'svg' && devTime !== undefined)
+      process.stdout.write(`${await devTime.renderSvg(renderSequenceDiagram(recorded))}\n`);
+    else process.stdout.write(renderSequenceDiagram(recorded));
+    return EXIT.ok;
   } finally {
-    await database.close();
+    await gather.close();
   }
 }

@@ -1,13 +1,13 @@
-// Opens the database: embedded PGlite (a folder, or memory for tests) or PostgreSQL through a pg pool.
-// Both are wrapped so that every round trip is recorded by the per-request recorder.
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+// Opens the database: embedded PGlite (a locked folder, or memory for tests) or PostgreSQL through a pg pool.
+// Every round trip and every wait for a pool connection goes through the `instrument` hook it is given, so an
+// observer (tracing) can time them; this module knows nothing of who observes.
 import type { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
-import { ConfigError } from '../config.ts';
-import { recordSpan } from '../tracing/recorder.ts';
+import { CommandError } from '../command-error.ts';
+import { type Instrument, uninstrumented } from '../instrument.ts';
+import { type DataFolder, openDataFolder } from './data-folder.ts';
 import * as schema from './schema/index.ts';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -26,6 +26,8 @@ export type Database = {
   /** Human-readable: where the data lives (no password). */
   readonly label: string;
   readonly db: Db;
+  /** The locked PGlite folder; undefined in memory and on PostgreSQL. */
+  readonly dataFolder: DataFolder | undefined;
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
@@ -39,24 +41,36 @@ export type DatabaseOptions = {
   /** PGlite folder; 'memory://' keeps everything in memory. */
   dataDir: string;
   poolMax: number;
+  /** Who opens it ("gather serve"): written in the PGlite folder's lock for a refused second process. */
+  holder: string;
+  instrument?: Instrument;
   onPoolError?: (error: Error) => void;
 };
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.databaseUrl === undefined ? openPglite(options.dataDir) : openPostgres(options);
+  return options.databaseUrl === undefined ? openPglite(options) : openPostgres(options);
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
+async function openPglite(options: DatabaseOptions): Promise<Database> {
   // Loaded on demand: PGlite's module alone adds ~40 MB of resident memory to a PostgreSQL server.
   const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([
     import('@electric-sql/pglite'),
     import('drizzle-orm/pglite'),
   ]);
-  const client =
-    dataDir === 'memory://'
-      ? await PGlite.create()
-      : await inPgliteFolder(dataDir, () => PGlite.create(dataDir));
-  recordPgliteRoundTrips(client);
+  const inMemory = options.dataDir === 'memory://';
+  const folder = inMemory ? undefined : await openDataFolder(options.dataDir, options.holder);
+  let client: PGlite;
+  try {
+    client = folder === undefined ? await PGlite.create() : await PGlite.create(folder.pgdata);
+  } catch (error) {
+    await folder?.release();
+    throw new CommandError(
+      `the embedded database in ${options.dataDir} could not be opened (${(error as Error).message}); ` +
+        'it is left as it is: restore the folder from a backup, or move it aside and start on an empty ' +
+        'GATHER_DATA_DIR',
+    );
+  }
+  instrumentPglite(client, options.instrument ?? uninstrumented);
   const session: SqlSession = {
     query: async <T>(text: string, params?: unknown[]) => (await client.query<T>(text, params)).rows,
     exec: async (script) => {
@@ -65,61 +79,30 @@ async function openPglite(dataDir: string): Promise<Database> {
   };
   return {
     kind: 'pglite',
-    label: dataDir === 'memory://' ? 'PGlite (in memory)' : `PGlite (${dataDir})`,
+    label: inMemory ? 'PGlite (in memory)' : `PGlite (${options.dataDir})`,
     db: drizzlePglite({ client, schema }) as unknown as Db,
+    dataFolder: folder,
     // PGlite is a single connection: a session is the instance itself.
     withSession: (fn) => fn(session),
     ping: async () => {
       await client.query('select 1');
     },
     poolStats: () => undefined,
-    close: () => client.close(),
+    close: async () => {
+      await client.close();
+      await folder?.release();
+    },
   };
 }
 
-/** What Gather itself keeps in the data folder beside PGlite's files (src/cli/jwt-secret.ts). */
-const GATHER_FILES = new Set(['jwt-secret']);
-
-/**
- * PGlite creates a database only in an empty folder; in any other it dies with "Program terminated with
- * exit(1)". A folder Gather used with PostgreSQL first holds only its JWT secret: that is set aside while
- * PGlite creates the database, then put back. A folder with anything else in it is refused in one line.
- */
-async function inPgliteFolder<T>(dataDir: string, create: () => Promise<T>): Promise<T> {
-  let entries: string[];
-  try {
-    entries = await readdir(dataDir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return create();
-    throw error;
-  }
-  if (entries.length === 0 || entries.includes('PG_VERSION')) return create();
-  const foreign = entries.filter((name) => !GATHER_FILES.has(name));
-  if (foreign.length > 0) {
-    throw new ConfigError(
-      `GATHER_DATA_DIR ${dataDir} holds files but no PGlite database (${foreign.slice(0, 3).join(', ')}): use a new or empty folder`,
-    );
-  }
-  const kept = await Promise.all(
-    entries.map(async (name) => ({ name, content: await readFile(join(dataDir, name)) })),
-  );
-  await Promise.all(kept.map(({ name }) => rm(join(dataDir, name))));
-  try {
-    return await create();
-  } finally {
-    await Promise.all(
-      kept.map(({ name, content }) => writeFile(join(dataDir, name), content, { mode: 0o600 })),
-    );
-  }
-}
-
-function recordPgliteRoundTrips(client: PGlite): void {
+function instrumentPglite(client: PGlite, instrument: Instrument): void {
+  if (instrument === uninstrumented) return;
   const query = client.query.bind(client);
   const exec = client.exec.bind(client);
   client.query = ((text: string, params?: unknown[], options?: object) =>
-    recordSpan('query', text, 'Database', () => query(text, params, options))) as PGlite['query'];
+    instrument('query', text, 'Database', () => query(text, params, options))) as PGlite['query'];
   client.exec = ((text: string, options?: object) =>
-    recordSpan('query', text, 'Database', () => exec(text, options))) as PGlite['exec'];
+    instrument('query', text, 'Database', () => exec(text, options))) as PGlite['exec'];
 }
 
 /** A query error with a SQLSTATE outside "connection exception" leaves the connection usable. */
@@ -128,8 +111,30 @@ function leavesConnectionUsable(error: unknown): boolean {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|57|53)/.test(code);
 }
 
+/** Why PostgreSQL cannot be used, as one line with the fix. */
+function connectError(url: URL, error: unknown): CommandError {
+  const where = `${url.hostname}:${url.port || 5432}`;
+  const name = decodeURIComponent(url.pathname.slice(1)) || url.username || 'postgres';
+  const code = (error as { code?: unknown }).code;
+  const reason = (error as Error).message;
+  if (code === '3D000') {
+    const user = url.username === '' ? '' : ` -U ${url.username}`;
+    return new CommandError(
+      `the database "${name}" does not exist on PostgreSQL at ${where}: create it with ` +
+        `\`createdb -h ${url.hostname} -p ${url.port || 5432}${user} ${name}\`, or fix DATABASE_URL`,
+    );
+  }
+  if (code === '28P01' || code === '28000') {
+    return new CommandError(`PostgreSQL at ${where} refused the login (${reason}): fix DATABASE_URL`);
+  }
+  return new CommandError(
+    `PostgreSQL at ${where} does not answer (${code ?? reason}): start it, or fix DATABASE_URL`,
+  );
+}
+
 async function openPostgres(options: DatabaseOptions): Promise<Database> {
   const url = new URL(options.databaseUrl!);
+  const instrument = options.instrument ?? uninstrumented;
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
     max: options.poolMax,
@@ -145,18 +150,18 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     client.on('error', (error) => options.onPoolError?.(error));
     const query = client.query.bind(client) as (config: unknown, values?: unknown) => Promise<unknown>;
     client.query = ((config: string | { text: string }, values?: unknown) =>
-      recordSpan('query', typeof config === 'string' ? config : config.text, 'Database', () =>
+      instrument('query', typeof config === 'string' ? config : config.text, 'Database', () =>
         query(config, values),
       )) as typeof client.query;
   });
-  // pool.query, as drizzle calls it, re-implemented so that a wait for a free connection is its own span.
-  // An idle connection already promised to an earlier caller (they queue until the next tick) is no help:
-  // this caller then waits for a new or freed connection.
+  // pool.query, as drizzle calls it, re-implemented so that a wait for a free connection is its own call, and
+  // so that a connection is discarded only when an error broke it. An idle connection already promised to an
+  // earlier caller (they queue until the next tick) is no help: this caller then waits for a new or freed one.
   pool.query = (async (config: unknown, values?: unknown) => {
     const client =
       pool.idleCount > pool.waitingCount
         ? await pool.connect()
-        : await recordSpan('pool-wait', 'wait for a pool connection', 'Pool', () => pool.connect());
+        : await instrument('pool-wait', 'wait for a pool connection', 'Pool', () => pool.connect());
     try {
       const result = await (client.query as (c: unknown, v: unknown) => Promise<unknown>)(config, values);
       client.release();
@@ -167,10 +172,20 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     }
   }) as typeof pool.query;
 
+  // Opened means answering: a server that is down, a database that does not exist or a refused login is
+  // one line at start, not a stack trace at the first request.
+  try {
+    await pool.query('select 1');
+  } catch (error) {
+    await pool.end();
+    throw connectError(url, error);
+  }
+
   return {
     kind: 'postgres',
     label: `PostgreSQL (${url.hostname}:${url.port || 5432}${url.pathname})`,
     db: drizzlePg({ client: pool, schema }) as unknown as Db,
+    dataFolder: undefined,
     withSession: async (fn) => {
       const client = await pool.connect();
       try {

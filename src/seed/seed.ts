@@ -1,19 +1,16 @@
-// Seeds a database with a generated dataset: migrations first, then every table by COPY in one
+// Seeds a migrated database (opened through boot.ts) with a generated dataset: every table by COPY in one
 // transaction with the counter triggers off, then the counters recomputed exactly from the rows.
 // Idempotent: a database whose row counts already match the size is left as it is.
-import { openDatabase } from '../db/client.ts';
-import { loadMigrations } from '../db/migrate/files.ts';
-import { upgrade } from '../db/migrate/runner.ts';
-import { hashPassword } from '../features/users/password.ts';
+import { CommandError } from '../command-error.ts';
+import type { Database } from '../db/client.ts';
+import { createPasswords } from '../features/users/password.ts';
 import { DATASET_END, generate, SEED_PASSWORD, type SeedSize } from './dataset.ts';
 import { copyLoader, insertLoader, type Loader } from './loader.ts';
 import type { Progress } from './progress.ts';
 
-export class SeedError extends Error {
+export class SeedError extends CommandError {
   override name = 'SeedError';
 }
-
-export type SeedTarget = Readonly<{ databaseUrl: string | undefined; dataDir: string }>;
 export type SeedOptions = Readonly<{
   size: SeedSize;
   /** Empty a database that holds other data first (otherwise that is refused). */
@@ -64,26 +61,26 @@ export async function countRows(loader: Loader): Promise<SeedSize> {
 const sameCounts = (a: SeedSize, b: SeedSize) =>
   (Object.keys(a) as (keyof SeedSize)[]).every((key) => a[key] === b[key]);
 
-/** Opens the target, applies pending migrations, and runs `fn` with a loader on it. */
-async function withLoader<T>(target: SeedTarget, fn: (loader: Loader) => Promise<T>): Promise<T> {
-  const database = await openDatabase({ ...target, poolMax: 1 });
+/**
+ * Runs `fn` with a loader on the database: on PGlite its own session; on PostgreSQL a connection of its own
+ * to the same database (`databaseUrl`), since COPY needs the raw connection.
+ */
+async function withLoader<T>(
+  database: Database,
+  databaseUrl: string | undefined,
+  fn: (loader: Loader) => Promise<T>,
+): Promise<T> {
+  if (databaseUrl === undefined) return database.withSession((session) => fn(insertLoader(session)));
+  const loader = await copyLoader(databaseUrl);
   try {
-    await upgrade(database, await loadMigrations());
-    if (target.databaseUrl === undefined)
-      return await database.withSession((session) => fn(insertLoader(session)));
-    const loader = await copyLoader(target.databaseUrl);
-    try {
-      return await fn(loader);
-    } finally {
-      await loader.close();
-    }
+    return await fn(loader);
   } finally {
-    await database.close();
+    await loader.close();
   }
 }
 
 async function load(loader: Loader, options: SeedOptions, emptyFirst: boolean): Promise<void> {
-  const tables = generate(options.size, await hashPassword(SEED_PASSWORD));
+  const tables = generate(options.size, await createPasswords().hash(SEED_PASSWORD));
   await loader.query('BEGIN');
   try {
     if (emptyFirst) await loader.query('TRUNCATE "users", "tags" RESTART IDENTITY CASCADE');
@@ -123,9 +120,13 @@ export async function seedWith(loader: Loader, options: SeedOptions): Promise<Se
   return { status: 'loaded', counts: await countRows(loader), ms: performance.now() - started };
 }
 
-/** Migrates the target database and seeds it. */
-export async function seed(target: SeedTarget, options: SeedOptions): Promise<SeedResult> {
-  return withLoader(target, (loader) => seedWith(loader, options));
+/** Seeds the open database (`databaseUrl`: where it is on PostgreSQL, undefined on PGlite). */
+export async function seedDatabase(
+  database: Database,
+  databaseUrl: string | undefined,
+  options: SeedOptions,
+): Promise<SeedResult> {
+  return withLoader(database, databaseUrl, (loader) => seedWith(loader, options));
 }
 
 /**
@@ -133,9 +134,13 @@ export async function seed(target: SeedTarget, options: SeedOptions): Promise<Se
  * DATASET_END), so a benchmark's writes do not spoil the next run's "counts match". Triggers keep
  * the counters exact.
  */
-export async function trimToSeed(target: SeedTarget, size: SeedSize): Promise<void> {
+export async function trimToSeed(
+  database: Database,
+  databaseUrl: string | undefined,
+  size: SeedSize,
+): Promise<void> {
   const end = DATASET_END.toISOString();
-  await withLoader(target, (loader) =>
+  await withLoader(database, databaseUrl, (loader) =>
     loader.exec(`BEGIN;
       DELETE FROM "favorites" WHERE "created_at" >= '${end}';
       DELETE FROM "follows" WHERE "created_at" >= '${end}';

@@ -3,8 +3,10 @@
 // Tests read it to count round trips and to prove overlap; the trace viewer draws it.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
+import type { CallKind, Instrument } from '../instrument.ts';
 
-export type SpanKind = 'handler' | 'query' | 'pool-wait' | 'io';
+/** The handler's own span, and the calls it waits for (instrument.ts). */
+export type SpanKind = 'handler' | CallKind;
 
 export type Span = {
   readonly kind: SpanKind;
@@ -74,9 +76,15 @@ export function endSpan(span: Span, error?: unknown): void {
 
 /**
  * Records one span around `run` when a trace is active; otherwise just runs it. Not an async function, so
- * that with tracing off the cost is one lookup, not an extra promise per round trip.
+ * that with tracing off the cost is one lookup, not an extra promise per round trip. The instrumentation hook
+ * (instrument.ts) that the database client and the password hasher call, when tracing is on.
  */
-export function recordSpan<T>(kind: SpanKind, name: string, peer: string, run: () => Promise<T>): Promise<T> {
+export const recordSpan: Instrument = <T>(
+  kind: SpanKind,
+  name: string,
+  peer: string,
+  run: () => Promise<T>,
+): Promise<T> => {
   const span = startSpan(kind, name, peer);
   let pending: Promise<T>;
   try {
@@ -96,7 +104,7 @@ export function recordSpan<T>(kind: SpanKind, name: string, peer: string, run: (
       throw error;
     },
   );
-}
+};
 
 /** The database round trips of a finished trace, in start order. */
 export function querySpans(trace: RequestTrace): Span[] {

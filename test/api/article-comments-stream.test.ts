@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../../src/db/client.ts';
 import { renderSequenceDiagram } from '../../src/tracing/mermaid.ts';
 import { overlaps, querySpans, type RequestTrace } from '../../src/tracing/recorder.ts';
-import { buildTestApp, type TestApp } from '../../tools/harness/test-app.ts';
+import { bootTestApp, type TestApp } from '../../tools/harness/test-app.ts';
 import { call, createArticle, registerUser, type TestUser } from '../helpers/factories.ts';
 import { parseSequence } from '../tracing/parse-diagram.ts';
 
@@ -19,7 +19,7 @@ let slug: string;
 let baseUrl: string;
 
 before(async () => {
-  t = await buildTestApp();
+  t = await bootTestApp();
   jake = await registerUser(t.app);
   slug = (await createArticle(t.app, jake.token, { tagList: ['dragons'] })).slug;
   for (const body of ['first', 'second']) {

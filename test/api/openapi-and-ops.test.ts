@@ -4,11 +4,11 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import { buildTestApp, type TestApp } from '../../tools/harness/test-app.ts';
+import { bootTestApp, type TestApp } from '../../tools/harness/test-app.ts';
 
 let t: TestApp;
 before(async () => {
-  t = await buildTestApp();
+  t = await bootTestApp();
 });
 after(() => t.close());
 

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { buildTestApp, type TestApp } from '../../tools/harness/test-app.ts';
+import { bootTestApp, type TestApp } from '../../tools/harness/test-app.ts';
 import { call, createArticle, registerUser, type TestUser } from '../helpers/factories.ts';
 
 let t: TestApp;
 let jake: TestUser;
 let anna: TestUser;
 before(async () => {
-  t = await buildTestApp();
+  t = await bootTestApp();
   [jake, anna] = await Promise.all([registerUser(t.app), registerUser(t.app)]);
 });
 after(() => t.close());

@@ -3,14 +3,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { overlaps, querySpans, type RequestTrace } from '../../src/tracing/recorder.ts';
-import { buildTestApp, type TestApp } from '../../tools/harness/test-app.ts';
+import { bootTestApp, type TestApp } from '../../tools/harness/test-app.ts';
 import { call, createArticle, registerUser, type TestUser } from '../helpers/factories.ts';
 
 let t: TestApp;
 let jake: TestUser;
 let slug: string;
 before(async () => {
-  t = await buildTestApp();
+  t = await bootTestApp();
   jake = await registerUser(t.app);
   const reader = await registerUser(t.app);
   for (let i = 0; i < 30; i++) {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { test } from 'node:test';
-import { hashPassword, verifyPassword } from '../../src/features/users/password.ts';
+import { createPasswords } from '../../src/features/users/password.ts';
 
 /** Nice value of each thread of this process, by thread id (Linux /proc). */
 function threadNiceValues(): Map<string, number> {
@@ -25,12 +25,13 @@ function threadNiceValues(): Map<string, number> {
 test('hashes at once: right answers, in at most cores - 1 threads at nice 10', {
   skip: process.platform === 'linux' ? false : 'thread nice values are a Linux feature',
 }, async () => {
+  const hasher = createPasswords();
   const passwords = Array.from({ length: 3 }, (_, i) => `password number ${i}`);
-  const hashes = await Promise.all(passwords.map((password) => hashPassword(password)));
+  const hashes = await Promise.all(passwords.map((password) => hasher.hash(password)));
   assert.equal(new Set(hashes).size, 3, 'each hash has its own salt');
   const checks = await Promise.all([
-    ...hashes.map((hash, i) => verifyPassword(passwords[i]!, hash)),
-    ...hashes.map((hash, i) => verifyPassword(`${passwords[i]}!`, hash)),
+    ...hashes.map((hash, i) => hasher.verify(passwords[i]!, hash)),
+    ...hashes.map((hash, i) => hasher.verify(`${passwords[i]}!`, hash)),
   ]);
   assert.deepEqual(checks, [true, true, true, false, false, false]);
 

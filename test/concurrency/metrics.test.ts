@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { buildTestApp, type TestApp } from '../../tools/harness/test-app.ts';
+import { bootTestApp, type TestApp } from '../../tools/harness/test-app.ts';
 import { call } from '../helpers/factories.ts';
 
 type Sample = { name: string; labels: Record<string, string>; value: number };
@@ -28,7 +28,7 @@ const find = (samples: Sample[], name: string, labels: Record<string, string> = 
 describe('GET /metrics', () => {
   let t: TestApp;
   before(async () => {
-    t = await buildTestApp();
+    t = await bootTestApp();
   });
   after(() => t.close());
 
@@ -76,7 +76,7 @@ describe('GET /metrics', () => {
 });
 
 test('GATHER_METRICS=0 turns /metrics off', async () => {
-  const t = await buildTestApp({ GATHER_METRICS: '0' });
+  const t = await bootTestApp({ GATHER_METRICS: '0' });
   try {
     assert.equal((await t.app.inject({ method: 'GET', url: '/metrics' })).statusCode, 404);
   } finally {

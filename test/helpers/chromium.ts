@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { after, before } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM_PATH, launchChromium } from '../../tools/docs-flows/chromium.ts';
-import { buildTestApp, type TestApp } from '../../tools/harness/test-app.ts';
+import { bootTestApp, type TestApp } from '../../tools/harness/test-app.ts';
 
 /** The `skip` option of a browser test: false, or why it is skipped. */
 export const skipWithoutChromium: string | false =
@@ -16,7 +16,7 @@ export const skipWithoutChromium: string | false =
 export function appWithBrowser(): { readonly gather: TestApp; readonly browser: Browser } {
   const opened = {} as { gather: TestApp; browser: Browser };
   before(async () => {
-    opened.gather = await buildTestApp();
+    opened.gather = await bootTestApp();
     if (!skipWithoutChromium) opened.browser = await launchChromium();
   });
   after(async () => {

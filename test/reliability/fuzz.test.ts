@@ -9,7 +9,7 @@ import {
   fuzz,
   prepareWorld,
 } from '../../tools/harness/fuzzer.ts';
-import { buildTestApp, TEST_JWT_SECRET, type TestApp } from '../../tools/harness/test-app.ts';
+import { bootTestApp, TEST_JWT_SECRET, type TestApp } from '../../tools/harness/test-app.ts';
 import { call, createArticle, registerUser } from '../helpers/factories.ts';
 
 const SEED = 20_261_125;
@@ -17,7 +17,7 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 1_000);
 
 let t: TestApp;
 before(async () => {
-  t = await buildTestApp();
+  t = await bootTestApp();
 });
 after(() => t.close());
 

@@ -4,18 +4,18 @@ import { after, before, describe, test } from 'node:test';
 import { inArray } from 'drizzle-orm';
 import { createSigner } from 'fast-jwt';
 import { Redis } from 'ioredis';
-import { buildApp } from '../../src/app.ts';
+import { assembleApp } from '../../src/boot.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { users } from '../../src/db/schema/index.ts';
 import { SCRYPT_PARAMS } from '../../src/features/users/password.ts';
 import { RATE_LIMIT_NAMESPACE } from '../../src/http/security.ts';
-import { buildTestApp, freshDatabase, TEST_JWT_SECRET, type TestApp } from '../../tools/harness/test-app.ts';
+import { bootTestApp, freshDatabase, TEST_JWT_SECRET, type TestApp } from '../../tools/harness/test-app.ts';
 import { call, registerUser, type TestUser } from '../helpers/factories.ts';
 
 let t: TestApp;
 let jake: TestUser;
 before(async () => {
-  t = await buildTestApp();
+  t = await bootTestApp();
   jake = await registerUser(t.app);
 });
 after(() => t.close());
@@ -54,7 +54,7 @@ describe('security headers', () => {
 describe('rate limits on registration and login', () => {
   let limited: TestApp;
   before(async () => {
-    limited = await buildTestApp({ RATE_LIMIT_AUTH_MAX: '3' });
+    limited = await bootTestApp({ RATE_LIMIT_AUTH_MAX: '3' });
   });
   after(() => limited.close());
 
@@ -113,7 +113,7 @@ describe('rate limits in Redis (REDIS_URL) hold across instances', {
     const keys = await counters();
     if (keys.length > 0) await redis!.redis.del(...keys);
     const env = { REDIS_URL: redis!.url, RATE_LIMIT_AUTH_MAX: '3' };
-    [a, b] = await Promise.all([buildTestApp(env), buildTestApp(env)]);
+    [a, b] = await Promise.all([bootTestApp(env), bootTestApp(env)]);
   });
   after(async () => {
     await Promise.all([a.close(), b.close()]);
@@ -220,7 +220,7 @@ describe('production configuration', () => {
     assert.equal(loadConfig({ ...production, GATHER_TRACE: '1' }).trace, true);
     const { database, drop } = await freshDatabase();
     const config = loadConfig({ ...production, LOG_LEVEL: 'silent' });
-    const app = await buildApp({ config, database, jwtSecret: TEST_JWT_SECRET });
+    const app = await assembleApp(config, database);
     try {
       for (const url of ['/_gather/traces', '/_gather/traces/latest']) {
         const response = await app.inject({ method: 'GET', url });
@@ -236,7 +236,7 @@ describe('production configuration', () => {
   test('GATHER_TRACE=1 turns traces on in production, explicitly', async () => {
     const { database, drop } = await freshDatabase();
     const config = loadConfig({ ...production, GATHER_TRACE: '1', LOG_LEVEL: 'silent' });
-    const app = await buildApp({ config, database, jwtSecret: TEST_JWT_SECRET });
+    const app = await assembleApp(config, database);
     try {
       const response = await app.inject({ method: 'GET', url: '/_gather/traces' });
       assert.equal(response.statusCode, 200);
@@ -250,7 +250,7 @@ describe('production configuration', () => {
   test('an unexpected error or a database error shows no stack, SQL or message', async () => {
     const { database, drop } = await freshDatabase();
     const config = loadConfig({ ...production, LOG_LEVEL: 'silent' });
-    const app = await buildApp({ config, database, jwtSecret: TEST_JWT_SECRET });
+    const app = await assembleApp(config, database);
     app.get('/boom', async () => {
       throw new Error('select * from users where password_hash = $1 at /work/src/x.ts:12');
     });

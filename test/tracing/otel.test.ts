@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { toHrTime } from '../../src/tracing/otel.ts';
-import { buildTestApp } from '../../tools/harness/test-app.ts';
+import { bootTestApp } from '../../tools/harness/test-app.ts';
 import { call } from '../helpers/factories.ts';
 
 type OtlpSpan = {
@@ -53,7 +53,7 @@ const attribute = (attributes: OtlpSpan['attributes'], key: string) => {
 };
 
 test('OTEL_EXPORTER_OTLP_ENDPOINT switches export on, even with the trace viewer off', async () => {
-  const t = await buildTestApp({
+  const t = await bootTestApp({
     GATHER_TRACE: '0',
     OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
     OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=s3cret%21',

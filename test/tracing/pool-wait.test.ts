@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { sql } from 'drizzle-orm';
-import { type Database, openDatabase } from '../../src/db/client.ts';
+import { openData } from '../../src/boot.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { Database } from '../../src/db/client.ts';
 import { renderSequenceDiagram } from '../../src/tracing/mermaid.ts';
 import { newTrace, type RequestTrace, runInTrace } from '../../src/tracing/recorder.ts';
 import { freshDatabase } from '../../tools/harness/test-app.ts';
@@ -27,7 +29,8 @@ after(async () => {
 });
 
 async function pool(poolMax: number): Promise<Database> {
-  const database = await openDatabase({ databaseUrl: url, dataDir: 'memory://', poolMax });
+  const config = loadConfig({ NODE_ENV: 'test', GATHER_TRACE: '1', DATABASE_URL: url });
+  const database = await openData({ config, migrations: 'untouched', holder: 'a test', poolMax });
   opened.push(database);
   return database;
 }

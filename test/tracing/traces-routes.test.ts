@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
 import { querySpans } from '../../src/tracing/recorder.ts';
-import { buildTestApp, TEST_JWT_SECRET, type TestApp } from '../../tools/harness/test-app.ts';
+import { bootTestApp, TEST_JWT_SECRET, type TestApp } from '../../tools/harness/test-app.ts';
 import { call, createArticle, registerUser } from '../helpers/factories.ts';
 import { parseSequence } from './parse-diagram.ts';
 
 let t: TestApp;
 before(async () => {
-  t = await buildTestApp();
+  t = await bootTestApp();
 });
 after(() => t.close());
 
@@ -99,7 +99,7 @@ test('tracing is off when GATHER_TRACE=0, and in production unless GATHER_TRACE=
     [{ ...production, GATHER_TRACE: '' }, false],
     [{ ...production, GATHER_TRACE: '1' }, true],
   ] as const) {
-    const other = await buildTestApp(env);
+    const other = await bootTestApp(env);
     try {
       const response = await call(other.app, 'GET', '/api/tags');
       assert.equal(response.status, 200);

@@ -2,13 +2,9 @@
 // whatever DATABASE_URL says, so that every run draws the same diagrams), each drawn from its own trace.
 // Durations are left out of the committed text (timings: false); the shape, what runs serially and what
 // overlaps, comes from the measured times of this run.
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.ts';
+import { bootGather } from '../../src/boot.ts';
 import { loadConfig } from '../../src/config.ts';
-import { openDatabase } from '../../src/db/client.ts';
-import { loadMigrations } from '../../src/db/migrate/files.ts';
-import { upgrade } from '../../src/db/migrate/runner.ts';
 import { traceMarkdown } from '../../src/tracing/mermaid.ts';
 import { TraceStore } from '../../src/tracing/trace-store.ts';
 
@@ -200,12 +196,16 @@ export async function generateFlowDocs(flows: readonly Flow[] = FLOWS): Promise<
     LOG_LEVEL: 'silent',
     GATHER_TRACE: '1',
     GATHER_METRICS: '0',
+    GATHER_DATA_DIR: 'memory://',
   });
-  const database = await openDatabase({ databaseUrl: undefined, dataDir: 'memory://', poolMax: 1 });
   const traces = new TraceStore(100);
-  const app = await buildApp({ config, database, jwtSecret: randomBytes(48).toString('base64url'), traces });
+  const { app, close } = await bootGather({
+    config,
+    migrations: 'apply',
+    holder: 'npm run docs:flows',
+    traces,
+  });
   try {
-    await upgrade(database, await loadMigrations());
     const fixture = await createFixture(app);
     const files = new Map<string, string>([['README.md', indexMarkdown(flows)]]);
     for (const flow of flows) {
@@ -220,7 +220,6 @@ export async function generateFlowDocs(flows: readonly Flow[] = FLOWS): Promise<
     }
     return files;
   } finally {
-    await app.close();
-    await database.close();
+    await close();
   }
 }

@@ -1,69 +1,77 @@
-// buildTestApp(): a Gather app on its own fresh database, migrated, ready for app.inject().
+// bootTestApp(): Gather booted on a fresh database of its own, migrated, ready for app.inject().
 // PGlite in memory by default; with DATABASE_URL, a new PostgreSQL database per app, dropped on close.
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.ts';
+import { bootGather, type Gather, openData } from '../../src/boot.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
-import { type Database, openDatabase } from '../../src/db/client.ts';
-import { loadMigrations } from '../../src/db/migrate/files.ts';
-import { upgrade } from '../../src/db/migrate/runner.ts';
+import type { Database } from '../../src/db/client.ts';
 import { TraceStore } from '../../src/tracing/trace-store.ts';
 import { scratchDatabase } from './scratch-database.ts';
 
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 
-export type TestApp = {
-  app: FastifyInstance;
-  database: Database;
-  config: Config;
-  traces: TraceStore;
-  close(): Promise<void>;
-};
+export type TestApp = Gather & { traces: TraceStore };
 
-/** A fresh, empty database: PGlite in memory, or a new database on the PostgreSQL of DATABASE_URL. */
+/** Where a fresh database lives: in memory, or a new database on the PostgreSQL server of DATABASE_URL. */
+async function freshLocation(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  const adminUrl = process.env.DATABASE_URL;
+  if (adminUrl === undefined || adminUrl === '') {
+    return { env: { GATHER_DATA_DIR: 'memory://' }, drop: async () => {} };
+  }
+  const scratch = await scratchDatabase(adminUrl, 'gather_test');
+  return { env: { DATABASE_URL: scratch.url, GATHER_DATA_DIR: 'memory://' }, drop: scratch.drop };
+}
+
+function testConfig(env: Record<string, string>): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    GATHER_TRACE: '1',
+    JWT_SECRET: TEST_JWT_SECRET,
+    // High enough that only the test about rate limits ever meets them.
+    RATE_LIMIT_AUTH_MAX: '1000000',
+    ...env,
+  });
+}
+
+/** A fresh, empty database (not migrated): PGlite in memory, or a new database on DATABASE_URL's server. */
 export async function freshDatabase(): Promise<{
   database: Database;
   url: string | undefined;
   drop(): Promise<void>;
 }> {
-  const adminUrl = process.env.DATABASE_URL;
-  if (adminUrl === undefined || adminUrl === '') {
-    const database = await openDatabase({ databaseUrl: undefined, dataDir: 'memory://', poolMax: 1 });
-    return { database, url: undefined, drop: () => database.close() };
-  }
-  const scratch = await scratchDatabase(adminUrl, 'gather_test');
-  const database = await openDatabase({ databaseUrl: scratch.url, dataDir: 'memory://', poolMax: 10 });
+  const location = await freshLocation();
+  const database = await openData({
+    config: testConfig(location.env),
+    migrations: 'untouched',
+    holder: 'a test',
+  });
   return {
     database,
-    url: scratch.url,
+    url: location.env.DATABASE_URL,
     drop: async () => {
       await database.close();
-      await scratch.drop();
+      await location.drop();
     },
   };
 }
 
-export async function buildTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    GATHER_TRACE: '1',
-    // High enough that only the test about rate limits ever meets them.
-    RATE_LIMIT_AUTH_MAX: '1000000',
-    ...env,
-  });
-  const { database, drop } = await freshDatabase();
-  await upgrade(database, await loadMigrations());
+export async function bootTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const location = await freshLocation();
   const traces = new TraceStore(1_000);
-  const app = await buildApp({ config, database, jwtSecret: TEST_JWT_SECRET, traces });
-  await app.ready();
+  const gather = await bootGather({
+    config: testConfig({ ...location.env, ...env }),
+    migrations: 'apply',
+    holder: 'a test',
+    traces,
+  }).catch(async (error: unknown) => {
+    await location.drop();
+    throw error;
+  });
   return {
-    app,
-    database,
-    config,
+    ...gather,
     traces,
     close: async () => {
-      await app.close();
-      await drop();
+      await gather.close();
+      await location.drop();
     },
   };
 }

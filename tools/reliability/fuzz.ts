@@ -2,7 +2,7 @@
 // (PGlite in memory, or a fresh database on DATABASE_URL), printing its figures.
 import { parseArgs } from 'node:util';
 import { formatReport, fuzz, prepareWorld } from '../harness/fuzzer.ts';
-import { buildTestApp } from '../harness/test-app.ts';
+import { bootTestApp } from '../harness/test-app.ts';
 
 export async function run(argv: string[]): Promise<boolean> {
   const { values } = parseArgs({
@@ -15,7 +15,7 @@ export async function run(argv: string[]): Promise<boolean> {
     console.error('fuzz: --runs and --seed must be whole numbers');
     return false;
   }
-  const t = await buildTestApp();
+  const t = await bootTestApp();
   try {
     console.log(`fuzz: ${t.database.label}; rerun with --seed=${seed} --runs=${runs}`);
     const report = await fuzz(await prepareWorld(t.app, t.database), { seed, runs });

@@ -4,16 +4,13 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import { asCompleted } from '../../http/as-completed.ts';
-import type { Deps } from '../../http/deps.ts';
 import { fromDatabaseError } from '../../http/error-handler.ts';
 import { GatherError, internal, notFound } from '../../http/errors.ts';
 import { errorResponses, SlugParams } from '../../http/schemas.ts';
 import { presentComment } from '../comments/comments.present.ts';
-import { createCommentQueries } from '../comments/comments.queries.ts';
+import type { Deps } from '../deps.ts';
 import { presentProfile } from '../profiles/profiles.present.ts';
-import { createProfileQueries } from '../profiles/profiles.queries.ts';
 import { presentArticle } from './articles.present.ts';
-import { createArticleQueries } from './articles.queries.ts';
 import { ArticleStreamPart, type ArticleStreamPartDto } from './articles.schemas.ts';
 
 const NDJSON = 'application/x-ndjson';
@@ -47,11 +44,10 @@ async function* ndjsonLines(
   }
 }
 
-export function articleStreamRoutes({ db, auth }: Deps): FastifyPluginAsyncTypebox {
-  const articles = createArticleQueries(db);
-  const comments = createCommentQueries(db);
-  const profiles = createProfileQueries(db);
-
+export function articleStreamRoutes({
+  queries: { articles, comments, profiles },
+  auth,
+}: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/articles/:slug/stream', {
       onRequest: auth.optionalAuth,

@@ -2,13 +2,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { signedIn } from '../../http/auth.ts';
-import type { Deps } from '../../http/deps.ts';
 import { forbidden, notFound } from '../../http/errors.ts';
 import { errorResponses, Paging, SlugParams } from '../../http/schemas.ts';
 import { presentComment } from '../comments/comments.present.ts';
-import { createCommentQueries } from '../comments/comments.queries.ts';
+import type { Deps } from '../deps.ts';
 import { presentArticle, presentArticleListItem } from './articles.present.ts';
-import { type ArticleQueries, createArticleQueries } from './articles.queries.ts';
+import type { ArticleQueries } from './articles.queries.ts';
 import {
   ArticleMaybeWithCommentsResponse,
   ArticleQuery,
@@ -36,10 +35,10 @@ async function refuse(queries: ArticleQueries, slug: string): Promise<never> {
     : forbidden('only the author may change this article');
 }
 
-export function articlesRoutes({ db, auth }: Deps): FastifyPluginAsyncTypebox {
-  const queries = createArticleQueries(db);
-  const commentQueries = createCommentQueries(db);
-
+export function articlesRoutes({
+  queries: { articles: queries, comments: commentQueries },
+  auth,
+}: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/articles', {
       onRequest: auth.optionalAuth,

@@ -2,11 +2,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { signedIn } from '../../http/auth.ts';
-import type { Deps } from '../../http/deps.ts';
 import { forbidden, notFound } from '../../http/errors.ts';
 import { errorResponses, SlugParams } from '../../http/schemas.ts';
+import type { Deps } from '../deps.ts';
 import { presentComment } from './comments.present.ts';
-import { createCommentQueries } from './comments.queries.ts';
 import {
   CommentParams,
   MultipleCommentsResponse,
@@ -17,9 +16,7 @@ import {
 const TAG = 'Comments';
 const secured = [{ Token: [] }];
 
-export function commentsRoutes({ db, auth }: Deps): FastifyPluginAsyncTypebox {
-  const queries = createCommentQueries(db);
-
+export function commentsRoutes({ queries: { comments: queries }, auth }: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/articles/:slug/comments', {
       onRequest: auth.optionalAuth,

@@ -1,18 +1,15 @@
 // GET /profiles/:username, POST and DELETE /profiles/:username/follow.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { signedIn } from '../../http/auth.ts';
-import type { Deps } from '../../http/deps.ts';
 import { invalid, notFound } from '../../http/errors.ts';
 import { errorResponses } from '../../http/schemas.ts';
+import type { Deps } from '../deps.ts';
 import { presentProfile } from './profiles.present.ts';
-import { createProfileQueries } from './profiles.queries.ts';
 import { ProfileResponse, UsernameParams } from './profiles.schemas.ts';
 
 const TAG = 'Profile';
 
-export function profilesRoutes({ db, auth }: Deps): FastifyPluginAsyncTypebox {
-  const queries = createProfileQueries(db);
-
+export function profilesRoutes({ queries: { profiles: queries }, auth }: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/profiles/:username', {
       onRequest: auth.optionalAuth,

@@ -1,18 +1,15 @@
 // GET /tags: tags in use, most used first.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { Deps } from '../../http/deps.ts';
 import { errorResponses } from '../../http/schemas.ts';
-import { createTagQueries } from './tags.queries.ts';
+import type { Deps } from '../deps.ts';
 
 const TagsResponse = Type.Object(
   { tags: Type.Array(Type.String()) },
   { examples: [{ tags: ['reactjs', 'angularjs'] }] },
 );
 
-export function tagsRoutes({ db }: Deps): FastifyPluginAsyncTypebox {
-  const queries = createTagQueries(db);
-
+export function tagsRoutes({ queries: { tags: queries } }: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/tags', {
       schema: {

@@ -1,19 +1,20 @@
 // POST /users, POST /users/login, GET /user, PUT /user.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { signedIn } from '../../http/auth.ts';
-import type { Deps } from '../../http/deps.ts';
 import { invalid, taken, unauthorized } from '../../http/errors.ts';
 import { errorResponses } from '../../http/schemas.ts';
-import { DECOY_HASH, hashPassword, verifyPassword } from './password.ts';
+import type { Deps } from '../deps.ts';
 import { presentUser } from './users.present.ts';
-import { createUserQueries } from './users.queries.ts';
 import { LoginBody, NewUserBody, UpdateUserBody, UserResponse } from './users.schemas.ts';
 
 const TAG = 'User and Authentication';
 
-export function usersRoutes({ db, tokens, auth }: Deps): FastifyPluginAsyncTypebox {
-  const queries = createUserQueries(db);
-
+export function usersRoutes({
+  queries: { users: queries },
+  passwords,
+  tokens,
+  auth,
+}: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post('/users', {
       schema: {
@@ -25,7 +26,7 @@ export function usersRoutes({ db, tokens, auth }: Deps): FastifyPluginAsyncTypeb
       },
       handler: async (request, reply) => {
         const { username, email, password } = request.body.user;
-        const row = await queries.insert({ username, email, passwordHash: await hashPassword(password) });
+        const row = await queries.insert({ username, email, passwordHash: await passwords.hash(password) });
         if (row === undefined) {
           const fields = await queries.takenFields(username, email);
           throw fields.length > 0
@@ -47,8 +48,8 @@ export function usersRoutes({ db, tokens, auth }: Deps): FastifyPluginAsyncTypeb
       handler: async (request) => {
         const { email, password } = request.body.user;
         const row = await queries.byEmail(email);
-        // Verify against a decoy when the email is unknown: a miss costs as long as a hit.
-        const valid = await verifyPassword(password, row?.passwordHash ?? DECOY_HASH);
+        // An unknown email is checked against a decoy: a miss costs as long as a hit.
+        const valid = await passwords.verify(password, row?.passwordHash);
         if (row === undefined || !valid) throw unauthorized('email or password is invalid');
         return { user: presentUser(row, tokens.sign(row.id)) };
       },
@@ -85,7 +86,7 @@ export function usersRoutes({ db, tokens, auth }: Deps): FastifyPluginAsyncTypeb
         const row = await queries.update(signedIn(request), {
           ...rest,
           ...(image !== undefined && { image: image === '' ? null : image }),
-          ...(password !== undefined && { passwordHash: await hashPassword(password) }),
+          ...(password !== undefined && { passwordHash: await passwords.hash(password) }),
         });
         if (row === undefined) throw unauthorized('the user of this token no longer exists');
         return { user: presentUser(row, tokens.sign(row.id)) };

@@ -1,0 +1,149 @@
+// The one composition root: configuration → the database (with the instrumentation hook) → the migration
+// policy → the queries, built once → the app. Everything that opens Gather's data starts here: serve and its
+// workers, trace, seed, db, the tests, the benchmarks and labs, docs generation and the reliability
+// scenarios, so that a policy (the migration mode, the embedded folder's lock) is written once.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.ts';
+import type { Config } from './config.ts';
+import { type Database, openDatabase } from './db/client.ts';
+import { loadMigrations, type Migration } from './db/migrate/files.ts';
+import { MigrationError, pending, upgrade } from './db/migrate/runner.ts';
+import { createQueries } from './features/queries.ts';
+import { type Instrument, uninstrumented } from './instrument.ts';
+import { recordSpan } from './tracing/recorder.ts';
+import type { TraceStore } from './tracing/trace-store.ts';
+
+/**
+ * What opening the data does about pending migrations, chosen by name at every call:
+ * - standard: what a user's command does. The embedded database is migrated on open (it belongs to this one
+ *   process; nothing else could migrate it); PostgreSQL must be migrated already (`gather db upgrade`,
+ *   reviewed with `gather db sql`), unless GATHER_AUTO_MIGRATE=1 asks for it.
+ * - apply: apply what is pending, on either database (`serve --migrate`; tests and benchmarks on databases of
+ *   their own).
+ * - untouched: leave the schema as it is (`gather db`, which is the migration tool; cluster workers, whose
+ *   primary has decided).
+ */
+export type MigrationMode = 'standard' | 'apply' | 'untouched';
+
+export type OpenOptions = Readonly<{
+  config: Config;
+  migrations: MigrationMode;
+  /** Who opens the data ("gather serve"): a second process that finds the embedded folder locked is told. */
+  holder: string;
+  /** Connections for PostgreSQL; DB_POOL_MAX by default. */
+  poolMax?: number;
+  /** Told of each migration applied. */
+  onApply?: (migration: Migration) => void;
+}>;
+
+/** Tracing's recorder when anything records spans (the trace viewer, OTLP export); otherwise nothing. */
+function instrumentFor(config: Config): Instrument {
+  return config.trace || config.otel !== undefined ? recordSpan : uninstrumented;
+}
+
+async function applyPolicy(database: Database, options: OpenOptions): Promise<void> {
+  const { migrations: mode, config } = options;
+  if (mode === 'untouched') return;
+  const migrations = await loadMigrations();
+  if (mode === 'apply' || database.kind === 'pglite' || config.autoMigrate) {
+    await upgrade(database, migrations, { onApply: options.onApply });
+    return;
+  }
+  const waiting = await pending(database, migrations);
+  if (waiting.length > 0) {
+    throw new MigrationError(
+      `${waiting.length} migration(s) pending (${waiting.map((m) => m.name).join(', ')}); ` +
+        'review them with `gather db sql`, apply with `gather db upgrade`, or start with `gather serve --migrate`',
+    );
+  }
+}
+
+/** Opens the configured database (locking an embedded folder) and applies the migration policy. */
+export async function openData(options: OpenOptions): Promise<Database> {
+  const { config } = options;
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolMax: options.poolMax ?? config.dbPoolMax,
+    holder: options.holder,
+    instrument: instrumentFor(config),
+  });
+  try {
+    await applyPolicy(database, options);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
+}
+
+/**
+ * JWT_SECRET; outside production without one, a secret generated once and kept in the data folder (for an
+ * in-memory database, one for this process).
+ */
+async function jwtSecretOf(config: Config): Promise<string> {
+  if (config.jwtSecret !== undefined) return config.jwtSecret;
+  if (config.dataDir === 'memory://') return randomBytes(48).toString('base64url');
+  const file = join(config.dataDir, 'jwt-secret');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  await mkdir(config.dataDir, { recursive: true });
+  // 'wx': if another process wrote it first, keep theirs.
+  await writeFile(file, `${randomBytes(48).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' }).catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    },
+  );
+  return (await readFile(file, 'utf8')).trim();
+}
+
+/** The app over an open database: its queries built once, its JWT secret resolved. */
+export async function assembleApp(
+  config: Config,
+  database: Database,
+  traces?: TraceStore,
+): Promise<FastifyInstance> {
+  return buildApp({
+    config,
+    database,
+    queries: createQueries(database.db),
+    jwtSecret: await jwtSecretOf(config),
+    instrument: instrumentFor(config),
+    traces,
+  });
+}
+
+export type Gather = Readonly<{
+  config: Config;
+  database: Database;
+  app: FastifyInstance;
+  /** Closes the app, then the database (releasing an embedded folder). */
+  close(): Promise<void>;
+}>;
+
+/** Gather, ready to listen or to be sent requests with app.inject(). */
+export async function bootGather(options: OpenOptions & { traces?: TraceStore }): Promise<Gather> {
+  const database = await openData(options);
+  try {
+    const app = await assembleApp(options.config, database, options.traces);
+    await app.ready();
+    return {
+      config: options.config,
+      database,
+      app,
+      close: async () => {
+        await app.close();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

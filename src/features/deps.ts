@@ -1,0 +1,13 @@
+// What every feature receives: named dependencies, built once (boot.ts, app.ts).
+import type { Database } from '../db/client.ts';
+import type { AuthHooks, TokenService } from '../http/auth.ts';
+import type { Queries } from './queries.ts';
+import type { Passwords } from './users/password.ts';
+
+export type Deps = Readonly<{
+  database: Database;
+  queries: Queries;
+  passwords: Passwords;
+  tokens: TokenService;
+  auth: AuthHooks;
+}>;
