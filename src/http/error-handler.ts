@@ -1,5 +1,6 @@
 // The one mapper from any thrown error to a RealWorld error response. Nothing else builds error bodies.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { databaseErrorOf, UNIQUE_INDEX, USER_FOREIGN_KEYS } from '../db/constraints.ts';
 import {
   ERROR_CODES,
   GatherError,
@@ -10,26 +11,6 @@ import {
   unauthorized,
   unavailable,
 } from './errors.ts';
-
-type DatabaseErrorShape = { code?: unknown; constraint?: unknown; cause?: unknown };
-
-/** Unique constraints whose violation means "already taken" (a race the pre-checks cannot close). */
-const TAKEN_BY_CONSTRAINT: Record<string, string> = {
-  users_email_key: 'email',
-  users_username_key: 'username',
-  articles_slug_key: 'slug',
-};
-
-/** Drizzle wraps driver errors; the SQLSTATE lives on the innermost cause. */
-function databaseErrorOf(error: unknown): DatabaseErrorShape | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
-    const candidate = current as DatabaseErrorShape;
-    if (typeof candidate.code === 'string') return candidate;
-    current = candidate.cause;
-  }
-  return undefined;
-}
 
 const CONNECTION_ERRNOS = new Set([
   'ECONNREFUSED',
@@ -42,17 +23,22 @@ const CONNECTION_ERRNOS = new Set([
 const CONNECTION_MESSAGES =
   /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end/i;
 
+/** The field ("email") whose unique index `constraint` is; undefined for any other constraint. */
+function fieldKeptUniqueBy(constraint: string | undefined): string | undefined {
+  return Object.entries(UNIQUE_INDEX).find(([, name]) => name === constraint)?.[0];
+}
+
 /** Maps what the database said to a catalogued error, or undefined for a genuine bug. */
 export function fromDatabaseError(error: unknown): GatherError | undefined {
-  const dbError = databaseErrorOf(error);
-  const code = dbError?.code as string | undefined;
-  if (code === '23505') return taken(TAKEN_BY_CONSTRAINT[String(dbError?.constraint)] ?? 'value');
+  const { code, constraint } = databaseErrorOf(error) ?? {};
+  // A unique index: a race the pre-checks cannot close (two registrations with one email at once).
+  if (code === '23505') return taken(fieldKeptUniqueBy(constraint) ?? 'value');
   // PostgreSQL text cannot hold U+0000 (SQLSTATE 22021): bad input from the client, not a server fault.
   if (code === '22021') return invalid('text must not contain the character U+0000');
   // A referenced row is gone: the user of a still-valid token was deleted, or the article was deleted
   // while this request wrote to it.
   if (code === '23503') {
-    return String(dbError?.constraint).endsWith('_users_id_fk')
+    return constraint !== undefined && USER_FOREIGN_KEYS.has(constraint)
       ? unauthorized('the user of this token no longer exists')
       : notFound('article');
   }
