@@ -90,6 +90,21 @@ describe('update and delete: only the author', () => {
     assert.equal(empty.status, 422);
   });
 
+  test('a new title whose slug is taken gets a suffixed slug; unchanged fields stay as they were', async () => {
+    const title = uniqueName('Taken title ');
+    const first = await createArticle(t.app, jake.token, { title });
+    const second = await createArticle(t.app, jake.token, { description: 'Kept' });
+    const updated = await call(t.app, 'PUT', `/api/articles/${second.slug}`, {
+      token: jake.token,
+      body: { article: { title } },
+    });
+    assert.equal(updated.status, 200);
+    assert.equal(updated.body.article.title, title);
+    assert.match(updated.body.article.slug, new RegExp(`^${first.slug}-[0-9a-f]{8}$`));
+    assert.equal(updated.body.article.description, 'Kept');
+    assert.equal(updated.body.article.body, second.body);
+  });
+
   test('delete: 403 for others, 204 for the author, then 404', async () => {
     const article = await createArticle(t.app, jake.token);
     assert.equal(

@@ -1,4 +1,4 @@
-import { presentProfile } from '../profiles/profiles.present.ts';
+import { presentAuthor } from '../profiles/profiles.present.ts';
 import type { ArticleListRow, ArticleRow } from './articles.queries.ts';
 import type { ArticleDto, ArticleListItemDto } from './articles.schemas.ts';
 
@@ -13,12 +13,7 @@ export function presentArticleListItem(row: ArticleListRow): ArticleListItemDto 
     updatedAt: row.updatedAt,
     favorited: row.favorited,
     favoritesCount: row.favoritesCount,
-    author: presentProfile({
-      username: row.authorUsername,
-      bio: row.authorBio,
-      image: row.authorImage,
-      following: row.authorFollowing,
-    }),
+    author: presentAuthor(row),
   };
 }
 

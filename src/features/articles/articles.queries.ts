@@ -1,11 +1,11 @@
 // Article queries. A list page is two round trips issued together: the page (one query, with tags,
 // favorited and following as per-row subqueries: no N+1) and its exact count (read from the counters
-// that triggers keep). Each filter combination is a named prepared statement, built once.
-// The hot reads return rows as the driver gives them (`.all()`): every column is aliased to the row type's
-// name and the timestamps arrive as ISO text, so no generic row mapper and no Date runs per row.
-import { type AnyColumn, and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+// that triggers keep). Each filter combination is a named prepared statement, built on first use.
+// The hot reads return rows as the driver gives them (src/db/statement.ts): every column is aliased to the
+// row type's name and the timestamps arrive as ISO text, so no generic row mapper and no Date runs per row.
+import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { preparedRows, rows } from '../../db/rows.ts';
+import { UNIQUE_INDEX, violatesUnique } from '../../db/constraints.ts';
 import {
   articles,
   articleTags,
@@ -15,12 +15,14 @@ import {
   tags,
   users,
 } from '../../db/schema/index.ts';
-import { followingSql } from '../profiles/profiles.queries.ts';
+import { prepare, type Statement } from '../../db/statement.ts';
+import { type AuthorRow, aliased, authorFields, isoText } from '../shared/sql.ts';
+import type { NewArticleInput, UpdateArticleInput } from './articles.schemas.ts';
 import { normalizeTags, slugify, withSuffix } from './slug.ts';
 
 const ph = sql.placeholder;
 
-export type ArticleListRow = {
+export type ArticleListRow = AuthorRow & {
   slug: string;
   title: string;
   description: string;
@@ -30,45 +32,29 @@ export type ArticleListRow = {
   updatedAt: string;
   favorited: boolean;
   favoritesCount: number;
-  authorUsername: string;
-  authorBio: string | null;
-  authorImage: string | null;
-  authorFollowing: boolean;
 };
 export type ArticleRow = ArticleListRow & { body: string };
 
 export type ListFilter = Readonly<{ tag?: string; author?: string; favorited?: string }>;
 type FilterName = keyof ListFilter | 'feed';
-
-/** `column AS "name"`: the raw row (`.all()`) then carries the row type's field names. */
-const named = (name: string, value: AnyColumn | SQL) => sql`${value}`.as(name);
-/** A timestamptz as the API's ISO text, formatted by PostgreSQL (what `Date#toISOString` would give). */
-const isoText = (name: string, column: AnyColumn) =>
-  sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`.as(name);
+type CountRow = { count: number };
 
 const listFields = {
-  slug: named('slug', articles.slug),
-  title: named('title', articles.title),
-  description: named('description', articles.description),
-  tagList: named(
-    'tagList',
-    sql`array(select ${tags.name} from ${articleTags} join ${tags} on ${tags.id} = ${articleTags.tagId} where ${articleTags.articleId} = ${articles.id} order by ${tags.name})`,
-  ),
-  createdAt: isoText('createdAt', articles.createdAt),
-  updatedAt: isoText('updatedAt', articles.updatedAt),
-  favorited: named(
-    'favorited',
-    sql`exists(select 1 from ${favorites} where ${favorites.articleId} = ${articles.id} and ${favorites.userId} = ${ph('viewerId')})`,
-  ),
-  favoritesCount: named('favoritesCount', articles.favoritesCount),
-  authorUsername: named('authorUsername', users.username),
-  authorBio: named('authorBio', users.bio),
-  authorImage: named('authorImage', users.image),
-  authorFollowing: named('authorFollowing', followingSql(users.id)),
+  slug: articles.slug,
+  title: articles.title,
+  description: articles.description,
+  tagList: sql`array(select ${tags.name} from ${articleTags} join ${tags} on ${tags.id} = ${articleTags.tagId} where ${articleTags.articleId} = ${articles.id} order by ${tags.name})`,
+  createdAt: isoText(articles.createdAt),
+  updatedAt: isoText(articles.updatedAt),
+  favorited: sql`exists(select 1 from ${favorites} where ${favorites.articleId} = ${articles.id} and ${favorites.userId} = ${ph('viewerId')})`,
+  favoritesCount: articles.favoritesCount,
+  ...authorFields,
 };
 
 const userIdByName = (name: string) =>
   sql`(select ${users.id} from ${users} where ${users.username} = ${ph(name)})`;
+const articleIdBySlug = sql`(select ${articles.id} from ${articles} where ${articles.slug} = ${ph('slug')})`;
+const ownArticle = and(eq(articles.slug, ph('slug')), eq(articles.authorId, ph('viewerId')));
 
 export function createArticleQueries(db: Db) {
   /** The condition for each filter; placeholders are filled from the request. */
@@ -108,7 +94,7 @@ export function createArticleQueries(db: Db) {
 
   const page = (where: SQL | undefined) =>
     db
-      .select(listFields)
+      .select(aliased(listFields))
       .from(articles)
       .innerJoin(users, eq(users.id, articles.authorId))
       .where(where)
@@ -117,40 +103,56 @@ export function createArticleQueries(db: Db) {
       .offset(ph('offset'));
 
   /** Exact counts without scanning: each single filter reads a counter kept by a trigger. */
-  type CountQuery = { execute(values?: Record<string, unknown>): Promise<{ count: number }[]> };
-  const counters: Record<'none' | keyof ListFilter | 'feed', () => CountQuery> = {
+  const counters: Record<'none' | FilterName, () => Statement<CountRow>> = {
     none: () =>
-      db.select({ count: articleTotals.articlesCount }).from(articleTotals).prepare('count_articles'),
+      prepare(
+        db,
+        'count_articles',
+        db.select(aliased({ count: articleTotals.articlesCount })).from(articleTotals),
+      ),
     tag: () =>
-      db
-        .select({ count: tags.articlesCount })
-        .from(tags)
-        .where(eq(tags.name, ph('tag')))
-        .prepare('count_by_tag'),
+      prepare(
+        db,
+        'count_by_tag',
+        db
+          .select(aliased({ count: tags.articlesCount }))
+          .from(tags)
+          .where(eq(tags.name, ph('tag'))),
+      ),
     author: () =>
-      db
-        .select({ count: users.articlesCount })
-        .from(users)
-        .where(eq(users.username, ph('author')))
-        .prepare('count_by_author'),
+      prepare(
+        db,
+        'count_by_author',
+        db
+          .select(aliased({ count: users.articlesCount }))
+          .from(users)
+          .where(eq(users.username, ph('author'))),
+      ),
     favorited: () =>
-      db
-        .select({ count: users.favoritesCount })
-        .from(users)
-        .where(eq(users.username, ph('favorited')))
-        .prepare('count_by_favorited'),
+      prepare(
+        db,
+        'count_by_favorited',
+        db
+          .select(aliased({ count: users.favoritesCount }))
+          .from(users)
+          .where(eq(users.username, ph('favorited'))),
+      ),
     feed: () =>
-      db
-        .select({ count: sql<number>`coalesce(sum(${users.articlesCount}), 0)::int` })
-        .from(follows)
-        .innerJoin(users, eq(users.id, follows.followeeId))
-        .where(eq(follows.followerId, ph('viewerId')))
-        .prepare('count_feed'),
+      prepare(
+        db,
+        'count_feed',
+        db
+          .select(aliased({ count: sql`coalesce(sum(${users.articlesCount}), 0)::int` }))
+          .from(follows)
+          .innerJoin(users, eq(users.id, follows.followeeId))
+          .where(eq(follows.followerId, ph('viewerId'))),
+      ),
   };
 
   /** The page and count statements of one filter combination ('none', 'tag', 'tag_author', …). */
   const statements = (key: string, names: FilterName[]) => {
-    const pageStatement = (where: SQL | undefined) => page(where).prepare(`articles_page_${key}`);
+    const pageStatement = (where: SQL | undefined) =>
+      prepare<ArticleListRow>(db, `articles_page_${key}`, page(where));
     if (names.length === 0) return { page: pageStatement(undefined), count: counters.none() };
     if (names.length === 1)
       return { page: pageStatement(conditions[names[0]!]()), count: counters[names[0]!]() };
@@ -158,11 +160,14 @@ export function createArticleQueries(db: Db) {
     const where = and(...names.map((name) => conditions[name]()));
     return {
       page: pageStatement(where),
-      count: db
-        .select({ count: sql<number>`count(*)::int` })
-        .from(articles)
-        .where(where)
-        .prepare(`count_articles_${key}`),
+      count: prepare<CountRow>(
+        db,
+        `count_articles_${key}`,
+        db
+          .select(aliased({ count: sql`count(*)::int` }))
+          .from(articles)
+          .where(where),
+      ),
     };
   };
   const prepared = new Map<string, ReturnType<typeof statements>>();
@@ -173,36 +178,94 @@ export function createArticleQueries(db: Db) {
     return found;
   };
 
-  const bySlug = db
-    .select({ ...listFields, body: named('body', articles.body) })
-    .from(articles)
-    .innerJoin(users, eq(users.id, articles.authorId))
-    .where(eq(articles.slug, ph('slug')))
-    .prepare('article_by_slug');
+  const bySlug = prepare<ArticleRow>(
+    db,
+    'article_by_slug',
+    db
+      .select(aliased({ ...listFields, body: articles.body }))
+      .from(articles)
+      .innerJoin(users, eq(users.id, articles.authorId))
+      .where(eq(articles.slug, ph('slug'))),
+  );
 
-  /** Inserts the article and links its tags in one statement; undefined when the slug is taken. */
-  const insertWithSlug = async (authorId: number, input: NewArticle, slug: string, tagNames: string[]) =>
-    (
-      await rows<{ slug: string }>(
-        db,
-        sql`with inserted as (
-            insert into ${articles} (slug, title, description, body, author_id)
-            values (${slug}, ${input.title}, ${input.description}, ${input.body}, ${authorId})
-            on conflict (slug) do nothing
-            returning id, slug),
-          tag_rows as (
-            insert into ${tags} (name) select unnest(${sql.param(tagNames)}::text[])
-            on conflict (name) do update set name = excluded.name
-            returning id),
-          linked as (
-            insert into ${articleTags} (article_id, tag_id) select inserted.id, tag_rows.id from inserted, tag_rows)
-          select slug from inserted`,
+  const authorOf = prepare<{ authorId: number }>(
+    db,
+    'article_author_id',
+    db
+      .select(aliased({ authorId: articles.authorId }))
+      .from(articles)
+      .where(eq(articles.slug, ph('slug'))),
+  );
+
+  /** Inserts the article and links its tags in one statement; no row when the slug is taken. */
+  const insertWithSlug = prepare<{ slug: string }>(
+    db,
+    'article_insert',
+    sql`with inserted as (
+        insert into ${articles} (slug, title, description, body, author_id)
+        values (${ph('slug')}, ${ph('title')}, ${ph('description')}, ${ph('body')}, ${ph('authorId')})
+        on conflict (slug) do nothing
+        returning id, slug),
+      tag_rows as (
+        insert into ${tags} (name) select unnest(${ph('tagNames')}::text[])
+        on conflict (name) do update set name = excluded.name
+        returning id),
+      linked as (
+        insert into ${articleTags} (article_id, tag_id) select inserted.id, tag_rows.id from inserted, tag_rows)
+      select slug from inserted`,
+  );
+
+  /** Changes the given fields of the viewer's own article (null: unchanged); no row when none matched. */
+  const update = prepare<{ slug: string }>(
+    db,
+    'article_update',
+    db
+      .update(articles)
+      .set({
+        title: sql`coalesce(${ph('title')}, ${articles.title})`,
+        description: sql`coalesce(${ph('description')}, ${articles.description})`,
+        body: sql`coalesce(${ph('body')}, ${articles.body})`,
+        slug: sql`coalesce(${ph('newSlug')}, ${articles.slug})`,
+        updatedAt: sql`now()`,
+      })
+      .where(ownArticle)
+      .returning(aliased({ slug: articles.slug })),
+  );
+
+  const deleteOwn = prepare<{ id: number }>(
+    db,
+    'article_delete',
+    db
+      .delete(articles)
+      .where(ownArticle)
+      .returning(aliased({ id: articles.id })),
+  );
+
+  const favorite = prepare<never>(
+    db,
+    'article_favorite',
+    db
+      .insert(favorites)
+      .select(
+        db
+          .select({
+            userId: sql<number>`${ph('viewerId')}::int`.as('user_id'),
+            articleId: articles.id,
+            createdAt: sql<Date>`now()`.as('created_at'),
+          })
+          .from(articles)
+          .where(eq(articles.slug, ph('slug'))),
       )
-    )[0]?.slug;
+      .onConflictDoNothing(),
+  );
 
-  const isSlugTaken = (error: unknown) =>
-    JSON.stringify(error, Object.getOwnPropertyNames(error)).includes('articles_slug_key') ||
-    (error as { cause?: { constraint?: string } }).cause?.constraint === 'articles_slug_key';
+  const unfavorite = prepare<never>(
+    db,
+    'article_unfavorite',
+    db
+      .delete(favorites)
+      .where(and(eq(favorites.userId, ph('viewerId')), eq(favorites.articleId, articleIdBySlug))),
+  );
 
   return {
     /** A page of articles: filtered (any combination of tag, author, favorited), or a reader's feed. */
@@ -219,45 +282,45 @@ export function createArticleQueries(db: Db) {
       const values = { ...filter, viewerId: feed ? filter.feedOf : (viewerId ?? 0), limit, offset };
       const queries = statementsFor(names);
       // The page and its count do not depend on each other: one round trip of waiting, not two.
-      const [pageRows, countRows] = await Promise.all([
-        preparedRows<ArticleListRow>(queries.page, values),
-        queries.count.execute(values),
-      ]);
+      const [pageRows, countRows] = await Promise.all([queries.page(values), queries.count(values)]);
       return { rows: pageRows, count: countRows[0]?.count ?? 0 };
     },
 
     bySlug: async (slug: string, viewerId: number | null): Promise<ArticleRow | undefined> =>
-      (await preparedRows<ArticleRow>(bySlug, { slug, viewerId: viewerId ?? 0 }))[0],
+      (await bySlug({ slug, viewerId: viewerId ?? 0 }))[0],
 
     /** The author of the article with this slug; undefined when there is none. */
-    authorOf: async (slug: string): Promise<number | undefined> =>
-      (await db.select({ authorId: articles.authorId }).from(articles).where(eq(articles.slug, slug)))[0]
-        ?.authorId,
+    authorOf: async (slug: string): Promise<number | undefined> => (await authorOf({ slug }))[0]?.authorId,
 
     /** Creates the article and returns its slug: the title's slug, or with a suffix when that is taken. */
-    create: async (authorId: number, input: NewArticle): Promise<string> => {
+    create: async (authorId: number, input: NewArticleInput): Promise<string> => {
+      const { title, description, body } = input;
       const tagNames = normalizeTags(input.tagList);
-      const base = slugify(input.title);
+      const base = slugify(title);
       for (let slug = base, attempt = 0; attempt < 8; slug = withSuffix(base), attempt++) {
-        const created = await insertWithSlug(authorId, input, slug, tagNames);
-        if (created !== undefined) return created;
+        const [created] = await insertWithSlug({ slug, title, description, body, authorId, tagNames });
+        if (created !== undefined) return created.slug;
       }
       throw new Error('could not find a free slug');
     },
 
     /** Updates the viewer's own article; undefined when no article of the viewer's has this slug. */
-    update: async (viewerId: number, slug: string, input: UpdateArticle): Promise<string | undefined> => {
+    update: async (
+      viewerId: number,
+      slug: string,
+      input: UpdateArticleInput,
+    ): Promise<string | undefined> => {
+      const changes = {
+        title: input.title ?? null,
+        description: input.description ?? null,
+        body: input.body ?? null,
+      };
       const base = input.title === undefined ? undefined : slugify(input.title);
       for (let next = base, attempt = 0; attempt < 8; next = base && withSuffix(base), attempt++) {
         try {
-          const updated = await db
-            .update(articles)
-            .set({ ...input, ...(next !== undefined && { slug: next }), updatedAt: sql`now()` })
-            .where(and(eq(articles.slug, slug), eq(articles.authorId, viewerId)))
-            .returning({ slug: articles.slug });
-          return updated[0]?.slug;
+          return (await update({ ...changes, newSlug: next ?? null, slug, viewerId }))[0]?.slug;
         } catch (error) {
-          if (!isSlugTaken(error)) throw error;
+          if (!violatesUnique(error, UNIQUE_INDEX.slug)) throw error;
         }
       }
       throw new Error('could not find a free slug');
@@ -265,46 +328,16 @@ export function createArticleQueries(db: Db) {
 
     /** Deletes the viewer's own article; false when no article of the viewer's has this slug. */
     delete: async (viewerId: number, slug: string): Promise<boolean> =>
-      (
-        await db
-          .delete(articles)
-          .where(and(eq(articles.slug, slug), eq(articles.authorId, viewerId)))
-          .returning({ id: articles.id })
-      ).length > 0,
+      (await deleteOwn({ slug, viewerId })).length > 0,
 
     favorite: async (viewerId: number, slug: string): Promise<void> => {
-      await db
-        .insert(favorites)
-        .select(
-          db
-            .select({
-              userId: sql<number>`${viewerId}`.as('user_id'),
-              articleId: articles.id,
-              createdAt: sql<Date>`now()`.as('created_at'),
-            })
-            .from(articles)
-            .where(eq(articles.slug, slug)),
-        )
-        .onConflictDoNothing();
+      await favorite({ viewerId, slug });
     },
 
     unfavorite: async (viewerId: number, slug: string): Promise<void> => {
-      await db
-        .delete(favorites)
-        .where(
-          and(
-            eq(favorites.userId, viewerId),
-            eq(
-              favorites.articleId,
-              sql`(select ${articles.id} from ${articles} where ${articles.slug} = ${slug})`,
-            ),
-          ),
-        );
+      await unfavorite({ viewerId, slug });
     },
   };
 }
-
-type NewArticle = Readonly<{ title: string; description: string; body: string; tagList?: readonly string[] }>;
-type UpdateArticle = Readonly<{ title?: string; description?: string; body?: string }>;
 
 export type ArticleQueries = ReturnType<typeof createArticleQueries>;

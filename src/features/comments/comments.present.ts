@@ -1,4 +1,4 @@
-import { presentProfile } from '../profiles/profiles.present.ts';
+import { presentAuthor } from '../profiles/profiles.present.ts';
 import type { CommentRow } from './comments.queries.ts';
 import type { CommentDto } from './comments.schemas.ts';
 
@@ -6,14 +6,9 @@ import type { CommentDto } from './comments.schemas.ts';
 export function presentComment(row: CommentRow): CommentDto {
   return {
     id: row.id,
-    createdAt: row.createdAt.toISOString(),
-    updatedAt: row.updatedAt.toISOString(),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
     body: row.body,
-    author: presentProfile({
-      username: row.authorUsername,
-      bio: row.authorBio,
-      image: row.authorImage,
-      following: row.authorFollowing,
-    }),
+    author: presentAuthor(row),
   };
 }

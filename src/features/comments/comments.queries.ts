@@ -1,114 +1,113 @@
 // Comment queries: comments are found by the article's slug, so they never wait for the article's row.
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { rows } from '../../db/rows.ts';
 import { articles, comments, users } from '../../db/schema/index.ts';
-import { followingSql } from '../profiles/profiles.queries.ts';
+import { prepare } from '../../db/statement.ts';
+import { type AuthorRow, aliased, authorFields, isoText } from '../shared/sql.ts';
 
 const ph = sql.placeholder;
 
-export type CommentRow = {
+export type CommentRow = AuthorRow & {
   id: number;
   body: string;
-  createdAt: Date;
-  updatedAt: Date;
-  authorUsername: string;
-  authorBio: string | null;
-  authorImage: string | null;
-  authorFollowing: boolean;
+  /** ISO 8601 in UTC, as the API sends it. */
+  createdAt: string;
+  updatedAt: string;
 };
 
-const commentFields = {
-  id: comments.id,
-  body: comments.body,
-  createdAt: comments.createdAt,
-  updatedAt: comments.updatedAt,
-  authorUsername: users.username,
-  authorBio: users.bio,
-  authorImage: users.image,
-  authorFollowing: followingSql(users.id),
-};
-
-const articleIdBySlug = (slug: unknown) =>
-  sql`(select ${articles.id} from ${articles} where ${articles.slug} = ${slug})`;
+const articleIdBySlug = sql`(select ${articles.id} from ${articles} where ${articles.slug} = ${ph('slug')})`;
 
 export function createCommentQueries(db: Db) {
-  const bySlug = db
-    .select(commentFields)
-    .from(comments)
-    .innerJoin(users, eq(users.id, comments.authorId))
-    .where(eq(comments.articleId, articleIdBySlug(ph('slug'))))
-    .orderBy(asc(comments.id))
-    .prepare('comments_by_slug');
-  const articleExists = db
-    .select({ id: articles.id })
-    .from(articles)
-    .where(eq(articles.slug, ph('slug')))
-    .prepare('article_id_by_slug');
-  const author = db
-    .select({ username: users.username, bio: users.bio, image: users.image })
-    .from(users)
-    .where(eq(users.id, ph('id')))
-    .prepare('comment_author');
+  const bySlug = prepare<CommentRow>(
+    db,
+    'comments_by_slug',
+    db
+      .select(
+        aliased({
+          id: comments.id,
+          body: comments.body,
+          createdAt: isoText(comments.createdAt),
+          updatedAt: isoText(comments.updatedAt),
+          ...authorFields,
+        }),
+      )
+      .from(comments)
+      .innerJoin(users, eq(users.id, comments.authorId))
+      .where(eq(comments.articleId, articleIdBySlug))
+      .orderBy(asc(comments.id)),
+  );
+  const articleExists = prepare<{ id: number }>(
+    db,
+    'article_id_by_slug',
+    db
+      .select(aliased({ id: articles.id }))
+      .from(articles)
+      .where(eq(articles.slug, ph('slug'))),
+  );
+  const insert = prepare<Omit<CommentRow, keyof AuthorRow>>(
+    db,
+    'comment_insert',
+    sql`insert into ${comments} (body, article_id, author_id)
+      select ${ph('body')}, ${articles.id}, ${ph('authorId')}::int from ${articles} where ${articles.slug} = ${ph('slug')}
+      returning id, body, ${isoText(comments.createdAt)} as "createdAt", ${isoText(comments.updatedAt)} as "updatedAt"`,
+  );
+  const author = prepare<Omit<AuthorRow, 'authorFollowing'>>(
+    db,
+    'comment_author',
+    db
+      .select(aliased({ authorUsername: users.username, authorBio: users.bio, authorImage: users.image }))
+      .from(users)
+      .where(eq(users.id, ph('id'))),
+  );
+  const deleteOwn = prepare<{ id: number }>(
+    db,
+    'comment_delete',
+    db
+      .delete(comments)
+      .where(
+        and(
+          eq(comments.id, ph('id')),
+          eq(comments.authorId, ph('viewerId')),
+          eq(comments.articleId, articleIdBySlug),
+        ),
+      )
+      .returning(aliased({ id: comments.id })),
+  );
+  const authorOf = prepare<{ authorId: number }>(
+    db,
+    'comment_author_id',
+    db
+      .select(aliased({ authorId: comments.authorId }))
+      .from(comments)
+      .where(and(eq(comments.id, ph('id')), eq(comments.articleId, articleIdBySlug))),
+  );
 
   return {
     /** All comments of an article, oldest first; does not check that the article exists. */
     bySlug: (slug: string, viewerId: number | null): Promise<CommentRow[]> =>
-      bySlug.execute({ slug, viewerId: viewerId ?? 0 }),
+      bySlug({ slug, viewerId: viewerId ?? 0 }),
 
-    articleExists: async (slug: string): Promise<boolean> =>
-      (await articleExists.execute({ slug })).length > 0,
+    articleExists: async (slug: string): Promise<boolean> => (await articleExists({ slug })).length > 0,
 
     /** Adds a comment to the article with this slug; undefined when there is no such article. */
     create: async (authorId: number, slug: string, body: string): Promise<CommentRow | undefined> => {
       // The insert and the author's profile are independent: they go out together.
-      const [inserted, authors] = await Promise.all([
-        rows<{ id: number; body: string; created_at: Date; updated_at: Date }>(
-          db,
-          sql`insert into ${comments} (body, article_id, author_id)
-            select ${body}, ${articles.id}, ${authorId} from ${articles} where ${articles.slug} = ${slug}
-            returning id, body, created_at, updated_at`,
-        ),
-        author.execute({ id: authorId }),
+      const [[row], [profile]] = await Promise.all([
+        insert({ body, authorId, slug }),
+        author({ id: authorId }),
       ]);
-      const row = inserted[0];
-      const profile = authors[0];
       if (row === undefined || profile === undefined) return undefined;
-      return {
-        id: row.id,
-        body: row.body,
-        createdAt: new Date(row.created_at),
-        updatedAt: new Date(row.updated_at),
-        authorUsername: profile.username,
-        authorBio: profile.bio,
-        authorImage: profile.image,
-        authorFollowing: false,
-      };
+      // Nobody follows themselves.
+      return { ...row, ...profile, authorFollowing: false };
     },
 
     /** Deletes the viewer's own comment; false when nothing of the viewer's matched. */
     delete: async (viewerId: number, slug: string, id: number): Promise<boolean> =>
-      (
-        await db
-          .delete(comments)
-          .where(
-            and(
-              eq(comments.id, id),
-              eq(comments.authorId, viewerId),
-              eq(comments.articleId, articleIdBySlug(slug)),
-            ),
-          )
-          .returning({ id: comments.id })
-      ).length > 0,
+      (await deleteOwn({ id, viewerId, slug })).length > 0,
 
     /** Who wrote comment `id` on the article with this slug; undefined when there is no such comment. */
     authorOf: async (slug: string, id: number): Promise<number | undefined> =>
-      (
-        await db
-          .select({ authorId: comments.authorId })
-          .from(comments)
-          .where(and(eq(comments.id, id), eq(comments.articleId, articleIdBySlug(slug))))
-      )[0]?.authorId,
+      (await authorOf({ slug, id }))[0]?.authorId,
   };
 }
 

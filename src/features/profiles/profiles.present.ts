@@ -1,14 +1,18 @@
+import type { AuthorRow } from '../shared/sql.ts';
+import type { ProfileRow } from './profiles.queries.ts';
 import type { ProfileDto } from './profiles.schemas.ts';
-
-/** The columns every query that shows a profile selects (an article's or comment's author too). */
-export type ProfileRow = {
-  username: string;
-  bio: string | null;
-  image: string | null;
-  following: boolean;
-};
 
 /** The one row → Profile DTO mapper. */
 export function presentProfile(row: ProfileRow): ProfileDto {
   return { username: row.username, bio: row.bio, image: row.image, following: row.following };
+}
+
+/** The author of an article or comment, from the author fields of its row. */
+export function presentAuthor(row: AuthorRow): ProfileDto {
+  return {
+    username: row.authorUsername,
+    bio: row.authorBio,
+    image: row.authorImage,
+    following: row.authorFollowing,
+  };
 }

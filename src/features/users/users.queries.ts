@@ -1,54 +1,114 @@
-// User queries: plain functions over the db handle, hot ones as named prepared statements.
+// User queries: each a named prepared statement (src/db/statement.ts). Only these rows carry the password
+// hash; no DTO has a field for it.
 import { eq, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { users } from '../../db/schema/index.ts';
+import { prepare } from '../../db/statement.ts';
+import { aliased } from '../shared/sql.ts';
+import type { NewUserInput, UpdateUserInput } from './users.schemas.ts';
 
-export type UserRow = typeof users.$inferSelect;
+const ph = sql.placeholder;
+
+export type UserRow = {
+  id: number;
+  username: string;
+  email: string;
+  passwordHash: string;
+  bio: string | null;
+  image: string | null;
+};
+
+/** What is stored of a new user: the password only as its hash. */
+type NewUser = Omit<NewUserInput, 'password'> & { passwordHash: string };
+/** The fields to change (absent: unchanged; bio and image may be set to null). */
+type UserChanges = Omit<UpdateUserInput, 'password'> & { passwordHash?: string };
+
+const userFields = aliased({
+  id: users.id,
+  username: users.username,
+  email: users.email,
+  passwordHash: users.passwordHash,
+  bio: users.bio,
+  image: users.image,
+});
+/** Emails are compared case-insensitively, as the unique index on lower(email) does. */
+const emailIs = sql`lower(${users.email}) = lower(${ph('email')})`;
 
 export function createUserQueries(db: Db) {
-  const byId = db
-    .select()
-    .from(users)
-    .where(eq(users.id, sql.placeholder('id')))
-    .prepare('user_by_id');
-  const byEmail = db
-    .select()
-    .from(users)
-    .where(sql`lower(${users.email}) = lower(${sql.placeholder('email')})`)
-    .prepare('user_by_email');
+  const byId = prepare<UserRow>(
+    db,
+    'user_by_id',
+    db
+      .select(userFields)
+      .from(users)
+      .where(eq(users.id, ph('id'))),
+  );
+  const byEmail = prepare<UserRow>(db, 'user_by_email', db.select(userFields).from(users).where(emailIs));
+  const insert = prepare<UserRow>(
+    db,
+    'user_insert',
+    db
+      .insert(users)
+      .values({ username: ph('username'), email: ph('email'), passwordHash: ph('passwordHash') })
+      .onConflictDoNothing()
+      .returning(userFields),
+  );
+  const holders = prepare<Pick<UserRow, 'username' | 'email'>>(
+    db,
+    'user_holders_of',
+    db
+      .select(aliased({ username: users.username, email: users.email }))
+      .from(users)
+      .where(or(eq(users.username, ph('username')), emailIs)),
+  );
+  const update = prepare<UserRow>(
+    db,
+    'user_update',
+    db
+      .update(users)
+      .set({
+        email: sql`coalesce(${ph('email')}, ${users.email})`,
+        username: sql`coalesce(${ph('username')}, ${users.username})`,
+        passwordHash: sql`coalesce(${ph('passwordHash')}, ${users.passwordHash})`,
+        // bio and image may be set to null, so a flag says whether each was given.
+        bio: sql`case when ${ph('setBio')}::boolean then ${ph('bio')} else ${users.bio} end`,
+        image: sql`case when ${ph('setImage')}::boolean then ${ph('image')} else ${users.image} end`,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(users.id, ph('id')))
+      .returning(userFields),
+  );
 
   return {
-    byId: async (id: number): Promise<UserRow | undefined> => (await byId.execute({ id }))[0],
-    byEmail: async (email: string): Promise<UserRow | undefined> => (await byEmail.execute({ email }))[0],
+    byId: async (id: number): Promise<UserRow | undefined> => (await byId({ id }))[0],
+    byEmail: async (email: string): Promise<UserRow | undefined> => (await byEmail({ email }))[0],
 
     /** Inserts a user, or returns undefined when the username or email is taken (race-safe). */
-    insert: async (values: { username: string; email: string; passwordHash: string }) =>
-      (await db.insert(users).values(values).onConflictDoNothing().returning())[0],
+    insert: async (user: NewUser): Promise<UserRow | undefined> => (await insert(user))[0],
 
     /** Which of username/email is taken, after an insert found a conflict. */
     takenFields: async (username: string, email: string): Promise<('username' | 'email')[]> => {
-      const rows = await db
-        .select({ username: users.username, email: users.email })
-        .from(users)
-        .where(or(eq(users.username, username), sql`lower(${users.email}) = lower(${email})`));
       const fields = new Set<'username' | 'email'>();
-      for (const row of rows) {
+      for (const row of await holders({ username, email })) {
         if (row.username === username) fields.add('username');
         if (row.email.toLowerCase() === email.toLowerCase()) fields.add('email');
       }
       return [...fields];
     },
 
-    update: async (
-      id: number,
-      changes: Partial<Pick<UserRow, 'username' | 'email' | 'passwordHash' | 'bio' | 'image'>>,
-    ): Promise<UserRow | undefined> =>
+    /** Changes the given fields of user `id`; undefined when there is no such user. */
+    update: async (id: number, changes: UserChanges): Promise<UserRow | undefined> =>
       (
-        await db
-          .update(users)
-          .set({ ...changes, updatedAt: sql`now()` })
-          .where(eq(users.id, id))
-          .returning()
+        await update({
+          id,
+          email: changes.email ?? null,
+          username: changes.username ?? null,
+          passwordHash: changes.passwordHash ?? null,
+          setBio: changes.bio !== undefined,
+          bio: changes.bio ?? null,
+          setImage: changes.image !== undefined,
+          image: changes.image ?? null,
+        })
       )[0],
   };
 }

@@ -1,0 +1,38 @@
+// The one way features reach the database.
+//
+// Every statement of a feature is built once, in its create…Queries(db), with `sql.placeholder(name)` for
+// each value, and prepared here under a name unique across Gather:
+//
+//   const byId = prepare<UserRow>(db, 'user_by_id', db.select(aliased({ … })).from(users).where(…));
+//   const [row] = await byId({ id });
+//
+// A query builder (select; insert, update or delete with returning) and a hand-written `sql` template (a
+// data-modifying CTE that writes in one round trip) are prepared alike, by the call the builders' own
+// `.prepare(name)` makes (drizzle's session `prepareQuery`), on PGlite and node-postgres alike.
+// Rows come back as the driver decodes them, through the prepared statement's `.all()`: no generic row
+// mapper runs, so every selected or returned field is aliased to the row type's field name (`aliased()` in
+// features/shared/sql.ts, `as "name"` in a template), and timestamps leave PostgreSQL as ISO 8601 text in
+// UTC (`isoText()`), never as Date.
+import type { SQLWrapper } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import type { Db } from './client.ts';
+
+/** A prepared statement: its placeholders' values in, the rows out. */
+export type Statement<Row> = (values?: Readonly<Record<string, unknown>>) => Promise<Row[]>;
+
+/** What both drivers' prepared statements have (drizzle declares `all` internal: it is on each driver's class). */
+type RawRowsStatement = { all(values: Readonly<Record<string, unknown>>): Promise<unknown[]> };
+
+// Renders SQL to text and parameters; the schema names every column explicitly, so no casing option applies.
+const dialect = new PgDialect();
+
+/** Prepares `query` once under `name`; each call runs it and returns its rows typed as `Row`. */
+export function prepare<Row>(db: Db, name: string, query: SQLWrapper): Statement<Row> {
+  const statement = db._.session.prepareQuery(
+    dialect.sqlToQuery(query.getSQL()),
+    undefined,
+    name,
+    false,
+  ) as unknown as RawRowsStatement;
+  return async (values = {}) => (await statement.all(values)) as Row[];
+}
