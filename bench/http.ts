@@ -6,11 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { SIZES, type SizeName } from '../src/seed/dataset.ts';
+import { openData } from '../src/boot.ts';
+import { loadConfig } from '../src/config.ts';
+import { type SeedSize, SIZES, type SizeName } from '../src/seed/dataset.ts';
 import { progressBar } from '../src/seed/progress.ts';
-import { type SeedTarget, seed, trimToSeed } from '../src/seed/seed.ts';
+import { type SeedResult, seedDatabase, trimToSeed } from '../src/seed/seed.ts';
 import {
   buildGather,
   type ServerProcess,
@@ -18,7 +19,9 @@ import {
   startServer,
 } from '../tools/harness/server-process.ts';
 import type { BenchCase } from './lib/cases.ts';
+import { MODES, type Mode, type ModeName } from './lib/http-modes.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
+import { postgresServerUrl } from './lib/postgres-server.ts';
 import {
   type Check,
   checkLines,
@@ -30,52 +33,32 @@ import {
 import { median } from './lib/stats.ts';
 import { type TracedCase, tracedPass } from './lib/traced-pass.ts';
 
-const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const FLOOR_SERVER = new URL('./floor-server.ts', import.meta.url).pathname;
 const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
 /** Alternating Gather/floor runs per compared case (odd: the median is one of them). */
 const ROUNDS = 3;
+const HOLDER = 'gather bench http';
 
-type Mode = Readonly<{
-  name: 'full' | 'quick' | 'smoke';
-  size: SizeName;
-  seconds: number;
-  connections: number[];
-  /** Loads the floor too (PostgreSQL only) and checks the performance targets. */
-  floor: boolean;
-  /** Writes bench/results/<date>.md and the JSON beside it. */
-  results: boolean;
+export type HttpOptions = Readonly<{
+  mode: ModeName;
+  /** The embedded database instead of PostgreSQL (no floor). */
+  pglite: boolean;
+  /** Instead of the mode's: a partial run, whose results files are left as they are. */
+  seconds?: number;
+  connections?: number[];
+  /** Only the cases whose name contains this. */
+  case?: string;
 }>;
 
-const MODES: Record<Mode['name'], Mode> = {
-  full: { name: 'full', size: 'bench', seconds: 4, connections: [1, 16, 64], floor: true, results: true },
-  quick: { name: 'quick', size: 'quick', seconds: 3, connections: [1, 16, 64], floor: true, results: true },
-  smoke: { name: 'smoke', size: 'demo', seconds: 1, connections: [16], floor: false, results: false },
-};
-
-const HELP = `Usage: gather bench http [--quick | --smoke] [--pglite] [--seconds S] [--connections 1,16,64] [--case TEXT]
-
-Seeds a dataset (reused when its row counts match), counts each case's database round trips with the
-query recorder, then runs autocannon (its own process) for S seconds per case and connection count
-against \`gather serve\` compiled first (\`npm run build\`, then dist/cli/index.js as \`npm run start:dist\` runs it;
-NODE_ENV=production). For the article lists and article-by-slug at the highest
-connection count, Gather and the hand-written floor alternate (3 runs each of S/2 s; medians compared).
-Prints the table, the Gather/floor ratios and PASS/FAIL per target; exits 1 when a target fails.
-  (default)      ${SIZES.bench.articles.toLocaleString('en-US')} articles, ${MODES.full.seconds} s per case, 1/16/64 connections; writes bench/results/<date>.md + latest.json
-  --quick        a tenth of the rows, ${MODES.quick.seconds} s per case; writes bench/results/<date>-quick.md + latest-quick.json
-  --smoke        CI: demo rows, ${MODES.smoke.seconds} s per case at 16 connections, no floor; fails only on non-2xx or on round
-                 trips that grow with the page size or exceed 3 per read
-  --pglite       the embedded database (in ${join(tmpdir(), 'gather-bench-<size>')}) instead of PostgreSQL; no floor
-  --seconds S    time per case and connection count (default: as above)
-  --connections  comma-separated connection counts (default 1,16,64; the floor runs at the highest)
-  --case TEXT    only the cases whose name contains TEXT
-(With --seconds, --connections or --case the results files are left as they are.)
-PostgreSQL: DATABASE_URL (default ${DEFAULT_DATABASE_URL}), in a schema of its own (gather_bench_<size>).
-Both servers get DB_POOL_MAX connections (default 10).`;
+/**
+ * The benchmark's own data, a schema on PostgreSQL or a PGlite folder: as the settings that point the
+ * in-process Gathers and the servers at it, and for PostgreSQL its URL (the floor's too).
+ */
+type BenchData = Readonly<{ label: string; postgresUrl: string | undefined; env: Record<string, string> }>;
 
 /** PostgreSQL: the benchmark's own schema (created if missing), selected through search_path. */
-async function postgresTarget(size: SizeName): Promise<SeedTarget> {
-  const base = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+async function postgresData(size: SizeName): Promise<BenchData> {
+  const base = postgresServerUrl();
   const schema = `gather_bench_${size}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
@@ -86,17 +69,40 @@ async function postgresTarget(size: SizeName): Promise<SeedTarget> {
   }
   const url = new URL(base);
   url.searchParams.set('options', `-c search_path=${schema}`);
-  return { databaseUrl: url.toString(), dataDir: '' };
+  return {
+    label: `PostgreSQL (schema ${schema})`,
+    postgresUrl: url.toString(),
+    env: { DATABASE_URL: url.toString() },
+  };
+}
+
+function pgliteData(size: SizeName): BenchData {
+  const dataDir = join(tmpdir(), `gather-bench-${size}`);
+  return {
+    label: `PGlite (${dataDir})`,
+    postgresUrl: undefined,
+    env: { DATABASE_URL: '', GATHER_DATA_DIR: dataDir },
+  };
+}
+
+/** Migrates the benchmark's data and seeds it (reused when its row counts match). */
+async function seedData(data: BenchData, size: SeedSize): Promise<SeedResult> {
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', GATHER_TRACE: '0', ...data.env });
+  // The benchmark's own schema or folder: whatever migration is pending, apply it.
+  const database = await openData({ config, migrations: 'apply', holder: HOLDER, poolMax: 1 });
+  try {
+    // Rows the previous run wrote through the API go first, so the seed's row counts match again.
+    await trimToSeed(database, config.databaseUrl, size);
+    return await seedDatabase(database, config.databaseUrl, { size, replace: true, progress: progressBar() });
+  } finally {
+    await database.close();
+  }
 }
 
 type Servers = { gather: ServerProcess; floor: ServerProcess | undefined };
 
-async function startServers(target: SeedTarget, jwtSecret: string, withFloor: boolean): Promise<Servers> {
+async function startServers(data: BenchData, jwtSecret: string, withFloor: boolean): Promise<Servers> {
   const poolMax = process.env.DB_POOL_MAX || '10';
-  const database: Record<string, string> =
-    target.databaseUrl === undefined
-      ? { DATABASE_URL: '', GATHER_DATA_DIR: target.dataDir }
-      : { DATABASE_URL: target.databaseUrl };
   // Started as a production user starts it: compiled (npm run build, then npm run start:dist), not
   // through tsx, whose loader thread alone holds ~35 MB.
   await buildGather();
@@ -107,15 +113,15 @@ async function startServers(target: SeedTarget, jwtSecret: string, withFloor: bo
       JWT_SECRET: jwtSecret,
       LOG_LEVEL: 'warn',
       DB_POOL_MAX: poolMax,
-      ...database,
+      ...data.env,
     },
   });
-  if (!withFloor || target.databaseUrl === undefined) return { gather, floor: undefined };
+  if (!withFloor || data.postgresUrl === undefined) return { gather, floor: undefined };
   try {
     const floor = await startServer({
       script: FLOOR_SERVER,
       nodeArgs: ['--import', 'tsx'],
-      env: { DATABASE_URL: target.databaseUrl, DB_POOL_MAX: poolMax },
+      env: { DATABASE_URL: data.postgresUrl, DB_POOL_MAX: poolMax },
       ready: /floor: listening on/,
     });
     return { gather, floor };
@@ -199,55 +205,27 @@ async function writeResults(mode: Mode, heading: string, table: string, checks: 
   return [`bench/results/${date}${suffix}.md`, `bench/results/latest${suffix}.json`];
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      quick: { type: 'boolean', default: false },
-      smoke: { type: 'boolean', default: false },
-      pglite: { type: 'boolean', default: false },
-      seconds: { type: 'string' },
-      connections: { type: 'string' },
-      case: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const base = MODES[values.smoke ? 'smoke' : values.quick ? 'quick' : 'full'];
-  const seconds = values.seconds === undefined ? base.seconds : Number(values.seconds);
-  const connections =
-    values.connections === undefined ? base.connections : values.connections.split(',').map(Number);
-  if (!(seconds >= 1) || connections.some((n) => !Number.isInteger(n) || n < 1)) {
-    console.error('gather bench http: --seconds must be ≥ 1 and --connections positive integers (1,16,64)');
-    return 2;
-  }
+export async function run(options: HttpOptions): Promise<number> {
+  const base = MODES[options.mode];
+  const seconds = options.seconds ?? base.seconds;
+  const connections = options.connections ?? base.connections;
   // A partial run (one case, other connections or times) prints its table but does not replace the results.
   const partial =
-    values.case !== undefined || values.connections !== undefined || values.seconds !== undefined;
+    options.case !== undefined || options.connections !== undefined || options.seconds !== undefined;
   const mode: Mode = { ...base, seconds, connections, results: base.results && !partial };
   const size = SIZES[mode.size];
   const started = performance.now();
 
-  const target: SeedTarget = values.pglite
-    ? { databaseUrl: undefined, dataDir: join(tmpdir(), `gather-bench-${mode.size}`) }
-    : await postgresTarget(mode.size);
-  const databaseLabel = values.pglite
-    ? `PGlite (${target.dataDir})`
-    : `PostgreSQL (schema gather_bench_${mode.size})`;
-  console.log(`gather bench http (${mode.name}): ${databaseLabel}, seeding ${mode.size} size`);
-  // Rows the previous run wrote through the API go first, so the seed's row counts match again.
-  await trimToSeed(target, size);
-  const seeded = await seed(target, { size, replace: true, progress: progressBar() });
+  const data = options.pglite ? pgliteData(mode.size) : await postgresData(mode.size);
+  console.log(`gather bench http (${mode.name}): ${data.label}, seeding ${mode.size} size`);
+  const seeded = await seedData(data, size);
   console.log(
     `  ${seeded.status === 'reused' ? 'reused the seeded data' : 'seeded'} in ${(seeded.ms / 1000).toFixed(1)} s`,
   );
 
   const jwtSecret = randomBytes(32).toString('hex');
-  const pass = await tracedPass(target, jwtSecret);
-  const traced = pass.cases.filter((t) => values.case === undefined || t.case.name.includes(values.case));
+  const pass = await tracedPass(data.env, jwtSecret);
+  const traced = pass.cases.filter((t) => t.case.name.includes(options.case ?? ''));
   const checks: Check[] = [];
   const notOk = traced.filter((t) => t.status < 200 || t.status > 299);
   if (notOk.length > 0) {
@@ -257,7 +235,7 @@ export async function run(argv: string[]): Promise<number> {
     });
   }
 
-  const servers = await startServers(target, jwtSecret, mode.floor);
+  const servers = await startServers(data, jwtSecret, mode.floor);
   const rows: ResultRow[] = [];
   const top = Math.max(...connections);
   try {
@@ -298,7 +276,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const heading =
-    `${databaseLabel}, ${size.articles.toLocaleString('en-US')} articles; ${seconds} s per case; ` +
+    `${data.label}, ${size.articles.toLocaleString('en-US')} articles; ${seconds} s per case; ` +
     `DB_POOL_MAX=${process.env.DB_POOL_MAX || '10'}; Node ${process.version}; ${availableParallelism()} × ${cpu}; ` +
     'Gather compiled (npm run build). ' +
     'p50/p99 as autocannon measures them; rows with a floor: medians of 3 alternating Gather/floor runs, ' +

@@ -2,26 +2,21 @@
 // PostgreSQL, reading an article and then its comments waits two round trips; reading them together waits
 // one. Prints both flows in milliseconds and CPU cycles, their Mermaid diagrams from real traces, this
 // machine's latency ladder beside the lecture's figures, and PASS/FAIL lines (exit 1 on FAIL).
-import { parseArgs } from 'node:util';
 import { renderSequenceDiagram } from '../src/tracing/mermaid.ts';
 import { type FlowResult, latencyLab } from './lib/latency-lab.ts';
 import { type Clock, cpuClock, cyclesOf, measureLocalRungs, type Rung } from './lib/latency-ladder.ts';
+import { postgresServerUrl } from './lib/postgres-server.ts';
 import { median, percentile } from './lib/stats.ts';
 import { markdownTable } from './lib/table.ts';
 
-const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
-
-const HELP = `Usage: gather bench latency [--rtt MS] [--runs N] [--quick]
-
-Puts a delaying TCP proxy (+MS round-trip time) between Gather and PostgreSQL (DATABASE_URL, default
-${DEFAULT_DATABASE_URL}; the lab creates and drops a database of its own there),
-then reads one article and its comments N times serially (await, await) and N times concurrently
-(GET ?include=comments, Promise.all). Prints median/p95 in ms and CPU cycles, the serial/concurrent ratio, both flows' Mermaid
-diagrams and this machine's latency ladder.
-PASS when the concurrent median ≤ 1.15 × RTT + 2 ms and serial/concurrent ≥ 1.8.
-  --rtt MS   added round-trip time (default 20)
-  --runs N   runs of each flow (default 50; --quick: 10)
-  --quick    a short run for CI (about 20 s)`;
+export type LatencyOptions = Readonly<{
+  /** Added round-trip time, in ms. */
+  rttMs: number;
+  /** Runs of each flow. */
+  runs: number;
+  /** Samples per rung of the latency ladder. */
+  ladderSamples: number;
+}>;
 
 const CONCURRENT_RTT_FACTOR = 1.15;
 const CONCURRENT_SLACK_MS = 2;
@@ -54,40 +49,10 @@ function ladderRow(rung: Rung, clock: Clock): string[] {
   return [rung.name, duration(rung.ms), cycles(rung.ms, clock), lecture, share];
 }
 
-function parseOptions(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    options: {
-      rtt: { type: 'string', default: '20' },
-      runs: { type: 'string' },
-      quick: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  }).values;
-}
-
-export async function run(argv: string[]): Promise<number> {
-  let values: ReturnType<typeof parseOptions>;
-  try {
-    values = parseOptions(argv);
-  } catch (error) {
-    console.error(`gather bench latency: ${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const rttMs = Number(values.rtt);
-  const runs = Number(values.runs ?? (values.quick ? 10 : 50));
-  if (!Number.isFinite(rttMs) || rttMs < 0 || !Number.isInteger(runs) || runs < 1) {
-    console.error(`gather bench latency: --rtt must be a number ≥ 0 and --runs an integer ≥ 1\n\n${HELP}`);
-    return 2;
-  }
-  const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+export async function run({ rttMs, runs, ladderSamples }: LatencyOptions): Promise<number> {
+  const databaseUrl = postgresServerUrl();
   const server = new URL(databaseUrl);
   const clock = cpuClock();
-  const ladderSamples = values.quick ? 20 : 200;
 
   console.log(
     `gather bench latency: PostgreSQL at ${server.hostname}:${server.port || 5432} through a delay proxy ` +

@@ -8,20 +8,18 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import { startGather } from '../tools/harness/server-process.ts';
 import { median, percentile } from './lib/stats.ts';
 import { textTable } from './lib/table.ts';
 
-const HELP = `Usage: gather bench login-storm [--quick] [--seconds S] [--rounds R] [--logins N]
-
-Starts \`gather serve\` (PGlite in a temporary folder, NODE_ENV=production), then measures GET /api/tags
-latency, one request at a time, for S seconds while quiet and S seconds during N concurrent login loops,
-R times in turn (so that a machine's changing background load weighs on both alike).
-PASS when the storm p99 is at most 2 × the quiet p99.
-  --seconds S  length of each phase (default 5; --quick: 2)
-  --rounds R   quiet + storm pairs (default 3; --quick: 2)
-  --logins N   concurrent login loops (default 4, the size of libuv's thread pool)`;
+export type LoginStormOptions = Readonly<{
+  /** Length of each phase. */
+  seconds: number;
+  /** Quiet + storm pairs. */
+  rounds: number;
+  /** Concurrent login loops. */
+  logins: number;
+}>;
 
 const TARGET_RATIO = 2;
 
@@ -101,29 +99,7 @@ async function measure(
   return { name, latencies: latencies.sort((a, b) => a - b), logins, seconds, loopDelayP99 };
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      quick: { type: 'boolean', default: false },
-      seconds: { type: 'string' },
-      rounds: { type: 'string' },
-      logins: { type: 'string', default: '4' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const seconds = Number(values.seconds ?? (values.quick ? 2 : 5));
-  const rounds = Number(values.rounds ?? (values.quick ? 2 : 3));
-  const loops = Number(values.logins);
-  if (!(seconds > 0) || !Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(loops) || loops < 1) {
-    console.error(`gather bench login-storm: bad --seconds, --rounds or --logins\n\n${HELP}`);
-    return 2;
-  }
-
+export async function run({ seconds, rounds, logins: loops }: LoginStormOptions): Promise<number> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gather-login-storm-'));
   const gather = await startGather({
     env: {

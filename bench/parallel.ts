@@ -5,32 +5,31 @@
 // with `gather serve --workers 1` and `--workers 2` on PostgreSQL, and the throughput ratio.
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
 import { scratchDatabase } from '../tools/harness/scratch-database.ts';
 import { type ServerProcess, startGather } from '../tools/harness/server-process.ts';
 import type { BenchCase } from './lib/cases.ts';
 import { renderErrandsDiagram } from './lib/errands-diagram.ts';
 import { checkShape, errandsTable, runErrandsLab } from './lib/errands-lab.ts';
 import { type LoadResult, runLoad } from './lib/load.ts';
+import { postgresServerUrl } from './lib/postgres-server.ts';
 import { median } from './lib/stats.ts';
 import { textTable } from './lib/table.ts';
 
-const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
-/** About 0.5 s of CPU on the machine this was written on: well above a round trip and its noise. */
-const DEFAULT_STUCK_ITERATIONS = 200_000_000;
 const ARTICLES = 60;
 
-const HELP = `Usage: gather bench parallel [--quick] [--rtt MS] [--stuck N] [--seconds S] [--rounds R] [--connections C] [--no-http]
-
-PostgreSQL from DATABASE_URL (default ${DEFAULT_DATABASE_URL}); the HTTP part works in a
-database of its own, created and dropped here.
-  --rtt MS         round-trip time the delay proxy adds to each database round trip (default 50)
-  --stuck N        iterations of the stuck errand's CPU loop (default ${DEFAULT_STUCK_ITERATIONS})
-  --seconds S      length of one HTTP load run (default 5; --quick: 2)
-  --rounds R       HTTP runs per worker count, alternating between the two servers (default 4; --quick: 2)
-  --connections C  concurrent HTTP connections (default 16)
-  --no-http        the errands lab only
-Exit code 1 if a check FAILs.`;
+export type ParallelOptions = Readonly<{
+  /** Round-trip time the delay proxy adds to each database round trip, in ms. */
+  rttMs: number;
+  /** Iterations of the stuck errand's CPU loop. */
+  stuckIterations: number;
+  /** Length of one HTTP load run. */
+  seconds: number;
+  /** HTTP runs per worker count. */
+  rounds: number;
+  connections: number;
+  /** Part 2, `--workers 1` vs `2` under HTTP load (false: the errands lab only). */
+  http: boolean;
+}>;
 
 /** One worker count's load rounds, and the requests each of its processes answered in them. */
 type HttpRun = { workers: number; loads: LoadResult[]; answeredBy: Map<string, number> };
@@ -121,43 +120,9 @@ async function runHttp(
   }
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      quick: { type: 'boolean', default: false },
-      rtt: { type: 'string', default: '50' },
-      stuck: { type: 'string', default: String(DEFAULT_STUCK_ITERATIONS) },
-      seconds: { type: 'string' },
-      rounds: { type: 'string' },
-      connections: { type: 'string', default: '16' },
-      'no-http': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const rttMs = Number(values.rtt);
-  const stuckIterations = Number(values.stuck);
-  const seconds = Number(values.seconds ?? (values.quick ? 2 : 5));
-  const rounds = Number(values.rounds ?? (values.quick ? 2 : 4));
-  const connections = Number(values.connections);
-  if (
-    !(rttMs > 0) ||
-    !Number.isInteger(stuckIterations) ||
-    stuckIterations < 1 ||
-    !(seconds > 0) ||
-    !Number.isInteger(rounds) ||
-    rounds < 1 ||
-    !Number.isInteger(connections) ||
-    connections < 1
-  ) {
-    console.error(`gather bench parallel: bad option value\n\n${HELP}`);
-    return 2;
-  }
-  const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+export async function run(options: ParallelOptions): Promise<number> {
+  const { rttMs, stuckIterations, seconds, rounds, connections } = options;
+  const databaseUrl = postgresServerUrl();
 
   console.log(
     `errands lab: 3 I/O errands (database round trips, +${rttMs} ms RTT each through the delay proxy) and ` +
@@ -174,7 +139,7 @@ export async function run(argv: string[]): Promise<number> {
   for (const check of checks) console.log(check.text);
   let pass = checks.every((check) => check.pass);
 
-  if (!values['no-http']) {
+  if (options.http) {
     console.log(
       `\nHTTP: GET ${LIST.path}, ${connections} connections, ${rounds} × ${seconds} s per worker count ` +
         `(alternating, and which goes first too), PostgreSQL, ${availableParallelism()} CPU cores shared with autocannon and PostgreSQL; medians`,

@@ -1,25 +1,17 @@
-// `gather bench <scenario>`: each scenario is one file under bench/ exporting run(argv) → exit code.
+// `gather bench <scenario>`: one sub-command per scenario, its options declared in bench/cli/<scenario>.ts.
+// The scenario itself (bench/<scenario>.ts, exporting run(options) → exit code) loads only when it runs, so
+// that registering these costs the other commands nothing.
 import type { Cli, GatherCommand } from '../src/cli/program.ts';
+import { registerHttp } from './cli/http.ts';
+import { registerLatency } from './cli/latency.ts';
+import { registerLoginStorm } from './cli/login-storm.ts';
+import { registerParallel } from './cli/parallel.ts';
+import { registerTracing } from './cli/tracing.ts';
 
-const SCENARIOS: Record<string, { file: string; summary: string }> = {
-  http: { file: 'http.ts', summary: 'HTTP load on a seeded dataset, against a hand-written floor' },
-  latency: { file: 'latency.ts', summary: 'Serial vs concurrent reads with a real network delay' },
-  parallel: { file: 'parallel.ts', summary: 'The errands lab: serial, concurrent and parallel' },
-  'login-storm': { file: 'login-storm.ts', summary: 'GET /api/tags p99 while logins hash passwords' },
-  tracing: { file: 'tracing.ts', summary: 'What per-request tracing costs, on and off' },
-};
-
-export function registerScenarios(bench: GatherCommand, { finish }: Cli): void {
-  for (const [name, scenario] of Object.entries(SCENARIOS)) {
-    bench
-      .command(name)
-      .description(scenario.summary)
-      .helpOption(false)
-      .allowUnknownOption()
-      .allowExcessArguments()
-      .action(async (_options: object, command: GatherCommand) => {
-        const module = (await import(`./${scenario.file}`)) as { run(argv: string[]): Promise<number> };
-        finish(await module.run(command.args));
-      });
-  }
+export function registerScenarios(bench: GatherCommand, cli: Cli): void {
+  registerHttp(bench, cli);
+  registerLatency(bench, cli);
+  registerParallel(bench, cli);
+  registerLoginStorm(bench, cli);
+  registerTracing(bench, cli);
 }

@@ -2,15 +2,12 @@
 // with tracing on and one with it off, answer the same read (an article's comments: two concurrent round
 // trips) through app.inject, request by request in turn so that both see the same machine load; each
 // request's wall and CPU time is a sample, and the medians are compared.
-// Then the cost tracing leaves behind when it is off: the recorder's one lookup per database round trip.
+// Then what the recorder costs a round trip outside any trace: one lookup (the untraced Gather here pays it;
+// a production process with tracing off does not even call the recorder, its database is not instrumented).
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../src/app.ts';
+import { assembleApp, openData } from '../src/boot.ts';
 import { loadConfig } from '../src/config.ts';
-import { openDatabase } from '../src/db/client.ts';
-import { loadMigrations } from '../src/db/migrate/files.ts';
-import { upgrade } from '../src/db/migrate/runner.ts';
 import { recordSpan } from '../src/tracing/recorder.ts';
 import { TraceStore } from '../src/tracing/trace-store.ts';
 import { median, percentile } from './lib/stats.ts';
@@ -20,14 +17,7 @@ const TARGET_ON_OVERHEAD = 0.1;
 /** Tracing off: at most this many nanoseconds of recorder per database round trip. */
 const TARGET_OFF_NS = 200;
 
-const HELP = `Usage: gather bench tracing [--quick] [--requests N]
-
-Sends GET /api/articles/:slug/comments N times to each of two in-process Gathers sharing one in-memory
-PGlite database, one with tracing on and one with it off, in turn; prints the median and p90 microseconds
-(wall and CPU) per request of each. Then times the recorder's call when no trace is active.
-PASS when tracing on costs at most ${TARGET_ON_OVERHEAD * 100}% more median CPU per request, and with tracing off the
-recorder costs at most ${TARGET_OFF_NS} ns per database round trip.
-  --requests N  requests to each Gather (default 4000; --quick: 600)`;
+export type TracingOptions = Readonly<{ requests: number }>;
 
 /** A difference with its sign: +12 or −3 (a negative one is measurement noise). */
 const signed = (value: number, digits = 0): string =>
@@ -109,42 +99,33 @@ async function recorderCostOffNs(): Promise<{ direct: number; recorded: number }
   return { direct: median(direct), recorded: median(recorded) };
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      quick: { type: 'boolean', default: false },
-      requests: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  const requests = Number(values.requests ?? (values.quick ? 600 : 4000));
-  if (!Number.isInteger(requests) || requests < 1) {
-    console.error(`gather bench tracing: --requests must be a positive integer, got "${values.requests}"`);
-    return 2;
-  }
-
-  // First, before any request has entered a trace: with tracing off, AsyncLocalStorage is never entered, so
-  // this is the recorder's whole cost in a production process.
+export async function run({ requests }: TracingOptions): Promise<number> {
+  // First, before any request has entered a trace: AsyncLocalStorage never entered, so this is the recorder's
+  // whole cost for a round trip outside any trace.
   const recorder = await recorderCostOffNs();
   const offCostNs = recorder.recorded - recorder.direct;
 
-  const database = await openDatabase({ databaseUrl: undefined, dataDir: 'memory://', poolMax: 1 });
-  const appWith = async (trace: '0' | '1') =>
-    buildApp({
-      config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', GATHER_TRACE: trace, GATHER_METRICS: '0' }),
-      database,
-      jwtSecret: 'bench-secret-bench-secret-bench-secret-0123',
-      traces: new TraceStore(),
+  const configWith = (trace: '0' | '1') =>
+    loadConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      GATHER_TRACE: trace,
+      GATHER_METRICS: '0',
+      GATHER_DATA_DIR: 'memory://',
+      JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
     });
-  const on = await appWith('1');
-  const off = await appWith('0');
+  const traced = configWith('1');
+  // One database, opened with tracing on so that the traced app records its round trips: the other app's
+  // round trips pass through the recorder too, each paying the one lookup measured above.
+  const database = await openData({
+    config: traced,
+    migrations: 'apply',
+    holder: 'gather bench tracing',
+    poolMax: 1,
+  });
+  const on = await assembleApp(traced, database, new TraceStore());
+  const off = await assembleApp(configWith('0'), database, new TraceStore());
   try {
-    await upgrade(database, await loadMigrations());
     const url = await fixture(on);
     const apps = { on, off };
     await measure(apps, url, Math.ceil(requests / 5)); // warm-up: JIT, prepared statements, caches

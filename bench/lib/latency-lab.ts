@@ -5,13 +5,9 @@
 // from the same spans the timings do.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.ts';
-import { loadConfig } from '../../src/config.ts';
-import { type Database, openDatabase } from '../../src/db/client.ts';
-import { loadMigrations } from '../../src/db/migrate/files.ts';
-import { upgrade } from '../../src/db/migrate/runner.ts';
-import { createArticleQueries } from '../../src/features/articles/articles.queries.ts';
-import { createCommentQueries } from '../../src/features/comments/comments.queries.ts';
+import { bootGather, type Gather, openData } from '../../src/boot.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import { createQueries } from '../../src/features/queries.ts';
 import { monotonicNow, newTrace, type RequestTrace, runInTrace } from '../../src/tracing/recorder.ts';
 import { TraceStore } from '../../src/tracing/trace-store.ts';
 import { scratchDatabase } from '../../tools/harness/scratch-database.ts';
@@ -45,6 +41,18 @@ export type LabResult = Readonly<{
 }>;
 
 const COMMENTS = 10;
+
+/** Gather on `databaseUrl`, tracing on (the flows are timed and drawn from their traces). */
+function labConfig(databaseUrl: string): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    GATHER_TRACE: '1',
+    DATABASE_URL: databaseUrl,
+    // No folder of its own: a JWT secret for this process only.
+    GATHER_DATA_DIR: 'memory://',
+  });
+}
 
 /** A database of the lab's own on the server of `adminUrl`, dropped when `fn` is done. */
 async function withScratchDatabase<T>(adminUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
@@ -100,12 +108,14 @@ function nearestMedian(name: string, runs: { ms: number; trace: RequestTrace }[]
 
 export async function latencyLab(options: LabOptions): Promise<LabResult> {
   return withScratchDatabase(options.databaseUrl, async (directUrl) => {
-    const direct = await openDatabase({ databaseUrl: directUrl, dataDir: 'memory://', poolMax: 1 });
-    try {
-      await upgrade(direct, await loadMigrations());
-    } finally {
-      await direct.close();
-    }
+    // Migrated directly, not through the proxy, where each migration's round trips would pay the delay.
+    const direct = await openData({
+      config: labConfig(directUrl),
+      migrations: 'apply',
+      holder: 'gather bench latency',
+      poolMax: 1,
+    });
+    await direct.close();
 
     const target = new URL(directUrl);
     const proxy = await startDelayProxy({
@@ -117,19 +127,19 @@ export async function latencyLab(options: LabOptions): Promise<LabResult> {
     proxiedUrl.hostname = '127.0.0.1';
     proxiedUrl.port = String(proxy.port);
 
-    let database: Database | undefined;
-    let app: FastifyInstance | undefined;
+    let gather: Gather | undefined;
     try {
-      database = await openDatabase({ databaseUrl: proxiedUrl.toString(), dataDir: 'memory://', poolMax: 4 });
       const store = new TraceStore(options.runs + 50);
-      const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', GATHER_TRACE: '1' });
-      app = await buildApp({ config, database, jwtSecret: randomBytes(32).toString('hex'), traces: store });
-      await app.ready();
-      const slug = await seed(app);
-
-      const articles = createArticleQueries(database.db);
-      const comments = createCommentQueries(database.db);
-      const served = app;
+      gather = await bootGather({
+        config: labConfig(proxiedUrl.toString()),
+        migrations: 'untouched', // migrated above
+        holder: 'gather bench latency',
+        poolMax: 4,
+        traces: store,
+      });
+      const served = gather.app;
+      const slug = await seed(served);
+      const { articles, comments } = createQueries(gather.database.db);
       const concurrentUrl = `/api/articles/${slug}?include=comments`;
 
       // Serial: the same two reads, the second awaited only after the first answered, in a trace of its own.
@@ -180,8 +190,7 @@ export async function latencyLab(options: LabOptions): Promise<LabResult> {
         comments: COMMENTS,
       };
     } finally {
-      await app?.close();
-      await database?.close();
+      await gather?.close();
       await proxy.close();
     }
   });

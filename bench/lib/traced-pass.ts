@@ -2,11 +2,9 @@
 // with tracing on, and its database round trips are counted from the per-request query recorder (the same
 // trace store /_gather/traces shows). It also logs the bench users in and finds the newest article's slug.
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.ts';
+import { bootGather } from '../../src/boot.ts';
 import { loadConfig } from '../../src/config.ts';
-import { openDatabase } from '../../src/db/client.ts';
 import { SEED_PASSWORD, tagNameOf, usernameOf } from '../../src/seed/dataset.ts';
-import type { SeedTarget } from '../../src/seed/seed.ts';
 import { querySpans } from '../../src/tracing/recorder.ts';
 import { TraceStore } from '../../src/tracing/trace-store.ts';
 import { type BenchCase, benchCases, type Fixture } from './cases.ts';
@@ -53,14 +51,31 @@ async function login(app: FastifyInstance, userId: number): Promise<string> {
   return (JSON.parse(response.body) as { user: { token: string } }).user.token;
 }
 
-/** Runs the traced pass on a seeded database; the app and its database are closed before it returns. */
-export async function tracedPass(target: SeedTarget, jwtSecret: string): Promise<TracedPass> {
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', GATHER_TRACE: '1' });
-  const database = await openDatabase({ ...target, poolMax: 4 });
+/**
+ * Runs the traced pass on the seeded database that `dataEnv` points to (DATABASE_URL, GATHER_DATA_DIR); its
+ * tokens are signed with `jwtSecret`. The app and its database are closed before it returns.
+ */
+export async function tracedPass(
+  dataEnv: Readonly<Record<string, string>>,
+  jwtSecret: string,
+): Promise<TracedPass> {
   const store = new TraceStore(100);
-  const app = await buildApp({ config, database, jwtSecret, traces: store });
+  const gather = await bootGather({
+    config: loadConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      GATHER_TRACE: '1',
+      JWT_SECRET: jwtSecret,
+      ...dataEnv,
+    }),
+    // Seeded, so migrated, just before: the pass reads the data as the load will find it.
+    migrations: 'untouched',
+    holder: 'gather bench http (traced pass)',
+    poolMax: 4,
+    traces: store,
+  });
+  const { app } = gather;
   try {
-    await app.ready();
     // User 1 writes and follows the most (the seed skews towards low ids); user 2 does the writes.
     const readerToken = await login(app, 1);
     const writerToken = await login(app, 2);
@@ -87,7 +102,6 @@ export async function tracedPass(target: SeedTarget, jwtSecret: string): Promise
     }
     return { fixture, cases };
   } finally {
-    await app.close();
-    await database.close();
+    await gather.close();
   }
 }

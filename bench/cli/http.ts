@@ -1,0 +1,73 @@
+// `gather bench http` (`npm run bench`): its options and help. bench/http.ts, loaded when it runs, runs it.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Option } from 'commander';
+import type { Cli, GatherCommand } from '../../src/cli/program.ts';
+import { SIZES } from '../../src/seed/dataset.ts';
+import { numberAtLeast, positiveIntegers } from '../../tools/option-values.ts';
+import { MODES } from '../lib/http-modes.ts';
+import { DEFAULT_DATABASE_URL } from '../lib/postgres-server.ts';
+
+type HttpCommandOptions = {
+  quick?: true;
+  smoke?: true;
+  pglite?: true;
+  seconds?: number;
+  connections?: number[];
+  case?: string;
+};
+
+export function registerHttp(bench: GatherCommand, { finish }: Cli): void {
+  bench
+    .command('http')
+    .description('HTTP load on a seeded dataset, against a hand-written floor')
+    .option(
+      '--quick',
+      `a tenth of the rows, ${MODES.quick.seconds} s per case; writes bench/results/<date>-quick.md + latest-quick.json`,
+    )
+    .addOption(
+      new Option(
+        '--smoke',
+        `CI: demo rows, ${MODES.smoke.seconds} s per case at ${MODES.smoke.connections.join('/')} connections, no ` +
+          'floor; fails only on non-2xx or on round trips that grow with the page size or exceed 3 per read',
+      ).conflicts('quick'),
+    )
+    .option(
+      '--pglite',
+      `the embedded database (in ${join(tmpdir(), 'gather-bench-<size>')}) instead of PostgreSQL; no floor`,
+    )
+    .option('--seconds <s>', 'time per case and connection count (default: as above)', numberAtLeast(1))
+    .option(
+      '--connections <list>',
+      `comma-separated connection counts (default ${MODES.full.connections.join(',')}; the floor runs at the highest)`,
+      positiveIntegers,
+    )
+    .option('--case <text>', 'only the cases whose name contains TEXT')
+    .addHelpText(
+      'after',
+      `
+Seeds a dataset (reused when its row counts match), counts each case's database round trips with the
+query recorder, then runs autocannon (its own process) for S seconds per case and connection count
+against \`gather serve\` compiled first (\`npm run build\`, then dist/cli/index.js as \`npm run start:dist\` runs it;
+NODE_ENV=production). For the article lists and article-by-slug at the highest
+connection count, Gather and the hand-written floor alternate (3 runs each of S/2 s; medians compared).
+Prints the table, the Gather/floor ratios and PASS/FAIL per target; exits 1 when a target fails.
+Without --quick or --smoke: ${SIZES.bench.articles.toLocaleString('en-US')} articles, ${MODES.full.seconds} s per case, ${MODES.full.connections.join('/')} connections;
+writes bench/results/<date>.md + latest.json.
+(With --seconds, --connections or --case the results files are left as they are.)
+PostgreSQL: DATABASE_URL (default ${DEFAULT_DATABASE_URL}), in a schema of its own (gather_bench_<size>).
+Both servers get DB_POOL_MAX connections (default 10).`,
+    )
+    .action(async (options: HttpCommandOptions) => {
+      const { run } = await import('../http.ts');
+      finish(
+        await run({
+          mode: options.smoke ? 'smoke' : options.quick ? 'quick' : 'full',
+          pglite: options.pglite === true,
+          seconds: options.seconds,
+          connections: options.connections,
+          case: options.case,
+        }),
+      );
+    });
+}
