@@ -94,8 +94,12 @@ async function crashRounds(backend: Backend, rounds: number): Promise<CrashFigur
   }
 }
 
-export async function run(argv: string[]): Promise<boolean> {
-  const rounds = Number(argv.find((arg) => arg.startsWith('--rounds='))?.split('=')[1] ?? 2);
+export type CrashOptions = Readonly<{
+  /** Kills per database. */
+  rounds: number;
+}>;
+
+export async function run({ rounds }: CrashOptions): Promise<boolean> {
   console.log(
     `crash: kill -9 during ${CLIENTS} concurrent writers, restart, read back every acknowledged write`,
   );

@@ -1,20 +1,18 @@
-// The full hostile-input run: the fuzzer of test/reliability/fuzzer.ts against an in-process app
+// The full hostile-input run: the fuzzer of tools/harness/fuzzer.ts against an in-process app
 // (PGlite in memory, or a fresh database on DATABASE_URL), printing its figures.
-import { parseArgs } from 'node:util';
 import { formatReport, fuzz, prepareWorld } from '../harness/fuzzer.ts';
 import { bootTestApp } from '../harness/test-app.ts';
 
-export async function run(argv: string[]): Promise<boolean> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { runs: { type: 'string', default: '10000' }, seed: { type: 'string' } },
-  });
-  const runs = Number(values.runs);
-  const seed = values.seed === undefined ? Date.now() % 1_000_000_007 : Number(values.seed);
-  if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(seed)) {
-    console.error('fuzz: --runs and --seed must be whole numbers');
-    return false;
-  }
+export type FuzzOptions = Readonly<{
+  /** Malformed requests to send. */
+  runs: number;
+  /** The fuzzer's seed; a new one each run when not given. */
+  seed?: number;
+}>;
+
+export async function run(options: FuzzOptions): Promise<boolean> {
+  const { runs } = options;
+  const seed = options.seed ?? Date.now() % 1_000_000_007;
   const t = await bootTestApp();
   try {
     console.log(`fuzz: ${t.database.label}; rerun with --seed=${seed} --runs=${runs}`);

@@ -1,51 +1,87 @@
-// `npm run reliability [-- <scenario>…]`: the slow reliability scenarios, each printing its figures and a
-// PASS/FAIL line. No scenario named: all of them. Exit code 1 when any fails.
-const SCENARIOS: Record<string, { file: string; summary: string }> = {
-  fuzz: { file: 'fuzz.ts', summary: 'full hostile-input run (--runs=10000 --seed=N), in process' },
-  crash: {
-    file: 'crash.ts',
-    summary: 'kill -9 under write load on PostgreSQL and PGlite: 0 acknowledged lost',
-  },
-  'db-faults': {
-    file: 'db-faults.ts',
-    summary: 'restart a private PostgreSQL under load: 503, /readyz, recovery',
-  },
-  shutdown: { file: 'shutdown.ts', summary: 'SIGTERM under load: in-flight complete, new refused, exit 0' },
-  'scale-out': { file: 'scale-out.ts', summary: 'two instances on one PostgreSQL + Redis' },
-};
+// `npm run reliability [-- <scenario> [options]]`: the slow reliability scenarios, each printing its figures and
+// PASS/FAIL lines, then a summary. No scenario named: all of them. Exit code 1 when any fails.
+import { performance } from 'node:perf_hooks';
+import type { OptionValues } from 'commander';
+import { type Cli, EXIT, type GatherCommand, runCli } from '../../src/cli/program.ts';
+import { integer, positiveInteger } from '../option-values.ts';
+import type { CrashOptions } from './crash.ts';
+import type { FuzzOptions } from './fuzz.ts';
 
-const [first, ...rest] = process.argv.slice(2);
-if (first === '--help' || first === '-h') {
-  console.log(
-    `Usage: npm run reliability [-- <scenario> [options]]\n\nScenarios:\n${Object.entries(SCENARIOS)
-      .map(([name, scenario]) => `  ${name.padEnd(10)} ${scenario.summary}`)
-      .join('\n')}`,
-  );
-  process.exit(0);
-}
-if (first !== undefined && SCENARIOS[first] === undefined) {
-  console.error(`reliability: unknown scenario "${first}" (${Object.keys(SCENARIOS).join(', ')})`);
-  process.exit(2);
-}
+type Scenario = Readonly<{ name: string; run(): Promise<boolean> }>;
 
-const chosen = first === undefined ? Object.keys(SCENARIOS) : [first];
-const results: [string, boolean, number][] = [];
-for (const name of chosen) {
-  const started = performance.now();
-  const module = (await import(`./reliability/${SCENARIOS[name]!.file}`)) as {
-    run(argv: string[]): Promise<boolean>;
-  };
-  let passed = false;
-  try {
-    passed = await module.run(first === undefined ? [] : rest);
-  } catch (error) {
-    console.error(`reliability ${name}:`, error);
+/** Runs the scenarios in turn (one that throws has failed) and prints the summary; returns the exit code. */
+async function runScenarios(scenarios: readonly Scenario[]): Promise<number> {
+  const results: { name: string; passed: boolean; seconds: number }[] = [];
+  for (const { name, run } of scenarios) {
+    const started = performance.now();
+    let passed = false;
+    try {
+      passed = await run();
+    } catch (error) {
+      console.error(`reliability ${name}:`, error);
+    }
+    results.push({ name, passed, seconds: (performance.now() - started) / 1000 });
+    console.log('');
   }
-  results.push([name, passed, (performance.now() - started) / 1000]);
-  console.log('');
+  console.log('reliability summary');
+  for (const { name, passed, seconds } of results) {
+    console.log(`  ${passed ? 'PASS' : 'FAIL'} ${name.padEnd(10)} ${seconds.toFixed(1)} s`);
+  }
+  return results.every(({ passed }) => passed) ? EXIT.ok : EXIT.failed;
 }
-console.log('reliability summary');
-for (const [name, passed, seconds] of results) {
-  console.log(`  ${passed ? 'PASS' : 'FAIL'} ${name.padEnd(10)} ${seconds.toFixed(1)} s`);
+
+function register({ program, finish }: Cli): void {
+  const scenarios: Scenario[] = [];
+  /** A sub-command for one scenario: its options declared by `declare`, its file loaded only when it runs. */
+  const scenario = <O extends OptionValues>(
+    name: string,
+    description: string,
+    load: () => Promise<{ run(options: O): Promise<boolean> }>,
+    declare: (command: GatherCommand) => GatherCommand = (command) => command,
+  ) => {
+    const command = declare(program.command(name).description(description));
+    // Until the command line is parsed, opts() holds the defaults: what `all` runs the scenario with.
+    const entry: Scenario = { name, run: async () => (await load()).run(command.opts<O>()) };
+    scenarios.push(entry);
+    command.action(async () => finish(await runScenarios([entry])));
+  };
+
+  scenario<FuzzOptions>(
+    'fuzz',
+    'Full hostile-input run, in process (PGlite in memory, or a fresh database on DATABASE_URL)',
+    () => import('./fuzz.ts'),
+    (command) =>
+      command
+        .option('--runs <n>', 'malformed requests to send', positiveInteger, 10_000)
+        .option('--seed <n>', "the fuzzer's seed (default: a new one, printed for a rerun)", integer),
+  );
+  scenario<CrashOptions>(
+    'crash',
+    'Kill -9 under write load on PostgreSQL and PGlite: 0 acknowledged lost',
+    () => import('./crash.ts'),
+    (command) => command.option('--rounds <n>', 'kills per database', positiveInteger, 2),
+  );
+  scenario(
+    'db-faults',
+    'Restart a private PostgreSQL under load: 503, /readyz, recovery',
+    () => import('./db-faults.ts'),
+  );
+  scenario(
+    'shutdown',
+    'SIGTERM under load: in-flight complete, new refused, exit 0',
+    () => import('./shutdown.ts'),
+  );
+  scenario('scale-out', 'Two instances on one PostgreSQL + Redis', () => import('./scale-out.ts'));
+  program
+    .command('all')
+    .description('Every scenario above in turn, with its default options (what no scenario named runs)')
+    .action(async () => finish(await runScenarios(scenarios)));
 }
-process.exit(results.every(([, passed]) => passed) ? 0 : 1);
+
+const argv = process.argv.slice(2);
+await runCli(argv.length === 0 ? ['all'] : argv, register, {
+  name: 'npm run reliability',
+  description:
+    'The slow reliability scenarios against real processes (docs/reliability.md), each printing its figures ' +
+    'and PASS/FAIL lines, then a summary; exit code 1 when any fails.',
+});
