@@ -18,12 +18,12 @@ import { tagsRoutes } from './features/tags/tags.routes.ts';
 import { createPasswords } from './features/users/password.ts';
 import { usersRoutes } from './features/users/users.routes.ts';
 import { User } from './features/users/users.schemas.ts';
-import { createAuthHooks, createTokenService } from './http/auth.ts';
+import { createTokenService, registerAuth } from './http/auth.ts';
 import { frameworkErrors, installErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { ErrorBody } from './http/schemas.ts';
-import { registerSecurity } from './http/security.ts';
+import { authAttemptLimit, registerSecurity } from './http/security.ts';
 import { validatorCompiler } from './http/validation.ts';
 import type { Instrument } from './instrument.ts';
 import { metricsPlugin } from './metrics/metrics.ts';
@@ -68,8 +68,10 @@ export async function buildApp({
     body === '' ? done(null, undefined) : parseJson(request, body as string, done),
   );
   installErrorHandler(app);
-  // Before any route is declared: the rate limits attach to routes as they are added.
+  // Before any route is declared: the rate-limit plugin and the auth hook read each route's config as it is added.
   await registerSecurity(app, config);
+  const tokens = createTokenService(jwtSecret, config.jwtExpiresIn);
+  registerAuth(app, tokens);
   // Named models, referenced by the routes and listed under components.schemas in OpenAPI.
   for (const schema of [ErrorBody, User, Profile, Article, ArticleListItem, Comment]) app.addSchema(schema);
 
@@ -93,15 +95,13 @@ export async function buildApp({
   await registerOpenApi(app, VERSION);
   if (config.metrics) await app.register(metricsPlugin, { database });
 
-  const tokens = createTokenService(jwtSecret, config.jwtExpiresIn);
   const deps: Deps = {
     database,
     queries,
     passwords: createPasswords(instrument),
     tokens,
-    auth: createAuthHooks(tokens),
+    authAttemptLimit: authAttemptLimit(config),
   };
-  app.decorateRequest('viewerId', null);
 
   await app.register(healthRoutes(database));
   if (traceStore !== undefined) await app.register(tracesRoutes(traceStore));

@@ -1,6 +1,7 @@
 // What every feature receives: named dependencies, built once (boot.ts, app.ts).
+import type { RateLimitOptions } from '@fastify/rate-limit';
 import type { Database } from '../db/client.ts';
-import type { AuthHooks, TokenService } from '../http/auth.ts';
+import type { TokenService } from '../http/auth.ts';
 import type { Queries } from './queries.ts';
 import type { Passwords } from './users/password.ts';
 
@@ -9,5 +10,6 @@ export type Deps = Readonly<{
   queries: Queries;
   passwords: Passwords;
   tokens: TokenService;
-  auth: AuthHooks;
+  /** What registration and login declare as their `config.rateLimit`. */
+  authAttemptLimit: RateLimitOptions;
 }>;

@@ -19,7 +19,8 @@ const ERROR_DESCRIPTIONS = {
 
 type ErrorStatus = keyof typeof ERROR_DESCRIPTIONS;
 
-/** The error responses a route declares, each with the RealWorld error body. 422 and 503 always apply. */
+/** The error responses a route declares, each with the RealWorld error body. 422 and 503 always apply; a
+ * route's `config.auth` adds 401 (http/auth.ts). */
 export function errorResponses(...statuses: ErrorStatus[]): Record<number, TSchema> {
   const all = new Set<ErrorStatus>([...statuses, 422, 503]);
   return Object.fromEntries(

@@ -1,14 +1,16 @@
-// Security plumbing: response headers (@fastify/helmet) and rate limits on the routes that guess
-// passwords or create accounts (@fastify/rate-limit; counters in memory, or in Redis when REDIS_URL is set
-// so that every instance counts against the same limit).
+// Security plumbing: response headers (@fastify/helmet) and the rate-limit plugin (@fastify/rate-limit;
+// counters in memory, or in Redis when REDIS_URL is set so that every instance counts against the same
+// limit). A route is limited by declaring `config: { rateLimit }` itself (registration and login).
 import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import { GatherError } from './errors.ts';
 
-/** Registration and login: the routes an attacker hammers to create accounts or guess passwords. */
-const AUTH_ROUTES = new Set(['POST /api/users', 'POST /api/users/login']);
+/** The limit on the routes an attacker hammers to create accounts or guess passwords: per client IP. */
+export function authAttemptLimit(config: Config): RateLimitOptions {
+  return { max: config.rateLimitAuthMax, timeWindow: config.rateLimitAuthWindowMs };
+}
 
 /** Redis keys are `gather-rate-limit-<method><url>-<ip>`: one counter per route and client. */
 export const RATE_LIMIT_NAMESPACE = 'gather-rate-limit-';
@@ -64,15 +66,6 @@ export async function registerSecurity(app: FastifyInstance, config: Config): Pr
     done();
   });
 
-  // Attach the limit to the auth routes as they are declared (before the rate-limit plugin sees them).
-  const limit = { max: config.rateLimitAuthMax, timeWindow: config.rateLimitAuthWindowMs };
-  app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    if (methods.some((method) => AUTH_ROUTES.has(`${method} ${route.url}`))) {
-      route.config = { ...route.config, rateLimit: limit };
-    }
-  });
-
   // ioredis is loaded only when Redis is configured (resident memory of a server that does not use it).
   const redis =
     config.redisUrl === undefined
@@ -90,6 +83,7 @@ export async function registerSecurity(app: FastifyInstance, config: Config): Pr
     });
   }
   await app.register(rateLimit, {
+    // Only the routes that declare `config: { rateLimit }` are limited.
     global: false,
     ...(redis !== undefined && { redis, nameSpace: RATE_LIMIT_NAMESPACE }),
     // If Redis is down, let requests through (no limit) rather than lock everyone out of their accounts.

@@ -15,7 +15,7 @@ after(() => t.close());
 const METHODS = ['get', 'post', 'put', 'delete', 'patch'] as const;
 
 describe('OpenAPI and Swagger UI', () => {
-  test('every path and method of the RealWorld openapi.yml is in /openapi.json, with the Token scheme', async () => {
+  test('every path and method of the RealWorld openapi.yml is in /openapi.json, with the Token scheme where it asks for it', async () => {
     const spec = parse(readFileSync(new URL('../realworld/openapi.yml', import.meta.url), 'utf8'));
     const response = await t.app.inject({ method: 'GET', url: '/openapi.json' });
     assert.equal(response.statusCode, 200);
@@ -24,12 +24,18 @@ describe('OpenAPI and Swagger UI', () => {
     assert.deepEqual(ours.servers, [{ url: '/api' }]);
     assert.equal(ours.components.securitySchemes.Token.name, 'Authorization');
     const missing: string[] = [];
-    for (const [path, item] of Object.entries<Record<string, { operationId?: string }>>(spec.paths)) {
+    type Operation = { operationId?: string; security?: unknown };
+    for (const [path, item] of Object.entries<Record<string, Operation>>(spec.paths)) {
       for (const method of METHODS) {
         if (item[method] === undefined) continue;
         const operation = ours.paths[path]?.[method];
-        if (operation === undefined) missing.push(`${method.toUpperCase()} ${path}`);
-        else assert.equal(operation.operationId, item[method].operationId, `${method} ${path}`);
+        if (operation === undefined) {
+          missing.push(`${method.toUpperCase()} ${path}`);
+          continue;
+        }
+        assert.equal(operation.operationId, item[method].operationId, `${method} ${path}`);
+        // Declared by the route's `config.auth`, turned into OpenAPI security by the auth hook.
+        assert.deepEqual(operation.security, item[method].security, `${method} ${path} security`);
       }
     }
     assert.deepEqual(missing, []);
@@ -46,6 +52,24 @@ describe('OpenAPI and Swagger UI', () => {
         assert.equal(success.length, 1, `${method} ${path} declares one success response`);
       }
     }
+  });
+
+  test('every operation that declares the Token scheme answers 401 without a token', async () => {
+    const ours = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    let secured = 0;
+    for (const [path, item] of Object.entries<Record<string, { security?: unknown }>>(ours.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        if (operation.security === undefined) continue;
+        secured += 1;
+        const url = `/api${path.replace('{id}', '1').replace(/\{\w+\}/g, 'x')}`;
+        const response = await t.app.inject({
+          method: method.toUpperCase() as 'GET' | 'POST' | 'PUT' | 'DELETE',
+          url,
+        });
+        assert.equal(response.statusCode, 401, `${method} ${path}`);
+      }
+    }
+    assert.equal(secured, 12);
   });
 
   test('/docs serves Swagger UI from the package, no CDN', async () => {

@@ -46,11 +46,10 @@ async function* ndjsonLines(
 
 export function articleStreamRoutes({
   queries: { articles, comments, profiles },
-  auth,
 }: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/articles/:slug/stream', {
-      onRequest: auth.optionalAuth,
+      config: { auth: 'optional' },
       schema: {
         tags: ['Articles'],
         operationId: 'StreamArticle',
@@ -65,7 +64,7 @@ export function articleStreamRoutes({
             description: 'One part per line, in completion order',
             content: { [NDJSON]: { schema: ArticleStreamPart } },
           },
-          ...errorResponses(401, 404),
+          ...errorResponses(404),
         },
       },
       handler: async (request, reply) => {

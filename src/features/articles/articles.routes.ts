@@ -1,7 +1,7 @@
 // Articles: list, feed, read, create, update, delete; favorite and unfavorite.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { signedIn } from '../../http/auth.ts';
+import { currentUserId } from '../../http/auth.ts';
 import { forbidden, notFound } from '../../http/errors.ts';
 import { errorResponses, Paging, SlugParams } from '../../http/schemas.ts';
 import { presentComment } from '../comments/comments.present.ts';
@@ -19,7 +19,6 @@ import {
 } from './articles.schemas.ts';
 
 const TAG = 'Articles';
-const secured = [{ Token: [] }];
 
 /** Reads an article back for the response; 404 when it is gone. */
 async function readArticle(queries: ArticleQueries, slug: string, viewerId: number | null) {
@@ -37,18 +36,17 @@ async function refuse(queries: ArticleQueries, slug: string): Promise<never> {
 
 export function articlesRoutes({
   queries: { articles: queries, comments: commentQueries },
-  auth,
 }: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/articles', {
-      onRequest: auth.optionalAuth,
+      config: { auth: 'optional' },
       schema: {
         tags: [TAG],
         operationId: 'GetArticles',
         summary: 'Get recent articles globally',
         description: 'Newest first; filter by tag, author or favorited (combinable). Items carry no body.',
         querystring: ListArticlesQuery,
-        response: { 200: MultipleArticlesResponse, ...errorResponses(401) },
+        response: { 200: MultipleArticlesResponse, ...errorResponses() },
       },
       handler: async (request) => {
         const { limit, offset, ...filter } = request.query;
@@ -58,17 +56,16 @@ export function articlesRoutes({
     });
 
     app.get('/articles/feed', {
-      onRequest: auth.requireAuth,
+      config: { auth: 'required' },
       schema: {
         tags: [TAG],
         operationId: 'GetArticlesFeed',
         summary: 'Get recent articles from users you follow',
-        security: secured,
         querystring: Paging,
-        response: { 200: MultipleArticlesResponse, ...errorResponses(401) },
+        response: { 200: MultipleArticlesResponse, ...errorResponses() },
       },
       handler: async (request) => {
-        const viewerId = signedIn(request);
+        const viewerId = currentUserId(request);
         const { limit, offset } = request.query;
         const { rows, count } = await queries.list({ feedOf: viewerId }, viewerId, limit, offset);
         return { articles: rows.map(presentArticleListItem), articlesCount: count };
@@ -76,7 +73,7 @@ export function articlesRoutes({
     });
 
     app.get('/articles/:slug', {
-      onRequest: auth.optionalAuth,
+      config: { auth: 'optional' },
       schema: {
         tags: [TAG],
         operationId: 'GetArticle',
@@ -88,7 +85,7 @@ export function articlesRoutes({
         querystring: ArticleQuery,
         response: {
           200: ArticleMaybeWithCommentsResponse,
-          ...errorResponses(401, 404),
+          ...errorResponses(404),
         },
       },
       handler: async (request) => {
@@ -103,36 +100,34 @@ export function articlesRoutes({
     });
 
     app.post('/articles', {
-      onRequest: auth.requireAuth,
+      config: { auth: 'required' },
       schema: {
         tags: [TAG],
         operationId: 'CreateArticle',
         summary: 'Create an article',
-        security: secured,
         body: NewArticleBody,
-        response: { 201: SingleArticleResponse, ...errorResponses(401, 413, 415) },
+        response: { 201: SingleArticleResponse, ...errorResponses(413, 415) },
       },
       handler: async (request, reply) => {
-        const viewerId = signedIn(request);
+        const viewerId = currentUserId(request);
         const slug = await queries.create(viewerId, request.body.article);
         return reply.status(201).send(await readArticle(queries, slug, viewerId));
       },
     });
 
     app.put('/articles/:slug', {
-      onRequest: auth.requireAuth,
+      config: { auth: 'required' },
       schema: {
         tags: [TAG],
         operationId: 'UpdateArticle',
         summary: 'Update an article',
         description: 'Only the author may update. A new title gives the article a new slug.',
-        security: secured,
         params: SlugParams,
         body: UpdateArticleBody,
-        response: { 200: SingleArticleResponse, ...errorResponses(401, 403, 404, 413, 415) },
+        response: { 200: SingleArticleResponse, ...errorResponses(403, 404, 413, 415) },
       },
       handler: async (request) => {
-        const viewerId = signedIn(request);
+        const viewerId = currentUserId(request);
         const slug = await queries.update(viewerId, request.params.slug, request.body.article);
         return slug === undefined
           ? refuse(queries, request.params.slug)
@@ -141,34 +136,32 @@ export function articlesRoutes({
     });
 
     app.delete('/articles/:slug', {
-      onRequest: auth.requireAuth,
+      config: { auth: 'required' },
       schema: {
         tags: [TAG],
         operationId: 'DeleteArticle',
         summary: 'Delete an article',
-        security: secured,
         params: SlugParams,
-        response: { 204: Type.Null({ description: 'Deleted' }), ...errorResponses(401, 403, 404) },
+        response: { 204: Type.Null({ description: 'Deleted' }), ...errorResponses(403, 404) },
       },
       handler: async (request, reply) => {
-        if (!(await queries.delete(signedIn(request), request.params.slug)))
+        if (!(await queries.delete(currentUserId(request), request.params.slug)))
           await refuse(queries, request.params.slug);
         return reply.status(204).send(null);
       },
     });
 
     app.post('/articles/:slug/favorite', {
-      onRequest: auth.requireAuth,
+      config: { auth: 'required' },
       schema: {
         tags: ['Favorites'],
         operationId: 'CreateArticleFavorite',
         summary: 'Favorite an article',
-        security: secured,
         params: SlugParams,
-        response: { 200: SingleArticleResponse, ...errorResponses(401, 404) },
+        response: { 200: SingleArticleResponse, ...errorResponses(404) },
       },
       handler: async (request) => {
-        const viewerId = signedIn(request);
+        const viewerId = currentUserId(request);
         // The read depends on the write (favoritesCount), so they run in order.
         await queries.favorite(viewerId, request.params.slug);
         return readArticle(queries, request.params.slug, viewerId);
@@ -176,17 +169,16 @@ export function articlesRoutes({
     });
 
     app.delete('/articles/:slug/favorite', {
-      onRequest: auth.requireAuth,
+      config: { auth: 'required' },
       schema: {
         tags: ['Favorites'],
         operationId: 'DeleteArticleFavorite',
         summary: 'Unfavorite an article',
-        security: secured,
         params: SlugParams,
-        response: { 200: SingleArticleResponse, ...errorResponses(401, 404) },
+        response: { 200: SingleArticleResponse, ...errorResponses(404) },
       },
       handler: async (request) => {
-        const viewerId = signedIn(request);
+        const viewerId = currentUserId(request);
         await queries.unfavorite(viewerId, request.params.slug);
         return readArticle(queries, request.params.slug, viewerId);
       },

@@ -1,7 +1,7 @@
 // GET and POST /articles/:slug/comments, DELETE /articles/:slug/comments/:id.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { signedIn } from '../../http/auth.ts';
+import { currentUserId } from '../../http/auth.ts';
 import { forbidden, notFound } from '../../http/errors.ts';
 import { errorResponses, SlugParams } from '../../http/schemas.ts';
 import type { Deps } from '../deps.ts';
@@ -14,18 +14,17 @@ import {
 } from './comments.schemas.ts';
 
 const TAG = 'Comments';
-const secured = [{ Token: [] }];
 
-export function commentsRoutes({ queries: { comments: queries }, auth }: Deps): FastifyPluginAsyncTypebox {
+export function commentsRoutes({ queries: { comments: queries } }: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/articles/:slug/comments', {
-      onRequest: auth.optionalAuth,
+      config: { auth: 'optional' },
       schema: {
         tags: [TAG],
         operationId: 'GetArticleComments',
         summary: 'Get comments for an article',
         params: SlugParams,
-        response: { 200: MultipleCommentsResponse, ...errorResponses(401, 404) },
+        response: { 200: MultipleCommentsResponse, ...errorResponses(404) },
       },
       handler: async (request) => {
         const { slug } = request.params;
@@ -40,37 +39,39 @@ export function commentsRoutes({ queries: { comments: queries }, auth }: Deps): 
     });
 
     app.post('/articles/:slug/comments', {
-      onRequest: auth.requireAuth,
+      config: { auth: 'required' },
       schema: {
         tags: [TAG],
         operationId: 'CreateArticleComment',
         summary: 'Create a comment for an article',
-        security: secured,
         params: SlugParams,
         body: NewCommentBody,
-        response: { 200: SingleCommentResponse, ...errorResponses(401, 404, 413, 415) },
+        response: { 200: SingleCommentResponse, ...errorResponses(404, 413, 415) },
       },
       handler: async (request) => {
-        const row = await queries.create(signedIn(request), request.params.slug, request.body.comment.body);
+        const row = await queries.create(
+          currentUserId(request),
+          request.params.slug,
+          request.body.comment.body,
+        );
         if (row === undefined) throw notFound('article');
         return { comment: presentComment(row) };
       },
     });
 
     app.delete('/articles/:slug/comments/:id', {
-      onRequest: auth.requireAuth,
+      config: { auth: 'required' },
       schema: {
         tags: [TAG],
         operationId: 'DeleteArticleComment',
         summary: 'Delete a comment for an article',
         description: 'Only the comment author may delete it.',
-        security: secured,
         params: CommentParams,
-        response: { 204: Type.Null({ description: 'Deleted' }), ...errorResponses(401, 403, 404) },
+        response: { 204: Type.Null({ description: 'Deleted' }), ...errorResponses(403, 404) },
       },
       handler: async (request, reply) => {
         const { slug, id } = request.params;
-        if (!(await queries.delete(signedIn(request), slug, id))) {
+        if (!(await queries.delete(currentUserId(request), slug, id))) {
           throw (await queries.authorOf(slug, id)) === undefined
             ? notFound('comment')
             : forbidden('only the author may delete this comment');

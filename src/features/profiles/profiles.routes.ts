@@ -1,6 +1,6 @@
 // GET /profiles/:username, POST and DELETE /profiles/:username/follow.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { signedIn } from '../../http/auth.ts';
+import { currentUserId } from '../../http/auth.ts';
 import { invalid, notFound } from '../../http/errors.ts';
 import { errorResponses } from '../../http/schemas.ts';
 import type { Deps } from '../deps.ts';
@@ -9,16 +9,16 @@ import { ProfileResponse, UsernameParams } from './profiles.schemas.ts';
 
 const TAG = 'Profile';
 
-export function profilesRoutes({ queries: { profiles: queries }, auth }: Deps): FastifyPluginAsyncTypebox {
+export function profilesRoutes({ queries: { profiles: queries } }: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/profiles/:username', {
-      onRequest: auth.optionalAuth,
+      config: { auth: 'optional' },
       schema: {
         tags: [TAG],
         operationId: 'GetProfileByUsername',
         summary: 'Get a profile',
         params: UsernameParams,
-        response: { 200: ProfileResponse, ...errorResponses(401, 404) },
+        response: { 200: ProfileResponse, ...errorResponses(404) },
       },
       handler: async (request) => {
         const row = await queries.byUsername(request.params.username, request.viewerId);
@@ -28,17 +28,16 @@ export function profilesRoutes({ queries: { profiles: queries }, auth }: Deps): 
     });
 
     app.post('/profiles/:username/follow', {
-      onRequest: auth.requireAuth,
+      config: { auth: 'required' },
       schema: {
         tags: [TAG],
         operationId: 'FollowUserByUsername',
         summary: 'Follow a user',
-        security: [{ Token: [] }],
         params: UsernameParams,
-        response: { 200: ProfileResponse, ...errorResponses(401, 404) },
+        response: { 200: ProfileResponse, ...errorResponses(404) },
       },
       handler: async (request) => {
-        const viewerId = signedIn(request);
+        const viewerId = currentUserId(request);
         const row = await queries.follow(viewerId, request.params.username);
         if (row === undefined) throw notFound('profile');
         if (row.id === viewerId) throw invalid('you cannot follow yourself');
@@ -47,17 +46,16 @@ export function profilesRoutes({ queries: { profiles: queries }, auth }: Deps): 
     });
 
     app.delete('/profiles/:username/follow', {
-      onRequest: auth.requireAuth,
+      config: { auth: 'required' },
       schema: {
         tags: [TAG],
         operationId: 'UnfollowUserByUsername',
         summary: 'Unfollow a user',
-        security: [{ Token: [] }],
         params: UsernameParams,
-        response: { 200: ProfileResponse, ...errorResponses(401, 404) },
+        response: { 200: ProfileResponse, ...errorResponses(404) },
       },
       handler: async (request) => {
-        const row = await queries.unfollow(signedIn(request), request.params.username);
+        const row = await queries.unfollow(currentUserId(request), request.params.username);
         if (row === undefined) throw notFound('profile');
         return { profile: presentProfile(row) };
       },

@@ -1,6 +1,6 @@
 // POST /users, POST /users/login, GET /user, PUT /user.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { signedIn } from '../../http/auth.ts';
+import { currentUserId } from '../../http/auth.ts';
 import { invalid, taken, unauthorized } from '../../http/errors.ts';
 import { errorResponses } from '../../http/schemas.ts';
 import type { Deps } from '../deps.ts';
@@ -13,10 +13,11 @@ export function usersRoutes({
   queries: { users: queries },
   passwords,
   tokens,
-  auth,
+  authAttemptLimit,
 }: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post('/users', {
+      config: { rateLimit: authAttemptLimit },
       schema: {
         tags: [TAG],
         operationId: 'CreateUser',
@@ -38,6 +39,7 @@ export function usersRoutes({
     });
 
     app.post('/users/login', {
+      config: { rateLimit: authAttemptLimit },
       schema: {
         tags: [TAG],
         operationId: 'Login',
@@ -56,34 +58,32 @@ export function usersRoutes({
     });
 
     app.get('/user', {
-      onRequest: auth.requireAuth,
+      config: { auth: 'required' },
       schema: {
         tags: [TAG],
         operationId: 'GetCurrentUser',
         summary: 'Get current user',
-        security: [{ Token: [] }],
-        response: { 200: UserResponse, ...errorResponses(401) },
+        response: { 200: UserResponse, ...errorResponses() },
       },
       handler: async (request) => {
-        const row = await queries.byId(signedIn(request));
+        const row = await queries.byId(currentUserId(request));
         if (row === undefined) throw unauthorized('the user of this token no longer exists');
         return { user: presentUser(row, tokens.sign(row.id)) };
       },
     });
 
     app.put('/user', {
-      onRequest: auth.requireAuth,
+      config: { auth: 'required' },
       schema: {
         tags: [TAG],
         operationId: 'UpdateCurrentUser',
         summary: 'Update current user',
-        security: [{ Token: [] }],
         body: UpdateUserBody,
-        response: { 200: UserResponse, ...errorResponses(401, 413, 415) },
+        response: { 200: UserResponse, ...errorResponses(413, 415) },
       },
       handler: async (request) => {
         const { password, image, ...rest } = request.body.user;
-        const row = await queries.update(signedIn(request), {
+        const row = await queries.update(currentUserId(request), {
           ...rest,
           ...(image !== undefined && { image: image === '' ? null : image }),
           ...(password !== undefined && { passwordHash: await passwords.hash(password) }),
