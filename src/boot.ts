@@ -3,12 +3,13 @@
 // workers, trace, seed, db, the tests, the benchmarks and labs, docs generation and the reliability
 // scenarios, so that a policy (the migration mode, the embedded folder's lock) is written once.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/client.ts';
+import { createDataFolder } from './db/data-folder.ts';
 import { loadMigrations, type Migration } from './db/migrate/files.ts';
 import { MigrationError, pending, upgrade } from './db/migrate/runner.ts';
 import { createQueries } from './features/queries.ts';
@@ -93,7 +94,7 @@ async function jwtSecretOf(config: Config): Promise<string> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  await mkdir(config.dataDir, { recursive: true });
+  await createDataFolder(config.dataDir);
   // 'wx': if another process wrote it first, keep theirs.
   await writeFile(file, `${randomBytes(48).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' }).catch(
     (error: NodeJS.ErrnoException) => {

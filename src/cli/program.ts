@@ -53,10 +53,10 @@ export class GatherCommand extends Command {
 
   // One line: "gather db: unknown command 'upgrad'; did you mean upgrade? (see gather db --help)".
   override error(message: string, options: { code?: string; exitCode?: number } = {}): never {
-    const line = (this.settingHint(message) ?? message)
-      .replace(/^error: /, `${this.path()}: `)
+    const problem = (this.settingHint(message) ?? message)
+      .replace(/^error: /, '')
       .replace(/\n\(Did you mean (.*)\?\)$/, '; did you mean $1?');
-    return super.error(`${line} (see ${this.path()} --help)`, {
+    return super.error(`${this.path()}: ${problem} (see ${this.path()} --help)`, {
       code: options.code ?? 'gather.usage',
       exitCode: EXIT.usage,
     });
@@ -66,39 +66,60 @@ export class GatherCommand extends Command {
 /** What commands are given: how to end with an exit code. */
 export type Cli = Readonly<{ program: GatherCommand; finish(code: number): void }>;
 
+export type CliOptions = {
+  /** The program's name in help and messages: `gather`, or a workshop script (`npm run reliability`). */
+  name?: string;
+  description?: string;
+  /** Where help and usage errors go (tests capture them); stdout and stderr by default. */
+  output?: { writeOut(text: string): void; writeErr(text: string): void };
+};
+
 /**
- * Runs `argv` through the commands `register` adds to the program `name` (`gather`, or a workshop script such
- * as `npm run reliability`), prints a failure as one line, and sets the exit code.
+ * Runs `argv` through the commands `register` adds, prints a failure as one line, and sets the process's
+ * exit code (also returned).
  */
 export async function runCli(
   argv: readonly string[],
   register: (cli: Cli) => void,
-  { name = 'gather', description = 'Gather: an async RealWorld (Conduit) backend' } = {},
-): Promise<void> {
+  {
+    name = 'gather',
+    description = 'Gather: an async RealWorld (Conduit) backend',
+    output = {
+      writeOut: (text) => process.stdout.write(text),
+      writeErr: (text) => process.stderr.write(text),
+    },
+  }: CliOptions = {},
+): Promise<number> {
+  // `gather … --help | head`: a reader that stops early is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
   let code: number = EXIT.ok;
   const program = new GatherCommand(name)
     .version(VERSION, '-v, --version', 'print the version')
     .description(description)
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text) });
+    .configureOutput({ ...output, outputError: (text, write) => write(text) });
   program.configureHelp({ sortSubcommands: false });
   register({ program, finish: (exit) => (code = exit) });
   GatherCommand.argv = argv;
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
-    code = exitCodeOf(error);
+    code = exitCodeOf(error, output.writeErr);
   }
   process.exitCode = code;
+  return code;
 }
 
-function exitCodeOf(error: unknown): number {
+function exitCodeOf(error: unknown, writeErr: (text: string) => void): number {
   if (error instanceof CommanderError) {
     // --help and --version end well; a bare `gather` or `gather db` shows the help and is bad usage.
     return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   }
-  if (error instanceof ConfigError) console.error(`gather: invalid configuration: ${error.message}`);
-  else if (error instanceof CommandError) console.error(`gather: ${error.message}`);
-  else console.error(error);
+  if (error instanceof ConfigError) writeErr(`gather: invalid configuration: ${error.message}\n`);
+  else if (error instanceof CommandError) writeErr(`gather: ${error.message}\n`);
+  // Anything else is a bug: its stack trace is what whoever fixes it needs.
+  else writeErr(`${error instanceof Error ? error.stack : String(error)}\n`);
   return EXIT.failed;
 }

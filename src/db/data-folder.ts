@@ -3,7 +3,7 @@
 // it. So whoever opens it takes an OS lock on `gather.lock` first and holds it while open; the kernel drops
 // the lock when its holder exits, however it exits (kill -9 included), so a lock is never left stale.
 import { type FileHandle, mkdir, open, readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { tryLock, unlock } from 'fs-native-extensions';
 import { CommandError } from '../command-error.ts';
 import { ConfigError } from '../config.ts';
@@ -45,19 +45,41 @@ async function writeHolder(handle: FileHandle, holder: Holder): Promise<void> {
   await handle.write(`${JSON.stringify(holder)}\n`, 0);
 }
 
-function refusal(dir: string, holder: Holder | undefined): CommandError {
+/** What the refused command can do instead, while the holder serves at `url`. */
+function instead(command: string, url: string): string {
+  if (command === 'gather seed') return `; to fill it while it runs: gather seed --url ${url}`;
+  if (command === 'gather trace') return `; it traces its own requests: ${url}/_gather/traces`;
+  return '';
+}
+
+function refusal(dir: string, command: string, holder: Holder | undefined): CommandError {
   const who = holder === undefined ? 'another process' : describe(holder);
-  const seed =
-    holder?.url === undefined ? '' : `; to add demo content to it: gather seed --url ${holder.url}`;
   return new CommandError(
     `the data folder ${dir} is in use by ${who}: one embedded database belongs to one process; ` +
-      `stop that process first, or set GATHER_DATA_DIR to another folder${seed}`,
+      `stop that process first, or set GATHER_DATA_DIR to another folder` +
+      (holder?.url === undefined ? '' : instead(command, holder.url)),
   );
 }
 
-async function createFolder(dir: string): Promise<void> {
+/** mkdir -p, by hand: Node's recursive mkdir never returns for a path under /proc (it retries forever). */
+async function makeFolder(dir: string): Promise<void> {
   try {
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code !== 'ENOENT' || dirname(dir) === dir) throw error;
+    await makeFolder(dirname(dir));
+    await mkdir(dir).catch((again: NodeJS.ErrnoException) => {
+      if (again.code !== 'EEXIST') throw again;
+    });
+  }
+}
+
+/** The data folder, created if missing; one line with the fix when it cannot be. */
+export async function createDataFolder(dir: string): Promise<void> {
+  try {
+    await makeFolder(resolve(dir));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new CommandError(
@@ -95,7 +117,7 @@ async function pgdataOf(dir: string): Promise<string> {
  * refuses in one line when another process holds it.
  */
 export async function openDataFolder(dir: string, command: string): Promise<DataFolder> {
-  await createFolder(dir);
+  await createDataFolder(dir);
   const handle = await openLockFile(dir);
   if (!tryLock(handle.fd)) {
     // The holder writes its line right after it locks: give a holder that has just started that moment.
@@ -105,7 +127,7 @@ export async function openDataFolder(dir: string, command: string): Promise<Data
       holder = await readHolder(handle);
     }
     await handle.close();
-    throw refusal(dir, holder);
+    throw refusal(dir, command, holder);
   }
   try {
     // A line left behind belongs to a process that is gone (killed before it could clear it): its lock went

@@ -1,25 +1,24 @@
 // A scratch Gather project for `gather db` tests: a temp folder holding a copy of the schema module and
 // the migrations, its own package.json, and its own empty database (a PGlite folder, or a new PostgreSQL
 // database when DATABASE_URL is set). The CLI runs as a child process, as a user would run it.
-import { execFile } from 'node:child_process';
 import { cp, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Database, openDatabase } from '../../src/db/client.ts';
+import { openData } from '../../src/boot.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { Database } from '../../src/db/client.ts';
 import { type ScratchDatabase, scratchDatabase } from '../../tools/harness/scratch-database.ts';
+import { type GatherRun, runGather } from '../../tools/harness/server-process.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const GATHER = join(REPO, 'bin/gather.js');
 /** Generous: on a loaded 2-core machine one `gather db` run (tsx + PGlite start) has taken 10 s. */
 const CLI_TIMEOUT_MS = 120_000;
-
-export type CliResult = { code: number; stdout: string; stderr: string };
 
 export type ScratchProject = {
   dir: string;
   /** Runs `gather db <args>` in the project folder against its database. */
-  db(...args: string[]): Promise<CliResult>;
+  db(...args: string[]): Promise<GatherRun>;
   /** Opens the scratch database for the length of `fn` (PGlite allows one process at a time). */
   withDatabase<T>(fn: (database: Database) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -38,27 +37,14 @@ export async function scratchProject(): Promise<ScratchProject> {
     adminUrl === undefined ? undefined : await scratchDatabase(adminUrl, 'gather_db_test');
   const databaseUrl = scratch?.url;
   const dataDir = join(dir, 'data');
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test', GATHER_DATA_DIR: dataDir };
-  if (databaseUrl === undefined) delete env.DATABASE_URL;
-  else env.DATABASE_URL = databaseUrl;
+  const env = { NODE_ENV: 'test', GATHER_DATA_DIR: dataDir, DATABASE_URL: databaseUrl };
 
   return {
     dir,
-    db: (...args) =>
-      new Promise((resolve) => {
-        // Killed after CLI_TIMEOUT_MS (code -1) so that a stuck command fails the test instead of hanging CI.
-        execFile(
-          process.execPath,
-          [GATHER, 'db', ...args],
-          { cwd: dir, env, timeout: CLI_TIMEOUT_MS, killSignal: 'SIGKILL' },
-          (error, stdout, stderr) => {
-            const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-            resolve({ code, stdout, stderr });
-          },
-        );
-      }),
+    db: (...args) => runGather(['db', ...args], { cwd: dir, env, timeoutMs: CLI_TIMEOUT_MS }),
     withDatabase: async (fn) => {
-      const database = await openDatabase({ databaseUrl, dataDir, poolMax: 1 });
+      const config = loadConfig({ NODE_ENV: 'test', GATHER_DATA_DIR: dataDir, DATABASE_URL: databaseUrl });
+      const database = await openData({ config, migrations: 'untouched', holder: 'a test', poolMax: 1 });
       try {
         return await fn(database);
       } finally {

@@ -1,20 +1,17 @@
 // `gather trace` as a user runs it: a child process on its own database (a fresh PGlite folder, or a fresh
 // migrated PostgreSQL database when DATABASE_URL is set), its diagram read back by Mermaid's parser.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { parseTraceArgs } from '../../src/cli/trace.ts';
 import { loadMigrations } from '../../src/db/migrate/files.ts';
 import { upgrade } from '../../src/db/migrate/runner.ts';
+import { type GatherRun, runGather } from '../../tools/harness/server-process.ts';
 import { freshDatabase, TEST_JWT_SECRET } from '../../tools/harness/test-app.ts';
 import { skipWithoutChromium } from '../helpers/chromium.ts';
+import { gatherInProcess } from '../helpers/cli.ts';
 import { mermaidBlocks, parseSequence } from './parse-diagram.ts';
-
-const GATHER = fileURLToPath(new URL('../../bin/gather.js', import.meta.url));
 
 let dataDir: string;
 let env: NodeJS.ProcessEnv;
@@ -22,8 +19,13 @@ let dropDatabase: () => Promise<void> = async () => {};
 
 before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'gather-trace-cli-'));
-  env = { ...process.env, NODE_ENV: 'development', GATHER_DATA_DIR: dataDir, JWT_SECRET: TEST_JWT_SECRET };
-  delete env.GATHER_TRACE;
+  // GATHER_TRACE unset: the command turns tracing on itself.
+  env = {
+    NODE_ENV: 'development',
+    GATHER_DATA_DIR: dataDir,
+    JWT_SECRET: TEST_JWT_SECRET,
+    GATHER_TRACE: undefined,
+  };
   if (process.env.DATABASE_URL) {
     const fresh = await freshDatabase();
     await upgrade(fresh.database, await loadMigrations());
@@ -36,21 +38,8 @@ after(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-type Run = { code: number; stdout: string; stderr: string };
-
-function gatherTrace(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [GATHER, 'trace', ...args],
-      { env: { ...env, ...extraEnv }, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const gatherTrace = (args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<GatherRun> =>
+  runGather(['trace', ...args], { env: { ...env, ...extraEnv } });
 
 test('POST with --data, then GET with --token: each prints the diagram of its request', async () => {
   const user = { username: 'clitracer', email: 'clitracer@example.com', password: 'password123' };
@@ -104,27 +93,35 @@ test('--format svg prints the diagram drawn by Mermaid in headless Chromium', {
   assert.ok(run.stdout.includes('messageLine0') && run.stdout.includes('messageLine1'), 'calls and replies');
 });
 
-test('bad command lines are refused with one line that says what is wrong', () => {
-  const cases: [string[], string][] = [
-    [['FETCH', '/api/tags'], 'METHOD must be one of GET, POST, PUT, DELETE, got "FETCH"'],
-    [['GET', 'api/tags'], 'PATH must start with /, got "api/tags"'],
-    [['GET'], 'expected a METHOD and a PATH'],
-    [['GET', '/api/tags', '--format', 'png'], '--format must be one of mmd, md, svg, got "png"'],
+test('bad command lines are refused with one line that says what is wrong', async () => {
+  const cases: [string[], RegExp][] = [
+    [
+      ['FETCH', '/api/tags'],
+      /'FETCH' is invalid for argument 'METHOD'\. METHOD must be one of GET, POST, PUT, DELETE/,
+    ],
+    [['GET', 'api/tags'], /'api\/tags' is invalid for argument 'PATH'\. PATH must start with \//],
+    [['GET'], /missing required argument 'PATH'/],
+    [['GET', '/api/tags', '--format', 'png'], /argument 'png' is invalid\. Allowed choices are mmd, md, svg/],
+    [['POST', '/api/users', '--data', '{user:'], /argument '\{user:' is invalid\. not JSON: /],
   ];
-  for (const [args, message] of cases) assert.equal(parseTraceArgs(args), message);
-  assert.match(String(parseTraceArgs(['POST', '/api/users', '--data', '{user:'])), /^--data is not JSON: /);
-  assert.deepEqual(parseTraceArgs(['put', '/api/user', '--token', 't', '--data', '{"user":{}}']), {
-    method: 'PUT',
-    path: '/api/user',
-    format: 'mmd',
-    token: 't',
-    body: { user: {} },
-  });
+  for (const [args, message] of cases) {
+    const run = await gatherInProcess(['trace', ...args]);
+    assert.equal(run.code, 2, args.join(' '));
+    assert.match(run.err, message);
+    assert.match(run.err, /^gather trace: .*\(see gather trace --help\)\n$/);
+  }
+});
+
+test('--format svg is dev-time: a production install refuses it in one line', async () => {
+  const run = await gatherInProcess(['trace', 'GET', '/api/tags', '--format', 'svg'], { production: true });
+  assert.equal(run.code, 1);
+  assert.match(run.err, /^gather: gather trace --format svg is a dev-time command: it needs playwright-core/);
+  assert.equal(run.err.split('\n').length, 2, 'one line');
 });
 
 test('a refused command line exits 2 before opening any database', async () => {
   const run = await gatherTrace(['GET', 'api/tags'], { DATABASE_URL: 'postgres://nowhere.invalid/x' });
   assert.equal(run.code, 2);
-  assert.match(run.stderr, /^gather trace: PATH must start with \/, got "api\/tags"\n\nUsage: gather trace/);
+  assert.match(run.stderr, /^gather trace: .*PATH must start with \/ \(see gather trace --help\)\n$/);
   assert.equal(run.stdout, '');
 });

@@ -1,7 +1,7 @@
 // A server in a process of its own, started as a user starts it (`node <script> <args>`), on a loopback port:
 // its output captured, its readiness read from the lines it prints, its memory and CPU read from /proc, and
 // stopped with SIGTERM (SIGKILL if it does not finish). The one way benchmarks, scripts and tests start servers.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
@@ -15,6 +15,7 @@ const POLL_MS = 20;
 export type Exit = Readonly<{ code: number | null; signal: NodeJS.Signals | null }>;
 
 export type ServerProcess = Readonly<{
+  pid: number;
   port: number;
   /** http://127.0.0.1:<port> */
   url: string;
@@ -141,6 +142,7 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     });
 
   const server: ServerProcess = {
+    pid: child.pid ?? 0,
     port,
     url: `http://127.0.0.1:${port}`,
     output: () => output,
@@ -217,5 +219,36 @@ export function startGather(
           ? /gather: worker \d+ \(pid \d+\) listening on/
           : /gather: listening on/,
     readyCount: workers,
+  });
+}
+
+export type GatherRun = Readonly<{ code: number; stdout: string; stderr: string }>;
+
+/**
+ * `gather <args>` run to its end as a user runs it (bin/gather.js), in `cwd`, with `env` on top of this
+ * process's environment less its DATABASE_URL. Killed after `timeoutMs` (code -1), so that a stuck command
+ * fails a test instead of hanging CI.
+ */
+export function runGather(
+  args: readonly string[],
+  { env = {}, cwd, timeoutMs = 120_000 }: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<GatherRun> {
+  const { DATABASE_URL: _inherited, ...environment } = process.env;
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [GATHER, ...args],
+      {
+        cwd,
+        env: { ...environment, ...env },
+        timeout: timeoutMs,
+        killSignal: 'SIGKILL',
+        maxBuffer: 16 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
