@@ -9,8 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../../src/db/client.ts';
 import { renderSequenceDiagram } from '../../src/tracing/mermaid.ts';
 import { overlaps, querySpans, type RequestTrace } from '../../src/tracing/recorder.ts';
+import { call, createArticle, registerUser, type TestUser } from '../../tools/harness/factories.ts';
 import { bootTestApp, type TestApp } from '../../tools/harness/test-app.ts';
-import { call, createArticle, registerUser, type TestUser } from '../helpers/factories.ts';
 import { parseSequence } from '../tracing/parse-diagram.ts';
 
 let t: TestApp;

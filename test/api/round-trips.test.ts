@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { overlaps, querySpans, type RequestTrace } from '../../src/tracing/recorder.ts';
+import { call, createArticle, registerUser, type TestUser } from '../../tools/harness/factories.ts';
 import { bootTestApp, type TestApp } from '../../tools/harness/test-app.ts';
-import { call, createArticle, registerUser, type TestUser } from '../helpers/factories.ts';
 
 let t: TestApp;
 let jake: TestUser;

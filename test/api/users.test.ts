@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createSigner } from 'fast-jwt';
+import { call, registerUser, uniqueName } from '../../tools/harness/factories.ts';
 import { bootTestApp, TEST_JWT_SECRET, type TestApp } from '../../tools/harness/test-app.ts';
-import { call, registerUser, uniqueName } from '../helpers/factories.ts';
 
 let t: TestApp;
 before(async () => {

@@ -6,8 +6,8 @@ import { SEED_PASSWORD, SIZES, usernameOf } from '../../src/seed/dataset.ts';
 import { insertLoader } from '../../src/seed/loader.ts';
 import { silentProgress } from '../../src/seed/progress.ts';
 import { SeedError, type SeedOptions, seedWith } from '../../src/seed/seed.ts';
+import { call, registerUser } from '../../tools/harness/factories.ts';
 import { bootTestApp, type TestApp } from '../../tools/harness/test-app.ts';
-import { call, registerUser } from '../helpers/factories.ts';
 
 const options: SeedOptions = { size: SIZES.demo, replace: false, progress: silentProgress };
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { call } from '../../tools/harness/factories.ts';
 import { bootTestApp, type TestApp } from '../../tools/harness/test-app.ts';
-import { call } from '../helpers/factories.ts';
 
 type Sample = { name: string; labels: Record<string, string>; value: number };
 

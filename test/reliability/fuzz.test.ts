@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTokenService } from '../../src/http/auth.ts';
+import { call, createArticle, registerUser } from '../../tools/harness/factories.ts';
 import {
   contractBreach,
   FUZZED_ROUTES,
@@ -10,7 +11,6 @@ import {
   prepareWorld,
 } from '../../tools/harness/fuzzer.ts';
 import { bootTestApp, TEST_JWT_SECRET, type TestApp } from '../../tools/harness/test-app.ts';
-import { call, createArticle, registerUser } from '../helpers/factories.ts';
 
 const SEED = 20_261_125;
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1_000);

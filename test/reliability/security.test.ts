@@ -9,8 +9,8 @@ import { ConfigError, loadConfig } from '../../src/config.ts';
 import { users } from '../../src/db/schema/index.ts';
 import { SCRYPT_PARAMS } from '../../src/features/users/password.ts';
 import { RATE_LIMIT_NAMESPACE } from '../../src/http/security.ts';
+import { call, registerUser, type TestUser } from '../../tools/harness/factories.ts';
 import { bootTestApp, freshDatabase, TEST_JWT_SECRET, type TestApp } from '../../tools/harness/test-app.ts';
-import { call, registerUser, type TestUser } from '../helpers/factories.ts';
 
 let t: TestApp;
 let jake: TestUser;

@@ -19,7 +19,7 @@ function refusedWith(run: GatherRun, line: string | RegExp): void {
   assert.equal(run.code, 1, `${run.stdout}${run.stderr}`);
   if (typeof line === 'string') assert.equal(run.stderr, `gather: ${line}\n`);
   else assert.match(run.stderr, line);
-  assert.doesNotMatch(run.stdout, /Error|    at /);
+  assert.doesNotMatch(run.stdout, /Error| {4}at /);
 }
 
 test('a port in use names PORT', async () => {

@@ -29,7 +29,7 @@ async function api(method: string, path: string, body?: object, token?: string) 
     },
     ...(body !== undefined && { body: JSON.stringify(body) }),
   });
-  return { status: response.status, body: (await response.json()) as Record<string, never> };
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
 before(async () => {

@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { toHrTime } from '../../src/tracing/otel.ts';
+import { call } from '../../tools/harness/factories.ts';
 import { bootTestApp } from '../../tools/harness/test-app.ts';
-import { call } from '../helpers/factories.ts';
 
 type OtlpSpan = {
   traceId: string;

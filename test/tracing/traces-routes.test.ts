@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
 import { querySpans } from '../../src/tracing/recorder.ts';
+import { call, createArticle, registerUser } from '../../tools/harness/factories.ts';
 import { bootTestApp, TEST_JWT_SECRET, type TestApp } from '../../tools/harness/test-app.ts';
-import { call, createArticle, registerUser } from '../helpers/factories.ts';
 import { parseSequence } from './parse-diagram.ts';
 
 let t: TestApp;

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { querySpans } from '../../src/tracing/recorder.ts';
+import { call, createArticle, registerUser } from '../../tools/harness/factories.ts';
 import { appWithBrowser, skipWithoutChromium, watchedPage } from '../helpers/chromium.ts';
-import { call, createArticle, registerUser } from '../helpers/factories.ts';
 
 const opened = appWithBrowser();
 

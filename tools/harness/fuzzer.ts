@@ -8,7 +8,7 @@ import { createSigner } from 'fast-jwt';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/client.ts';
 import { createTokenService } from '../../src/http/auth.ts';
-import { call, createArticle, registerUser } from '../../test/helpers/factories.ts';
+import { call, createArticle, registerUser } from './factories.ts';
 import { TEST_JWT_SECRET } from './test-app.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
