@@ -3,7 +3,8 @@
 // that triggers keep). Each filter combination is a named prepared statement, built on first use.
 // The hot reads return rows as the driver gives them (src/db/statement.ts): every column is aliased to the
 // row type's name and the timestamps arrive as ISO text, so no generic row mapper and no Date runs per row.
-import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.ts';
 import { UNIQUE_INDEX, violatesUnique } from '../../db/constraints.ts';
 import {
@@ -102,6 +103,23 @@ export function createArticleQueries(db: Db) {
       .limit(ph('limit'))
       .offset(ph('offset'));
 
+  /** A counter in one row, found by the filter's value: `select <counter> from <table> where <key> = $filter`. */
+  const counterBy = (
+    name: string,
+    table: PgTable,
+    counter: AnyColumn,
+    key: AnyColumn,
+    filter: keyof ListFilter,
+  ) =>
+    prepare<CountRow>(
+      db,
+      name,
+      db
+        .select(aliased({ count: counter }))
+        .from(table)
+        .where(eq(key, ph(filter))),
+    );
+
   /** Exact counts without scanning: each single filter reads a counter kept by a trigger. */
   const counters: Record<'none' | FilterName, () => Statement<CountRow>> = {
     none: () =>
@@ -110,33 +128,10 @@ export function createArticleQueries(db: Db) {
         'count_articles',
         db.select(aliased({ count: articleTotals.articlesCount })).from(articleTotals),
       ),
-    tag: () =>
-      prepare(
-        db,
-        'count_by_tag',
-        db
-          .select(aliased({ count: tags.articlesCount }))
-          .from(tags)
-          .where(eq(tags.name, ph('tag'))),
-      ),
-    author: () =>
-      prepare(
-        db,
-        'count_by_author',
-        db
-          .select(aliased({ count: users.articlesCount }))
-          .from(users)
-          .where(eq(users.username, ph('author'))),
-      ),
+    tag: () => counterBy('count_by_tag', tags, tags.articlesCount, tags.name, 'tag'),
+    author: () => counterBy('count_by_author', users, users.articlesCount, users.username, 'author'),
     favorited: () =>
-      prepare(
-        db,
-        'count_by_favorited',
-        db
-          .select(aliased({ count: users.favoritesCount }))
-          .from(users)
-          .where(eq(users.username, ph('favorited'))),
-      ),
+      counterBy('count_by_favorited', users, users.favoritesCount, users.username, 'favorited'),
     feed: () =>
       prepare(
         db,
@@ -249,7 +244,7 @@ export function createArticleQueries(db: Db) {
       .select(
         db
           .select({
-            userId: sql<number>`${ph('viewerId')}::int`.as('user_id'),
+            userId: sql<number>`${ph('viewerId')}`.as('user_id'),
             articleId: articles.id,
             createdAt: sql<Date>`now()`.as('created_at'),
           })

@@ -48,7 +48,7 @@ export function createCommentQueries(db: Db) {
     db,
     'comment_insert',
     sql`insert into ${comments} (body, article_id, author_id)
-      select ${ph('body')}, ${articles.id}, ${ph('authorId')}::int from ${articles} where ${articles.slug} = ${ph('slug')}
+      select ${ph('body')}, ${articles.id}, ${ph('authorId')} from ${articles} where ${articles.slug} = ${ph('slug')}
       returning id, body, ${isoText(comments.createdAt)} as "createdAt", ${isoText(comments.updatedAt)} as "updatedAt"`,
   );
   const author = prepare<Omit<AuthorRow, 'authorFollowing'>>(

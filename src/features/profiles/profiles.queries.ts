@@ -48,9 +48,9 @@ export function createProfileQueries(db: Db) {
     sql`with target as (select id, username, bio, image from ${users} where username = ${ph('username')}),
       edge as (
         insert into ${follows} (follower_id, followee_id)
-        select ${ph('viewerId')}::int, id from target where id <> ${ph('viewerId')}::int
+        select ${ph('viewerId')}, id from target where id <> ${ph('viewerId')}
         on conflict do nothing)
-      select id, username, bio, image, id <> ${ph('viewerId')}::int as following from target`,
+      select id, username, bio, image, id <> ${ph('viewerId')} as following from target`,
   );
   const unfollow = prepare<ProfileWithIdRow>(
     db,
@@ -58,7 +58,7 @@ export function createProfileQueries(db: Db) {
     sql`with target as (select id, username, bio, image from ${users} where username = ${ph('username')}),
       edge as (
         delete from ${follows} using target
-        where follower_id = ${ph('viewerId')}::int and followee_id = target.id)
+        where follower_id = ${ph('viewerId')} and followee_id = target.id)
       select id, username, bio, image, false as following from target`,
   );
 
