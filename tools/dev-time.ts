@@ -3,7 +3,7 @@
 // `npm prune --omit=dev` it refuses in the same one line as a production install.
 import { createRequire } from 'node:module';
 import { registerScenarios } from '../bench/scenarios.ts';
-import { type DevTime, type DevTimeCommand, devTimeRefusal } from '../src/cli/dev-time.ts';
+import { type DevTime, type DevTimeCommand, devTimeRefusal, refuseDevTime } from '../src/cli/dev-time.ts';
 
 const resolvable = (name: string): boolean => {
   try {
@@ -22,7 +22,8 @@ async function needing<T>(command: DevTimeCommand, packages: string[], module: (
 
 export const devTime: DevTime = {
   // The scenarios' options are declared without loading them; each loads when it runs.
-  registerBench: registerScenarios,
+  registerBench: (bench, cli) =>
+    resolvable('autocannon') ? registerScenarios(bench, cli) : refuseDevTime(bench, 'gather bench'),
   migrate: async (options) =>
     (await needing('gather db migrate', ['drizzle-kit'], () => import('./db-author/commands.ts'))).migrate(
       options,

@@ -1,7 +1,7 @@
 // Every `gather` command, in the order `gather --help` lists them. `devTime` is the workshop's half (bench,
 // db migrate, db check, trace --format svg): given by a source checkout, absent from a production install.
 import { registerDb } from './db.ts';
-import { type DevTime, devTimeRefusal } from './dev-time.ts';
+import { type DevTime, refuseDevTime } from './dev-time.ts';
 import type { Cli } from './program.ts';
 import { registerSeed } from './seed.ts';
 import { registerServe } from './serve.ts';
@@ -15,14 +15,6 @@ export function registerCommands(cli: Cli, devTime: DevTime | undefined): void {
   const bench = cli.program
     .command('bench')
     .description('Benchmarks and labs that print their figures (dev-time: bench/)');
-  if (devTime === undefined) {
-    bench
-      .allowUnknownOption()
-      .allowExcessArguments()
-      .action(() => {
-        throw devTimeRefusal('gather bench');
-      });
-  } else {
-    devTime.registerBench(bench, cli);
-  }
+  if (devTime === undefined) refuseDevTime(bench, 'gather bench');
+  else devTime.registerBench(bench, cli);
 }

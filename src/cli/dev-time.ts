@@ -36,3 +36,13 @@ export function devTimeRefusal(command: DevTimeCommand): CommandError {
       'have; run it in a source checkout after `npm install` (the README says which commands ship)',
   );
 }
+
+/** `command` (and whatever follows it on the command line) answers with the one-line refusal. */
+export function refuseDevTime(command: GatherCommand, label: DevTimeCommand): void {
+  command
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(() => {
+      throw devTimeRefusal(label);
+    });
+}
