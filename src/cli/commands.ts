@@ -14,6 +14,7 @@ export function registerCommands(cli: Cli, devTime: DevTime | undefined): void {
   registerSeed(cli);
   const bench = cli.program
     .command('bench')
+    .summary('benchmarks and labs that print their figures (dev-time)')
     .description('Benchmarks and labs that print their figures (dev-time: bench/)');
   if (devTime === undefined) refuseDevTime(bench, 'gather bench');
   else devTime.registerBench(bench, cli);

@@ -60,16 +60,21 @@ function authoring(devTime: DevTime | undefined, command: Parameters<typeof devT
 export function registerDb({ program, finish }: Cli, devTime: DevTime | undefined): void {
   const db = program
     .command('db')
-    .description('Migrations: write (migrate), review (sql), upgrade, downgrade, history, check')
+    .summary('migrations: write, review (sql), upgrade, downgrade, history')
+    .description(
+      'Migrations, aerich/alembic style: written from the TypeScript schema (migrate), reviewed as the exact SQL ' +
+        '(sql), applied (upgrade) and undone (downgrade) each in a transaction.',
+    )
     .addHelpText(
       'after',
       '\nDatabase: DATABASE_URL (PostgreSQL) or the PGlite folder GATHER_DATA_DIR (default ./.gather).',
     );
-  const command = (name: string, description: string): GatherCommand =>
-    db.command(name).description(description);
+  const command = (name: string, summary: string, description: string): GatherCommand =>
+    db.command(name).summary(summary).description(description);
 
   command(
     'init',
+    'write the migration settings to package.json',
     'Writes the migration settings under "gather" in ./package.json (defaults: src/db/schema/index.ts, ' +
       'src/db/migrations). Safe to run again.',
   )
@@ -84,6 +89,7 @@ export function registerDb({ program, finish }: Cli, devTime: DevTime | undefine
 
   command(
     'init-db',
+    'create the schema on an empty database',
     'On an empty database: creates the schema from the first migration (generated from the TypeScript ' +
       'schema when the migrations folder is empty) and records it. Refuses when the database has tables.',
   ).action(async () => {
@@ -116,6 +122,7 @@ export function registerDb({ program, finish }: Cli, devTime: DevTime | undefine
 
   command(
     'migrate',
+    'write the next migration from the TypeScript schema (dev-time)',
     "Diffs the TypeScript schema against the last migration's snapshot and writes the next numbered " +
       'migration (up.sql, down.sql, snapshot.json), then prints its SQL; review and edit it before upgrading. ' +
       'Dev-time: needs drizzle-kit.',
@@ -140,6 +147,7 @@ export function registerDb({ program, finish }: Cli, devTime: DevTime | undefine
 
   command(
     'sql',
+    'print the SQL upgrade would run',
     'Prints exactly the SQL `upgrade [target]` would run, migration by migration; changes nothing.',
   )
     .argument('[target]', 'the last migration to apply (default: all)')
@@ -147,6 +155,7 @@ export function registerDb({ program, finish }: Cli, devTime: DevTime | undefine
 
   command(
     'upgrade',
+    'apply pending migrations',
     'Applies pending migrations up to target (default: all), each in one transaction, recorded in ' +
       'gather_migrations. Refuses if an applied migration was edited.',
   )
@@ -167,6 +176,7 @@ export function registerDb({ program, finish }: Cli, devTime: DevTime | undefine
 
   const downgradeCommand = command(
     'downgrade',
+    'undo applied migrations',
     'Undoes applied migrations newest first, each in one transaction: the last <count> (default 1), or all ' +
       'after <target> (base: all).',
   );
@@ -198,25 +208,28 @@ export function registerDb({ program, finish }: Cli, devTime: DevTime | undefine
       finish(EXIT.ok);
     });
 
-  command('history', 'Applied migrations with the time they were applied, then the pending ones.').action(
-    async () => {
-      const { migrations } = await projectMigrations();
-      await withDatabase('history', async (database) => {
-        const applied = new Map((await history(database)).map((row) => [row.name, row]));
-        const names = [...new Set([...applied.keys(), ...migrations.map((m) => m.name)])].sort();
-        for (const name of names) {
-          const row = applied.get(name);
-          console.log(
-            row === undefined ? `pending  ${name}` : `applied  ${name}  ${row.appliedAt.toISOString()}`,
-          );
-        }
-      });
-      finish(EXIT.ok);
-    },
-  );
+  command(
+    'history',
+    'applied and pending migrations',
+    'Applied migrations with the time they were applied, then the pending ones.',
+  ).action(async () => {
+    const { migrations } = await projectMigrations();
+    await withDatabase('history', async (database) => {
+      const applied = new Map((await history(database)).map((row) => [row.name, row]));
+      const names = [...new Set([...applied.keys(), ...migrations.map((m) => m.name)])].sort();
+      for (const name of names) {
+        const row = applied.get(name);
+        console.log(
+          row === undefined ? `pending  ${name}` : `applied  ${name}  ${row.appliedAt.toISOString()}`,
+        );
+      }
+    });
+    finish(EXIT.ok);
+  });
 
   command(
     'heads',
+    'the newest migration on disk and in the database',
     'The newest migration on disk, the newest applied one, and what is pending between them.',
   ).action(async () => {
     const { migrations } = await projectMigrations();
@@ -232,6 +245,7 @@ export function registerDb({ program, finish }: Cli, devTime: DevTime | undefine
 
   command(
     'check',
+    'exit 1 when the schema has changes no migration captures (dev-time)',
     'Exits 1 when the TypeScript schema has changes that no migration captures (for CI). Dev-time: needs drizzle-kit.',
   ).action(async () => {
     const { migrations } = await projectMigrations();

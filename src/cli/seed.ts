@@ -15,6 +15,7 @@ type SeedOptions = { size: SizeName; replace?: boolean; url?: string };
 export function registerSeed({ program, finish }: Cli): void {
   program
     .command('seed')
+    .summary('fill the database with generated demo or benchmark content')
     .description(
       'Fills the database (DATABASE_URL, or the embedded one in GATHER_DATA_DIR) with generated users, ' +
         'articles, tags, comments, favorites and follows; with --url, a running server through its API. ' +

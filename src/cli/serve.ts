@@ -17,6 +17,7 @@ type ServeOptions = { migrate?: boolean; workers?: string };
 export function registerServe({ program, finish }: Cli): void {
   program
     .command('serve')
+    .summary('run the HTTP API')
     .description('Run the HTTP API; its configuration comes from the environment (README "Configuration")')
     .option(
       '--migrate',

@@ -45,6 +45,7 @@ function parseBody(value: string): unknown {
 export function registerTrace({ program, finish }: Cli, devTime: DevTime | undefined): void {
   program
     .command('trace')
+    .summary('run one request in this process and print its sequence diagram')
     .description(
       'Runs one request inside this process (no server, no port) against the configured database ' +
         '(DATABASE_URL, or the embedded one in GATHER_DATA_DIR) and prints its sequence diagram on stdout; ' +

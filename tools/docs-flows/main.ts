@@ -3,6 +3,7 @@
 // code draws today, or when a page no longer belongs to any flow.
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '../../src/cli/program.ts';
 import { generateFlowDocs } from './flows.ts';
 
 const FLOWS_DIR = fileURLToPath(new URL('../../docs/flows/', import.meta.url));
@@ -16,8 +17,7 @@ async function committedPages(): Promise<Map<string, string>> {
   );
 }
 
-async function main(argv: string[]): Promise<number> {
-  const check = argv.includes('--check');
+async function flows(check: boolean): Promise<number> {
   const generated = await generateFlowDocs();
   const committed = await committedPages();
   const stale = [...generated].filter(([name, text]) => committed.get(name) !== text).map(([name]) => name);
@@ -43,4 +43,11 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+await runCli(
+  process.argv.slice(2),
+  ({ program, finish }) =>
+    program
+      .option('--check', 'write nothing; exit 1 when a committed page differs from what the code draws today')
+      .action(async (options: { check?: boolean }) => finish(await flows(options.check === true))),
+  { name: 'npm run docs:flows', description: 'docs/flows/*.md, drawn from real traces' },
+);
