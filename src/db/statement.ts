@@ -12,7 +12,8 @@
 // Rows come back as the driver decodes them, through the prepared statement's `.all()`: no generic row
 // mapper runs, so every selected or returned field is aliased to the row type's field name (`aliased()` in
 // features/shared/sql.ts, `as "name"` in a template), and timestamps leave PostgreSQL as ISO 8601 text in
-// UTC (`isoText()`), never as Date.
+// UTC (`isoText()`), never as Date. A partial update is one statement too: `coalesce(placeholder, column)`
+// keeps a field that is not given (null), with an explicit flag where a column may be set to null.
 import type { SQLWrapper } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Db } from './client.ts';
@@ -26,7 +27,8 @@ type RawRowsStatement = { all(values: Readonly<Record<string, unknown>>): Promis
 // Renders SQL to text and parameters; the schema names every column explicitly, so no casing option applies.
 const dialect = new PgDialect();
 
-/** Prepares `query` once under `name`; each call runs it and returns its rows typed as `Row`. */
+/** Prepares `query` once under `name`; each call runs it and returns its rows typed as `Row` (`never` for a
+ * statement that returns none). */
 export function prepare<Row>(db: Db, name: string, query: SQLWrapper): Statement<Row> {
   const statement = db._.session.prepareQuery(
     dialect.sqlToQuery(query.getSQL()),
@@ -34,5 +36,5 @@ export function prepare<Row>(db: Db, name: string, query: SQLWrapper): Statement
     name,
     false,
   ) as unknown as RawRowsStatement;
-  return async (values = {}) => (await statement.all(values)) as Row[];
+  return (values = {}) => statement.all(values) as Promise<Row[]>;
 }

@@ -55,7 +55,7 @@ export function createUserQueries(db: Db) {
   );
   const holders = prepare<Pick<UserRow, 'username' | 'email'>>(
     db,
-    'user_holders_of',
+    'users_holding_username_or_email',
     db
       .select(aliased({ username: users.username, email: users.email }))
       .from(users)
