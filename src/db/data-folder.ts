@@ -2,7 +2,7 @@
 // own, the lock and the JWT secret. One PGlite folder belongs to one process: two that both open it corrupt
 // it. So whoever opens it takes an OS lock on `gather.lock` first and holds it while open; the kernel drops
 // the lock when its holder exits, however it exits (kill -9 included), so a lock is never left stale.
-import { type FileHandle, mkdir, open, readdir, readFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { tryLock, unlock } from 'fs-native-extensions';
 import { CommandError } from '../command-error.ts';

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import {
+  call,
+  createArticle,
+  registerUser,
+  type TestUser,
+  uniqueName,
+} from '../../tools/harness/factories.ts';
 import { bootTestApp, type TestApp } from '../../tools/harness/test-app.ts';
-import { call, createArticle, registerUser, type TestUser, uniqueName } from '../helpers/factories.ts';
 
 let t: TestApp;
 let jake: TestUser;

@@ -5,8 +5,14 @@ import { after, before, test } from 'node:test';
 import { count, eq } from 'drizzle-orm';
 import { articles, favorites, follows, users } from '../../src/db/schema/index.ts';
 import { createTokenService } from '../../src/http/auth.ts';
+import {
+  call,
+  createArticle,
+  registerUser,
+  type TestUser,
+  uniqueName,
+} from '../../tools/harness/factories.ts';
 import { bootTestApp, TEST_JWT_SECRET, type TestApp } from '../../tools/harness/test-app.ts';
-import { call, createArticle, registerUser, type TestUser, uniqueName } from '../helpers/factories.ts';
 
 let t: TestApp;
 let author: TestUser;
