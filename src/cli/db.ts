@@ -5,21 +5,35 @@ import { openData } from '../boot.ts';
 import { loadConfig } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import { loadMigrations, type Migration } from '../db/migrate/files.ts';
-import { HISTORY_TABLE, planDowngrade, planUpgrade, renderPlan } from '../db/migrate/plan.ts';
+import {
+  type AppliedMigration,
+  HISTORY_TABLE,
+  planDowngrade,
+  planUpgrade,
+  renderPlan,
+  type Step,
+} from '../db/migrate/plan.ts';
 import { downgrade, existingTables, history, MigrationError, upgrade } from '../db/migrate/runner.ts';
 import { readSettings, writeSettings } from '../db/migrate/settings.ts';
 import { type DevTime, devTimeRefusal } from './dev-time.ts';
 import { type Cli, EXIT, type GatherCommand } from './program.ts';
 
+/** The migrations of the project in this folder (package.json "gather" settings). */
+async function projectMigrations(): Promise<Migration[]> {
+  return loadMigrations((await readSettings(process.cwd())).migrationsDir);
+}
+
 /**
- * Opens the configured database, leaving its schema to this command, and says which one it is: as a SQL
- * comment for commands whose output is SQL, so that `gather db sql > review.sql` stays a valid script.
+ * Runs `fn` on the configured database, leaving its schema to this command, with the project's migrations;
+ * says first which database it is: as a SQL comment for output that is SQL, so that `gather db sql >
+ * review.sql` stays a valid script.
  */
-async function withDatabase<T>(
+async function onDatabase(
   command: string,
-  fn: (database: Database) => Promise<T>,
+  fn: (database: Database, migrations: Migration[]) => Promise<void>,
   { sqlOutput = false }: { sqlOutput?: boolean } = {},
-): Promise<T> {
+): Promise<number> {
+  const migrations = await projectMigrations();
   const database = await openData({
     config: loadConfig(),
     migrations: 'untouched',
@@ -28,28 +42,22 @@ async function withDatabase<T>(
   });
   try {
     console.log(`${sqlOutput ? '-- ' : ''}database: ${database.label}`);
-    return await fn(database);
+    await fn(database, migrations);
+    return EXIT.ok;
   } finally {
     await database.close();
   }
 }
 
-async function projectMigrations(): Promise<{ migrations: Migration[]; schemaPath: string }> {
-  const settings = await readSettings(process.cwd());
-  return { schemaPath: settings.schemaPath, migrations: await loadMigrations(settings.migrationsDir) };
-}
-
-async function sql(target: string | undefined): Promise<number> {
-  const { migrations } = await projectMigrations();
-  await withDatabase(
-    'sql',
-    async (database) => {
-      process.stdout.write(renderPlan(planUpgrade(migrations, await history(database), target)));
+/** Prints the plan `plan` makes from the project's migrations and the database's history; runs nothing. */
+const printPlan = (command: string, plan: (migrations: Migration[], applied: AppliedMigration[]) => Step[]) =>
+  onDatabase(
+    command,
+    async (database, migrations) => {
+      process.stdout.write(renderPlan(plan(migrations, await history(database))));
     },
     { sqlOutput: true },
   );
-  return EXIT.ok;
-}
 
 /** The migration authoring half, or the one line that says a production install has none. */
 function authoring(devTime: DevTime | undefined, command: Parameters<typeof devTimeRefusal>[0]): DevTime {
@@ -93,18 +101,15 @@ export function registerDb({ program, finish }: Cli, devTime: DevTime | undefine
     'On an empty database: creates the schema from the first migration (generated from the TypeScript ' +
       'schema when the migrations folder is empty) and records it. Refuses when the database has tables.',
   ).action(async () => {
-    let { migrations } = await projectMigrations();
-    if (migrations.length === 0) {
+    if ((await projectMigrations()).length === 0) {
       const written = await authoring(devTime, 'gather db init-db (with no migrations yet)').migrate({
         name: 'init',
         renames: [],
         dropAndCreate: false,
       });
       if (written === undefined) throw new MigrationError('the schema declares no tables');
-      migrations = [written];
     }
-    const first = migrations[0]!;
-    await withDatabase('init-db', async (database) => {
+    const code = await onDatabase('init-db', async (database, migrations) => {
       // An empty history table (what `downgrade base` leaves) does not make the database non-empty.
       const recorded = (await history(database)).length > 0;
       const tables = (await existingTables(database)).filter((t) => recorded || t !== HISTORY_TABLE);
@@ -114,10 +119,11 @@ export function registerDb({ program, finish }: Cli, devTime: DevTime | undefine
             'use `gather db upgrade` (see `gather db history`)',
         );
       }
+      const first = migrations[0]!;
       await upgrade(database, migrations, { target: first.name });
       console.log(`applied ${first.name}`);
     });
-    finish(EXIT.ok);
+    finish(code);
   });
 
   command(
@@ -151,7 +157,9 @@ export function registerDb({ program, finish }: Cli, devTime: DevTime | undefine
     'Prints exactly the SQL `upgrade [target]` would run, migration by migration; changes nothing.',
   )
     .argument('[target]', 'the last migration to apply (default: all)')
-    .action(async (target: string | undefined) => finish(await sql(target)));
+    .action(async (target: string | undefined) =>
+      finish(await printPlan('sql', (migrations, applied) => planUpgrade(migrations, applied, target))),
+    );
 
   command(
     'upgrade',
@@ -162,16 +170,19 @@ export function registerDb({ program, finish }: Cli, devTime: DevTime | undefine
     .argument('[target]', 'the last migration to apply (default: all)')
     .option('--dry-run', 'print the SQL instead (same as `gather db sql`)')
     .action(async (target: string | undefined, options: { dryRun?: boolean }) => {
-      if (options.dryRun) return finish(await sql(target));
-      const { migrations } = await projectMigrations();
-      await withDatabase('upgrade', async (database) => {
+      if (options.dryRun) {
+        return finish(
+          await printPlan('upgrade', (migrations, applied) => planUpgrade(migrations, applied, target)),
+        );
+      }
+      const code = await onDatabase('upgrade', async (database, migrations) => {
         const applied = await upgrade(database, migrations, {
           target,
           onApply: (m) => console.log(`applied ${m.name}`),
         });
         if (applied.length === 0) console.log('nothing to apply');
       });
-      finish(EXIT.ok);
+      finish(code);
     });
 
   const downgradeCommand = command(
@@ -190,65 +201,59 @@ export function registerDb({ program, finish }: Cli, devTime: DevTime | undefine
       const count = Number(options.n ?? 1);
       if (!Number.isInteger(count) || count < 1) downgradeCommand.error('-n must be a positive integer');
       const to = target === undefined ? { count } : { target };
-      const { migrations } = await projectMigrations();
       if (options.dryRun) {
-        await withDatabase(
-          'downgrade',
-          async (database) => {
-            process.stdout.write(renderPlan(planDowngrade(migrations, await history(database), to)));
-          },
-          { sqlOutput: true },
+        return finish(
+          await printPlan('downgrade', (migrations, applied) => planDowngrade(migrations, applied, to)),
         );
-        return finish(EXIT.ok);
       }
-      await withDatabase('downgrade', async (database) => {
+      const code = await onDatabase('downgrade', async (database, migrations) => {
         const undone = await downgrade(database, migrations, to, (m) => console.log(`undid ${m.name}`));
         if (undone.length === 0) console.log('nothing to undo');
       });
-      finish(EXIT.ok);
+      finish(code);
     });
 
   command(
     'history',
     'applied and pending migrations',
     'Applied migrations with the time they were applied, then the pending ones.',
-  ).action(async () => {
-    const { migrations } = await projectMigrations();
-    await withDatabase('history', async (database) => {
-      const applied = new Map((await history(database)).map((row) => [row.name, row]));
-      const names = [...new Set([...applied.keys(), ...migrations.map((m) => m.name)])].sort();
-      for (const name of names) {
-        const row = applied.get(name);
-        console.log(
-          row === undefined ? `pending  ${name}` : `applied  ${name}  ${row.appliedAt.toISOString()}`,
-        );
-      }
-    });
-    finish(EXIT.ok);
-  });
+  ).action(async () =>
+    finish(
+      await onDatabase('history', async (database, migrations) => {
+        const applied = new Map((await history(database)).map((row) => [row.name, row]));
+        const names = [...new Set([...applied.keys(), ...migrations.map((m) => m.name)])].sort();
+        for (const name of names) {
+          const row = applied.get(name);
+          console.log(
+            row === undefined ? `pending  ${name}` : `applied  ${name}  ${row.appliedAt.toISOString()}`,
+          );
+        }
+      }),
+    ),
+  );
 
   command(
     'heads',
     'the newest migration on disk and in the database',
     'The newest migration on disk, the newest applied one, and what is pending between them.',
-  ).action(async () => {
-    const { migrations } = await projectMigrations();
-    await withDatabase('heads', async (database) => {
-      const applied = await history(database);
-      const waiting = planUpgrade(migrations, applied).map((step) => step.migration.name);
-      console.log(`files head:    ${migrations.at(-1)?.name ?? '(no migrations)'}`);
-      console.log(`database head: ${applied.at(-1)?.name ?? '(empty)'}`);
-      console.log(`pending:       ${waiting.length === 0 ? 'none' : waiting.join(', ')}`);
-    });
-    finish(EXIT.ok);
-  });
+  ).action(async () =>
+    finish(
+      await onDatabase('heads', async (database, migrations) => {
+        const applied = await history(database);
+        const waiting = planUpgrade(migrations, applied).map((step) => step.migration.name);
+        console.log(`files head:    ${migrations.at(-1)?.name ?? '(no migrations)'}`);
+        console.log(`database head: ${applied.at(-1)?.name ?? '(empty)'}`);
+        console.log(`pending:       ${waiting.length === 0 ? 'none' : waiting.join(', ')}`);
+      }),
+    ),
+  );
 
   command(
     'check',
     'exit 1 when the schema has changes no migration captures (dev-time)',
     'Exits 1 when the TypeScript schema has changes that no migration captures (for CI). Dev-time: needs drizzle-kit.',
   ).action(async () => {
-    const { migrations } = await projectMigrations();
+    const migrations = await projectMigrations();
     const up = await authoring(devTime, 'gather db check').uncaptured();
     if (up.length === 0) {
       console.log(`schema matches ${migrations.at(-1)?.name ?? 'the empty database'}`);
