@@ -21,6 +21,13 @@ export const SETTINGS = [
   'REDIS_URL',
   'RATE_LIMIT_AUTH_MAX',
   'RATE_LIMIT_AUTH_WINDOW_MS',
+  'REQUEST_TIMEOUT_MS',
+  'DB_STATEMENT_TIMEOUT_MS',
+  'DB_LOCK_TIMEOUT_MS',
+  'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+  'DB_POOL_GROUP_MAX',
+  'DB_POOL_QUEUE_MAX',
+  'SHED_EVENT_LOOP_DELAY_MS',
 ] as const;
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -53,6 +60,23 @@ export type Config = Readonly<{
   rateLimitAuthWindowMs: number;
   /** Set when the standard OTEL_* variables ask for it: recorded spans are also exported over OTLP/HTTP. */
   otel: OtelSettings | undefined;
+  deadlines: Deadlines;
+  /** Pool connections the routes of one feature may hold at once (a bulkhead), per process. */
+  dbPoolGroupMax: number;
+  /** Requests that may wait for a pool connection at once; past it a request is shed (503) at once. */
+  dbPoolQueueMax: number;
+  /** Event-loop delay past which new requests are shed (503) instead of queued. */
+  shedEventLoopDelayMs: number;
+}>;
+
+/** How long a request, and each PostgreSQL statement of it, may take (docs/reliability.md says why). */
+export type Deadlines = Readonly<{
+  /** A request's deadline for every wait it makes: a bulkhead slot, a pool connection, a hash thread. */
+  requestMs: number;
+  /** PostgreSQL's statement_timeout, lock_timeout and idle_in_transaction_session_timeout, per connection. */
+  statementMs: number;
+  lockMs: number;
+  idleInTransactionMs: number;
 }>;
 
 export type OtelSettings = Readonly<{
@@ -174,13 +198,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`JWT_EXPIRES_IN must look like 15m, 12h or 7d, got "${jwtExpiresIn}"`);
   }
 
+  const dbPoolMax = integer(env, 'DB_POOL_MAX', 10, 1, 1000);
+  const deadlines = Object.freeze({
+    requestMs: integer(env, 'REQUEST_TIMEOUT_MS', 2_000, 50, 600_000),
+    statementMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', 2_000, 50, 3_600_000),
+    lockMs: integer(env, 'DB_LOCK_TIMEOUT_MS', 500, 10, 3_600_000),
+    idleInTransactionMs: integer(env, 'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', 10_000, 100, 3_600_000),
+  });
+  if (deadlines.lockMs >= deadlines.requestMs) {
+    throw new ConfigError(
+      `DB_LOCK_TIMEOUT_MS (${deadlines.lockMs}) must be below REQUEST_TIMEOUT_MS (${deadlines.requestMs}): ` +
+        'a request waiting for a lock must give up within its deadline',
+    );
+  }
+
   return Object.freeze({
     nodeEnv,
     production,
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: env.HOST || '127.0.0.1',
     databaseUrl,
-    dbPoolMax: integer(env, 'DB_POOL_MAX', 10, 1, 1000),
+    dbPoolMax,
     dataDir: env.GATHER_DATA_DIR || './.gather',
     jwtSecret,
     jwtExpiresIn,
@@ -194,5 +232,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitAuthMax: integer(env, 'RATE_LIMIT_AUTH_MAX', 10, 1, 1_000_000_000),
     rateLimitAuthWindowMs: integer(env, 'RATE_LIMIT_AUTH_WINDOW_MS', 60_000, 1_000, 86_400_000),
     otel: otelSettings(env),
+    deadlines,
+    dbPoolGroupMax: integer(env, 'DB_POOL_GROUP_MAX', Math.ceil(dbPoolMax / 2), 1, dbPoolMax),
+    dbPoolQueueMax: integer(env, 'DB_POOL_QUEUE_MAX', 4 * dbPoolMax, 0, 100_000),
+    shedEventLoopDelayMs: integer(env, 'SHED_EVENT_LOOP_DELAY_MS', 200, 10, 60_000),
   });
 }
