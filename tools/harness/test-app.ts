@@ -26,6 +26,9 @@ function testConfig(env: Record<string, string>): Config {
     LOG_LEVEL: 'silent',
     GATHER_TRACE: '1',
     JWT_SECRET: TEST_JWT_SECRET,
+    // A test process shares two cores with others: only the tests of deadlines and shedding meet them.
+    REQUEST_TIMEOUT_MS: '60000',
+    SHED_EVENT_LOOP_DELAY_MS: '60000',
     // High enough that only the test about rate limits ever meets them.
     RATE_LIMIT_AUTH_MAX: '1000000',
     ...env,
