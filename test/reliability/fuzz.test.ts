@@ -78,3 +78,11 @@ test('a valid token of a user who no longer exists: 401 on writes, nothing writt
   assert.deepEqual(favorite.body.errors.body, ['the user of this token no longer exists']);
   assert.equal((await call(t.app, 'GET', `/api/articles/${article.slug}`)).body.article.favoritesCount, 0);
 });
+
+test('two tags that are one in the database (a lone surrogate is stored as U+FFFD): 201 with that one tag', async () => {
+  const user = await registerUser(t.app);
+  const article = await createArticle(t.app, user.token, { tagList: ['x\ud800', 'x\udfff', 'x\ufffd'] });
+  assert.deepEqual(article.tagList, ['x\ufffd']);
+  const tags = await call(t.app, 'GET', '/api/tags');
+  assert.equal(tags.body.tags.filter((tag: string) => tag === 'x\ufffd').length, 1);
+});

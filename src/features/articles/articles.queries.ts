@@ -192,7 +192,12 @@ export function createArticleQueries(db: Db) {
       .where(eq(articles.slug, ph('slug'))),
   );
 
-  /** Inserts the article and links its tags in one statement; no row when the slug is taken. */
+  /**
+   * Inserts the article and links its tags in one statement; no row when the slug is taken. The tag names are
+   * made distinct here, as stored: two names that differ in JavaScript can be one in the database (a lone
+   * surrogate arrives as U+FFFD), and `on conflict do update` may not meet one row twice (SQLSTATE 21000).
+   * Sorted, so that concurrent creators lock shared tags in one order.
+   */
   const insertWithSlug = prepare<{ slug: string }>(
     db,
     'article_insert',
@@ -202,7 +207,7 @@ export function createArticleQueries(db: Db) {
         on conflict (slug) do nothing
         returning id, slug),
       tag_rows as (
-        insert into ${tags} (name) select unnest(${ph('tagNames')}::text[])
+        insert into ${tags} (name) select distinct name from unnest(${ph('tagNames')}::text[]) as name order by name
         on conflict (name) do update set name = excluded.name
         returning id),
       linked as (
