@@ -1,86 +1,42 @@
-// The hostile-input fuzzer: fast-check generates malformed requests for every route (wrong types, huge and
-// empty strings, unicode edge cases, deep JSON, duplicate keys, SQL and script fragments, bad tokens, bad
-// slugs and ids, bad query strings) and each answer is checked: never a 5xx, every 4xx in RealWorld form,
-// and a rejected request leaves the database exactly as it was (a fingerprint of every table).
+// The fuzzer: fast-check generates sequences of requests, stateful steps whose values are drawn from the data
+// that exists when each one runs (fuzz/steps.ts, fuzz/plan.ts) mixed with hostile requests for every route
+// (fuzz/hostile.ts), and each answer is checked: never a 5xx; every 4xx in RealWorld form; a stateful step
+// answered as the data predicts (a taken username or email: 422 naming it; a taken slug: a suffix); a
+// rejected request leaves the database exactly as it was (a fingerprint of every table); after an accepted
+// write, the data holds what it wrote and every counter kept by a trigger equals the rows it counts.
 // Used by fuzz.test.ts (fixed seed, small count) and `npm run reliability -- fuzz` (full count).
 import fc from 'fast-check';
-import { createSigner } from 'fast-jwt';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../src/db/client.ts';
-import { createTokenService } from '../../src/http/auth.ts';
 import { call, createArticle, registerUser } from './factories.ts';
-import { TEST_JWT_SECRET } from './test-app.ts';
+import { fingerprinter, readSnapshot, type Snapshot, trim, wrongCounters } from './fuzz/database.ts';
+import { type FuzzRequest, type HostileTargets, hostileRequests } from './fuzz/hostile.ts';
+import { type Body, type Expectation, plan } from './fuzz/plan.ts';
+import { type StepKind, stateSteps } from './fuzz/steps.ts';
 
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
-type Json = Record<string, unknown>;
+/** The app, its database, and what the hostile requests aim at (the author never acts in a sequence, so
+ * that its article and comment stay there). */
+export type FuzzWorld = HostileTargets &
+  Readonly<{ app: FastifyInstance; database: Database; authorId: number }>;
 
-/** A valid body for the route: the fuzzer breaks it in one or several ways. */
-type Route = Readonly<{ method: Method; path: string; body?: Json }>;
-
-const ROUTES: readonly Route[] = [
-  {
-    method: 'POST',
-    path: '/api/users',
-    body: { user: { username: 'fuzzy', email: 'fuzzy@example.com', password: 'password123' } },
-  },
-  {
-    method: 'POST',
-    path: '/api/users/login',
-    body: { user: { email: 'fuzzy@example.com', password: 'password123' } },
-  },
-  { method: 'GET', path: '/api/user' },
-  { method: 'PUT', path: '/api/user', body: { user: { bio: 'a bio', image: 'https://example.com/a.png' } } },
-  { method: 'GET', path: '/api/profiles/:username' },
-  { method: 'POST', path: '/api/profiles/:username/follow' },
-  { method: 'DELETE', path: '/api/profiles/:username/follow' },
-  { method: 'GET', path: '/api/articles' },
-  { method: 'GET', path: '/api/articles/feed' },
-  { method: 'GET', path: '/api/articles/:slug' },
-  {
-    method: 'POST',
-    path: '/api/articles',
-    body: {
-      article: { title: 'A title', description: 'A description', body: 'A body', tagList: ['a', 'b'] },
-    },
-  },
-  { method: 'PUT', path: '/api/articles/:slug', body: { article: { title: 'Another title' } } },
-  { method: 'DELETE', path: '/api/articles/:slug' },
-  { method: 'POST', path: '/api/articles/:slug/favorite' },
-  { method: 'DELETE', path: '/api/articles/:slug/favorite' },
-  { method: 'GET', path: '/api/articles/:slug/comments' },
-  { method: 'POST', path: '/api/articles/:slug/comments', body: { comment: { body: 'A comment' } } },
-  { method: 'DELETE', path: '/api/articles/:slug/comments/:id' },
-  { method: 'GET', path: '/api/tags' },
-  // Outside the RealWorld operations: an unknown route and the operational ones.
-  { method: 'GET', path: '/api/:slug' },
-  { method: 'GET', path: '/readyz' },
-  { method: 'GET', path: '/_gather/traces' },
-];
-
-/** What the fuzzer attacks: an app with an author (owning an article and a comment) and another user. */
-export type FuzzWorld = Readonly<{
-  app: FastifyInstance;
-  database: Database;
-  /** Not the author: edits and deletes of the author's article and comment must be refused. */
-  intruder: { id: number; username: string; token: string };
-  author: { username: string };
-  slug: string;
-  commentId: number;
-}>;
+const userIdOf = (token: string) =>
+  Number(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).sub);
 
 export async function prepareWorld(app: FastifyInstance, database: Database): Promise<FuzzWorld> {
   const author = await registerUser(app);
   const intruder = await registerUser(app);
+  // Two more users with an article each: the first sequences have others' values to collide with.
+  for (let i = 0; i < 2; i++) await createArticle(app, (await registerUser(app)).token);
   const article = await createArticle(app, author.token, { tagList: ['fuzz'] });
   const comment = await call(app, 'POST', `/api/articles/${article.slug}/comments`, {
     token: author.token,
     body: { comment: { body: 'first' } },
   });
-  const sub = Number(JSON.parse(Buffer.from(intruder.token.split('.')[1]!, 'base64url').toString()).sub);
   return {
     app,
     database,
-    intruder: { id: sub, username: intruder.username, token: intruder.token },
+    authorId: userIdOf(author.token),
+    intruder: { id: userIdOf(intruder.token), token: intruder.token },
     author: { username: author.username },
     slug: article.slug,
     commentId: comment.body.comment.id,
@@ -88,313 +44,7 @@ export async function prepareWorld(app: FastifyInstance, database: Database): Pr
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Hostile values
-
-const SQL_AND_SCRIPT = [
-  "' OR '1'='1",
-  "'; DROP TABLE users; --",
-  '" OR 1=1 --',
-  '1; select pg_sleep(10) --',
-  "' UNION SELECT password_hash FROM users --",
-  '$1',
-  '<script>alert(1)</script>',
-  '"><img src=x onerror=alert(1)>',
-  'javascript:alert(1)',
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection probe, sent literally.
-  '${7*7}',
-  '{{7*7}}',
-  '../../../etc/passwd',
-  '..%2f..%2f',
-  '%00',
-  '\\',
-  'null',
-  'undefined',
-  'NaN',
-  'Infinity',
-  '-1',
-  '0',
-  '2147483648',
-  '99999999999999999999999',
-  '1e309',
-  '0x1F',
-  '__proto__',
-  'constructor',
-  'toString',
-];
-
-const UNICODE_EDGES = [
-  '\u0000',
-  '\ud800',
-  '\udfff',
-  '\ufeff',
-  '\u202e',
-  '\u200b',
-  '\u00a0',
-  '\u3000',
-  'e\u0301',
-  '\ud835\udd4f',
-  '\ud83d\udc69\u200d\ud83d\udc69\u200d\ud83d\udc67',
-  '\uffff',
-  '\r\n',
-  '\t',
-  ' ',
-];
-
-const hugeString = fc.integer({ min: 300, max: 1_200_000 }).map((n) => 'x'.repeat(n));
-
-const hostileString: fc.Arbitrary<string> = fc.oneof(
-  { arbitrary: fc.string({ unit: 'binary', maxLength: 30 }), weight: 3 },
-  { arbitrary: fc.constant(''), weight: 2 },
-  { arbitrary: fc.constantFrom(...SQL_AND_SCRIPT), weight: 3 },
-  { arbitrary: fc.constantFrom(...UNICODE_EDGES), weight: 3 },
-  {
-    arbitrary: fc
-      .array(fc.oneof(fc.constantFrom(...SQL_AND_SCRIPT, ...UNICODE_EDGES), fc.string()), { maxLength: 6 })
-      .map((parts) => parts.join('')),
-    weight: 2,
-  },
-  { arbitrary: hugeString, weight: 1 },
-);
-
-const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
-  { arbitrary: hostileString, weight: 6 },
-  { arbitrary: fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null)), weight: 3 },
-  { arbitrary: fc.array(hostileString, { maxLength: 30 }), weight: 1 },
-  { arbitrary: fc.dictionary(hostileString, hostileString, { maxKeys: 4 }), weight: 1 },
-  { arbitrary: fc.jsonValue({ maxDepth: 3 }), weight: 1 },
-);
-
-/** Deep JSON, written as text (JSON.stringify would recurse as deep). */
-const deepJson = fc
-  .tuple(fc.integer({ min: 100, max: 100_000 }), fc.boolean())
-  .map(([depth, arrays]) =>
-    arrays ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`,
-  );
-
-// ---------------------------------------------------------------------------------------------------------
-// Bodies: a valid body broken in one of many ways, or something that is not JSON at all.
-
-const envelopeOf = (body: Json) => Object.keys(body)[0]!;
-const fieldsOf = (body: Json) => Object.keys(body[envelopeOf(body)] as Json);
-
-function bodyText(route: Route): fc.Arbitrary<string> {
-  const valid = route.body ?? { item: { field: 'value' } };
-  const envelope = envelopeOf(valid);
-  const fields = fieldsOf(valid);
-  const inner = valid[envelope] as Json;
-  const field = fc.constantFrom(...fields);
-  const encode = (value: unknown) => JSON.stringify(value) ?? 'null';
-  return fc.oneof(
-    // One field with a hostile value (wrong type, huge, empty, unicode, SQL, script …).
-    fc.tuple(field, hostileValue).map(([name, value]) => encode({ [envelope]: { ...inner, [name]: value } })),
-    // Every field hostile.
-    fc
-      .array(hostileValue, { minLength: fields.length, maxLength: fields.length })
-      .map((values) =>
-        encode({ [envelope]: Object.fromEntries(fields.map((name, i) => [name, values[i]])) }),
-      ),
-    // A field missing, or the envelope empty, or the envelope itself hostile.
-    field.map((name) =>
-      encode({ [envelope]: Object.fromEntries(fields.filter((f) => f !== name).map((f) => [f, inner[f]])) }),
-    ),
-    fc.constant(encode({ [envelope]: {} })),
-    hostileValue.map((value) => encode({ [envelope]: value })),
-    // The whole body hostile: a string, a number, an array, null.
-    hostileValue.map(encode),
-    // Duplicate keys: the hostile copy first or last (JSON.parse keeps the last).
-    fc.tuple(field, hostileValue, fc.boolean()).map(([name, value, last]) => {
-      const rest = encode(inner).slice(1, -1);
-      const duplicate = `${JSON.stringify(name)}:${encode(value)}`;
-      return `{"${envelope}":{${last ? `${rest},${duplicate}` : `${duplicate},${rest}`}}}`;
-    }),
-    // Prototype pollution attempts.
-    fc.constantFrom(
-      `{"__proto__":{"admin":true},"${envelope}":${encode(inner)}}`,
-      `{"${envelope}":{"__proto__":{"admin":true}}}`,
-      `{"constructor":{"prototype":{"admin":true}},"${envelope}":${encode(inner)}}`,
-    ),
-    // Deep nesting, as the body or inside the envelope.
-    deepJson,
-    deepJson.map((deep) => `{"${envelope}":${deep}}`),
-    // Not JSON: truncated, trailing commas, single quotes, NaN, comments, a BOM, nothing.
-    fc.integer({ min: 0, max: 40 }).map((n) => encode(valid).slice(0, n)),
-    fc.constantFrom(
-      '',
-      '{',
-      '{"a":1,}',
-      "{'user':{}}",
-      '{"a":NaN}',
-      '{"a":1}/* c */',
-      `\ufeff${encode(valid)}`,
-      'null',
-      '[]',
-      '"string"',
-      '{"a":"\\ud800"}',
-      '{"a":"\\u0000"}',
-    ),
-    hostileString,
-  );
-}
-
-const contentType = fc.oneof(
-  { arbitrary: fc.constant('application/json'), weight: 12 },
-  {
-    arbitrary: fc.constantFrom(
-      'application/json; charset=utf-8',
-      'application/json; charset=utf-16',
-      'text/plain',
-      'application/x-www-form-urlencoded',
-      'multipart/form-data; boundary=x',
-      'application/xml',
-      '*/*',
-      '',
-      'application/json, text/plain',
-    ),
-    weight: 3,
-  },
-  { arbitrary: fc.constant(undefined), weight: 1 },
-);
-
-// ---------------------------------------------------------------------------------------------------------
-// Paths, query strings and tokens
-
-/** Percent-encoded as a client would (UTF-8; a lone surrogate cannot be sent and becomes U+FFFD). */
-const urlPart = (value: string) => encodeURIComponent(Buffer.from(value).toString());
-
-/** Header values a real HTTP client can send: no control characters, latin-1 only. */
-const headerSafe = (value: string) => value.replace(/[^\t\x20-\x7e\x80-\xff]/g, '').slice(0, 8_000);
-
-function pathParam(real: string): fc.Arbitrary<string> {
-  return fc.oneof(
-    { arbitrary: fc.constant(urlPart(real)), weight: 2 },
-    { arbitrary: hostileString.map((value) => urlPart(value.slice(0, 2_000))), weight: 6 },
-    // Raw bytes a client may put in a path: broken percent-encoding, dot segments, separators.
-    {
-      arbitrary: fc.constantFrom('%', '%zz', '%E0%A4%A', '%C0%AF', '..', '.', '%2e%2e', 'a%2Fb', '%00'),
-      weight: 2,
-    },
-  );
-}
-
-const queryKey = fc.oneof(
-  fc.constantFrom('limit', 'offset', 'tag', 'author', 'favorited', 'include', 'limit[]', 'limit[a]'),
-  hostileString.map((key) => urlPart(key.slice(0, 100))),
-);
-const queryValue = fc.oneof(
-  fc.constantFrom('-1', '0', '101', '1.5', '1e3', 'abc', '', '9007199254740993', '0x10', ' 5', 'comments'),
-  hostileString.map((value) => urlPart(value.slice(0, 5_000))),
-  fc.constantFrom('%', '%zz', '%E0%A4%A'),
-);
-const queryString = fc.oneof(
-  { arbitrary: fc.constant(''), weight: 2 },
-  {
-    arbitrary: fc
-      .array(fc.tuple(queryKey, queryValue), { minLength: 1, maxLength: 5 })
-      .map((pairs) => `?${pairs.map(([key, value]) => `${key}=${value}`).join('&')}`),
-    weight: 3,
-  },
-  { arbitrary: fc.constantFrom('?', '?&&', '?limit', '?=1', '?%ff=%ff'), weight: 1 },
-);
-
-function authorization(world: FuzzWorld): fc.Arbitrary<string | undefined> {
-  const { token, id } = world.intruder;
-  const sub = String(id);
-  const other = createTokenService('another-secret-another-secret-0123456789', '1h');
-  return fc.oneof(
-    { arbitrary: fc.constant(undefined), weight: 4 },
-    { arbitrary: fc.constant(`Token ${token}`), weight: 6 },
-    {
-      arbitrary: fc.constantFrom(
-        `Bearer ${token}`,
-        `Token ${token} extra`,
-        `Token  ${token}`,
-        'Token',
-        'Token ',
-        `Token ${createSigner({ key: TEST_JWT_SECRET, expiresIn: 1, clockTimestamp: 1 })({ sub })}`,
-        `Token ${createSigner({ algorithm: 'none' })({ sub })}`,
-        `Token ${createSigner({ key: TEST_JWT_SECRET, algorithm: 'HS512' })({ sub })}`,
-        `Token ${createSigner({ key: TEST_JWT_SECRET })({ sub: '999999999' })}`,
-        `Token ${createSigner({ key: TEST_JWT_SECRET })({ sub: "1' OR '1'='1" })}`,
-        `Token ${createSigner({ key: TEST_JWT_SECRET })({ nosub: true })}`,
-        `Token ${other.sign(id)}`,
-        `Token ${token.split('.').slice(0, 2).join('.')}.`,
-        `Token ${token.slice(0, -3)}abc`,
-      ),
-      weight: 4,
-    },
-    { arbitrary: hostileString.map((value) => headerSafe(`Token ${value}`)), weight: 2 },
-  );
-}
-
-export type FuzzRequest = Readonly<{
-  route: string;
-  method: Method;
-  url: string;
-  headers: Record<string, string>;
-  payload: string | undefined;
-}>;
-
-function requestFor(route: Route, world: FuzzWorld): fc.Arbitrary<FuzzRequest> {
-  const takesBody = route.method === 'POST' || route.method === 'PUT';
-  return fc
-    .record({
-      slug: pathParam(world.slug),
-      username: pathParam(world.author.username),
-      id: fc.oneof(pathParam(String(world.commentId)), fc.integer().map(String)),
-      query: queryString,
-      authorization: authorization(world),
-      contentType,
-      // Routes with a body sometimes get none; routes without one sometimes get one.
-      payload: fc.oneof(
-        { arbitrary: bodyText(route), weight: takesBody ? 12 : 1 },
-        { arbitrary: fc.constant(undefined), weight: takesBody ? 1 : 5 },
-      ),
-    })
-    .map((parts) => {
-      const path = route.path
-        .replace(':slug', parts.slug)
-        .replace(':username', parts.username)
-        .replace(':id', parts.id);
-      const headers: Record<string, string> = {};
-      if (parts.authorization !== undefined) headers.authorization = parts.authorization;
-      if (parts.payload !== undefined && parts.contentType !== undefined) {
-        headers['content-type'] = parts.contentType;
-      }
-      return {
-        route: `${route.method} ${route.path}`,
-        method: route.method,
-        url: `${path}${parts.query}`,
-        headers,
-        payload: parts.payload,
-      };
-    });
-}
-
-export const fuzzRequests = (world: FuzzWorld): fc.Arbitrary<FuzzRequest> =>
-  fc.oneof(...ROUTES.map((route) => requestFor(route, world)));
-
-export const FUZZED_ROUTES: readonly string[] = ROUTES.map((route) => `${route.method} ${route.path}`);
-
-// ---------------------------------------------------------------------------------------------------------
-// Checks
-
-/** Every row of every table, hashed: equal fingerprints mean an unchanged database. */
-async function fingerprinter(database: Database): Promise<() => Promise<string>> {
-  const tables = await database.withSession((session) =>
-    session.query<{ name: string }>(
-      "select tablename as name from pg_tables where schemaname = 'public' order by tablename",
-    ),
-  );
-  const parts = tables.map(
-    ({ name }) =>
-      `(select count(*) || ':' || coalesce(md5(string_agg(t::text, ',' order by t::text)), '') from "${name}" t)`,
-  );
-  const sql = `select ${parts.join(" || '|' || ")} as fingerprint`;
-  return async () => {
-    const [row] = await database.withSession((session) => session.query<{ fingerprint: string }>(sql));
-    return row!.fingerprint;
-  };
-}
+// Answers
 
 /** Why a response breaks the contract, or undefined when it keeps it. */
 export function contractBreach(status: number, contentTypeHeader: unknown, body: string): string | undefined {
@@ -416,75 +66,173 @@ export function contractBreach(status: number, contentTypeHeader: unknown, body:
   return realWorld ? undefined : `${status} not in RealWorld form: ${body.slice(0, 200)}`;
 }
 
-export type Breach = Readonly<{ request: string; status: number; reason: string }>;
-
-export type FuzzReport = {
-  requests: number;
-  byStatus: Map<number, number>;
-  byRoute: Map<string, number>;
-  rejected: number;
-  rejectedUnchanged: number;
-  breaches: Breach[];
-  millis: number;
-};
+/** Why a stateful step's answer is not the one its snapshot predicted, or undefined. */
+function expectationBreach(expect: Expectation, status: number, body: Body): string | undefined {
+  if (status !== expect.status) {
+    return `expected ${expect.status}, got ${status} ${JSON.stringify(body)?.slice(0, 200)}`;
+  }
+  const conflicts = expect.conflicts ?? [];
+  if (status !== 422 || conflicts.length === 0) return undefined;
+  const named = conflicts.map((field) => `${field} has already been taken`);
+  const messages: string[] = body?.errors?.body ?? [];
+  const right = expect.namesEvery
+    ? messages.length === named.length && named.every((message) => messages.includes(message))
+    : messages.length === 1 && named.includes(messages[0]!);
+  return right ? undefined : `expected ${named.join(' and ')}, got ${JSON.stringify(messages)}`;
+}
 
 const REQUEST_TIMEOUT_MS = 10_000;
+
+/** What is wrong with an accepted write's answer or data; an answer that cannot be read is wrong too. */
+function written(expect: Expectation, body: Body, next: Snapshot): string | undefined {
+  try {
+    return expect.after?.(body, next);
+  } catch (error) {
+    return `the answer could not be read: ${error}`;
+  }
+}
+
+/** An answer's JSON; undefined for an empty or unparsable body (the contract check reports the latter). */
+function parsed(text: string): Body {
+  try {
+    return text === '' ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+async function send(app: FastifyInstance, request: FuzzRequest) {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    app.inject({
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      ...(request.payload !== undefined && { payload: request.payload }),
+    }),
+    new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), REQUEST_TIMEOUT_MS);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
 
 function describeRequest(request: FuzzRequest): string {
   const cut = (text: string) => (text.length > 200 ? `${text.slice(0, 200)}… (${text.length} chars)` : text);
   return `${request.method} ${cut(request.url)} ${JSON.stringify(request.headers)} ${cut(JSON.stringify(request.payload) ?? '')}`;
 }
 
-/** Sends `runs` generated requests one after another and checks each answer. Never throws on a breach. */
+// ---------------------------------------------------------------------------------------------------------
+// The run
+
+export type Breach = Readonly<{
+  sequence: number;
+  step: number;
+  request: string;
+  status: number;
+  reason: string;
+}>;
+
+export type FuzzReport = {
+  sequences: number;
+  requests: number;
+  byStatus: Map<number, number>;
+  byRoute: Map<string, number>;
+  byStep: Map<StepKind | 'hostile', number>;
+  /** Unique keys that stateful steps ran into (each answered as predicted, or a breach). */
+  conflicts: Map<string, number>;
+  rejected: number;
+  rejectedUnchanged: number;
+  /** Accepted writes: each followed by the check of what it wrote and of the counters. */
+  writes: number;
+  breaches: Breach[];
+  millis: number;
+};
+
+const count = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1);
+
+/** A sequence: one to eight steps, two stateful for one hostile. */
+const sequenceOf = (world: FuzzWorld) =>
+  fc.array(
+    fc.oneof(
+      { weight: 2, arbitrary: stateSteps },
+      {
+        weight: 1,
+        arbitrary: hostileRequests(world).map((request) => ({ kind: 'hostile' as const, request })),
+      },
+    ),
+    { minLength: 1, maxLength: 8 },
+  );
+
+/** Runs `runs` generated sequences one after another and checks each answer. Never throws on a breach. */
 export async function fuzz(world: FuzzWorld, options: { seed: number; runs: number }): Promise<FuzzReport> {
   const fingerprint = await fingerprinter(world.database);
   const report: FuzzReport = {
+    sequences: 0,
     requests: 0,
     byStatus: new Map(),
     byRoute: new Map(),
+    byStep: new Map(),
+    conflicts: new Map(),
     rejected: 0,
     rejectedUnchanged: 0,
+    writes: 0,
     breaches: [],
     millis: 0,
   };
-  let baseline = await fingerprint();
+  const keep = { userIds: [world.authorId, world.intruder.id], slug: world.slug, commentId: world.commentId };
+  let snapshot: Snapshot | undefined;
   const started = performance.now();
   await fc.assert(
-    fc.asyncProperty(fuzzRequests(world), async (request) => {
-      const breach = (status: number, reason: string) =>
-        report.breaches.push({ request: describeRequest(request), status, reason });
-      let timer: NodeJS.Timeout | undefined;
-      const response = await Promise.race([
-        world.app.inject({
-          method: request.method,
-          url: request.url,
-          headers: request.headers,
-          ...(request.payload !== undefined && { payload: request.payload }),
-        }),
-        new Promise<undefined>((resolve) => {
-          timer = setTimeout(() => resolve(undefined), REQUEST_TIMEOUT_MS);
-        }),
-      ]).finally(() => clearTimeout(timer));
-      report.requests += 1;
-      report.byRoute.set(request.route, (report.byRoute.get(request.route) ?? 0) + 1);
-      if (response === undefined) {
-        breach(0, `no answer within ${REQUEST_TIMEOUT_MS} ms`);
-        return;
+    fc.asyncProperty(sequenceOf(world), async (steps) => {
+      report.sequences += 1;
+      await trim(world.database, keep);
+      snapshot = await readSnapshot(world.database, snapshot);
+      let baseline = await fingerprint();
+      for (const [index, step] of steps.entries()) {
+        const { request, expect } =
+          step.kind === 'hostile'
+            ? { request: step.request, expect: undefined }
+            : plan(step, snapshot, world.authorId);
+        const breach = (status: number, reason: string) =>
+          report.breaches.push({
+            sequence: report.sequences,
+            step: index + 1,
+            request: describeRequest(request),
+            status,
+            reason,
+          });
+        const response = await send(world.app, request);
+        report.requests += 1;
+        count(report.byRoute, request.route);
+        count(report.byStep, step.kind);
+        if (response === undefined) {
+          breach(0, `no answer within ${REQUEST_TIMEOUT_MS} ms`);
+          continue;
+        }
+        const status = response.statusCode;
+        count(report.byStatus, status);
+        const body = expect === undefined ? undefined : parsed(response.body);
+        for (const field of expect?.conflicts ?? []) count(report.conflicts, field);
+        const wrongAnswer =
+          contractBreach(status, response.headers['content-type'], response.body) ??
+          (expect && expectationBreach(expect, status, body));
+        if (wrongAnswer !== undefined) breach(status, wrongAnswer);
+        if (status >= 400) {
+          report.rejected += 1;
+          const after = await fingerprint();
+          if (after === baseline) report.rejectedUnchanged += 1;
+          else breach(status, 'the database changed although the request was rejected');
+          baseline = after;
+        } else if (request.method !== 'GET') {
+          report.writes += 1;
+          baseline = await fingerprint();
+          snapshot = await readSnapshot(world.database, snapshot);
+          for (const reason of await wrongCounters(world.database)) breach(status, reason);
+          // What it wrote, when it was the answer predicted (otherwise that is the breach already).
+          const unwritten = expect?.status === status ? written(expect, body, snapshot) : undefined;
+          if (unwritten !== undefined) breach(status, unwritten);
+        }
       }
-      const status = response.statusCode;
-      report.byStatus.set(status, (report.byStatus.get(status) ?? 0) + 1);
-      const reason = contractBreach(status, response.headers['content-type'], response.body);
-      if (reason !== undefined) breach(status, reason);
-      if (status < 400) {
-        // An accepted write moves the baseline.
-        if (request.method !== 'GET') baseline = await fingerprint();
-        return;
-      }
-      report.rejected += 1;
-      const after = await fingerprint();
-      if (after === baseline) report.rejectedUnchanged += 1;
-      else breach(status, 'the database changed although the request was rejected');
-      baseline = after;
     }),
     { seed: options.seed, numRuns: options.runs, endOnFailure: true },
   );
@@ -492,16 +240,26 @@ export async function fuzz(world: FuzzWorld, options: { seed: number; runs: numb
   return report;
 }
 
+const figures = <K>(map: Map<K, number>) =>
+  [...map.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([key, n]) => `${key}×${n}`)
+    .join('  ');
+
 export function formatReport(report: FuzzReport, seed: number): string {
-  const statuses = [...report.byStatus.entries()].sort(([a], [b]) => a - b);
-  const fivexx = statuses.filter(([status]) => status >= 500).reduce((sum, [, n]) => sum + n, 0);
+  const fivexx = [...report.byStatus].filter(([status]) => status >= 500).reduce((sum, [, n]) => sum + n, 0);
   const lines = [
-    `fuzz: seed ${seed}, ${report.requests} requests over ${report.byRoute.size} routes in ${(report.millis / 1000).toFixed(1)} s`,
-    `  statuses        ${statuses.map(([status, n]) => `${status}×${n}`).join('  ')}`,
+    `fuzz: seed ${seed}, ${report.sequences} sequences, ${report.requests} requests over ${report.byRoute.size} routes in ${(report.millis / 1000).toFixed(1)} s`,
+    `  steps           ${figures(report.byStep)}`,
+    `  statuses        ${figures(report.byStatus)}`,
     `  5xx             ${fivexx}`,
+    `  unique keys hit ${figures(report.conflicts)}`,
     `  rejected (4xx)  ${report.rejected}, database unchanged after ${report.rejectedUnchanged} of them`,
+    `  accepted writes ${report.writes}, each checked: the data written, counters equal to their rows`,
     `  breaches        ${report.breaches.length}`,
-    ...report.breaches.slice(0, 10).map((b) => `    ${b.status} ${b.reason}\n      ${b.request}`),
+    ...report.breaches
+      .slice(0, 10)
+      .map((b) => `    sequence ${b.sequence} step ${b.step}: ${b.status} ${b.reason}\n      ${b.request}`),
   ];
   return lines.join('\n');
 }
