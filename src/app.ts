@@ -23,7 +23,7 @@ import { frameworkErrors, installErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { ErrorBody } from './http/schemas.ts';
-import { authAttemptLimit, registerSecurity } from './http/security.ts';
+import { registerSecurity } from './http/security.ts';
 import { validatorCompiler } from './http/validation.ts';
 import type { Instrument } from './instrument.ts';
 import { metricsPlugin } from './metrics/metrics.ts';
@@ -59,6 +59,8 @@ export async function buildApp({
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     // A URL that does not decode, or a path parameter over 500 characters: RealWorld errors too.
     frameworkErrors,
+    // Which proxies may say who the client is (X-Forwarded-For): request.ip, which every limit keys on.
+    trustProxy: config.trustProxy,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   // RealWorld clients send `Content-Type: application/json` with an empty body on POST/DELETE routes that
@@ -69,7 +71,7 @@ export async function buildApp({
   );
   installErrorHandler(app);
   // Before any route is declared: the rate-limit plugin and the auth hook read each route's config as it is added.
-  await registerSecurity(app, config);
+  const { registrationLimit, loginThrottle } = await registerSecurity(app, config);
   const tokens = createTokenService(jwtSecret, config.jwtExpiresIn);
   registerAuth(app, tokens);
   // Named models, referenced by the routes and listed under components.schemas in OpenAPI.
@@ -100,7 +102,8 @@ export async function buildApp({
     queries,
     passwords: createPasswords(instrument),
     tokens,
-    authAttemptLimit: authAttemptLimit(config),
+    registrationLimit,
+    loginThrottle,
   };
 
   await app.register(healthRoutes(database));

@@ -1,4 +1,5 @@
 // The only reader of process.env. Parsed once at start; bad values fail with one clear line.
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { CommandError } from './command-error.ts';
 
@@ -19,8 +20,10 @@ export const SETTINGS = [
   'GATHER_METRICS',
   'BODY_LIMIT',
   'REDIS_URL',
-  'RATE_LIMIT_AUTH_MAX',
-  'RATE_LIMIT_AUTH_WINDOW_MS',
+  'TRUST_PROXY',
+  'LOGIN_FAILURES_PER_ACCOUNT',
+  'LOGIN_FAILURES_PER_ADDRESS',
+  'REGISTRATIONS_PER_ADDRESS',
   'REQUEST_TIMEOUT_MS',
   'DB_STATEMENT_TIMEOUT_MS',
   'DB_LOCK_TIMEOUT_MS',
@@ -55,9 +58,9 @@ export type Config = Readonly<{
   metrics: boolean;
   /** Unset: rate-limit counters live in this process's memory; set: in Redis, shared by every instance. */
   redisUrl: string | undefined;
-  /** Attempts per client IP and window on each of POST /api/users and POST /api/users/login. */
-  rateLimitAuthMax: number;
-  rateLimitAuthWindowMs: number;
+  /** Fastify's trustProxy: false (the socket's address is the client's), or the proxies' addresses. */
+  trustProxy: false | string[];
+  authLimits: AuthLimits;
   /** Set when the standard OTEL_* variables ask for it: recorded spans are also exported over OTLP/HTTP. */
   otel: OtelSettings | undefined;
   deadlines: Deadlines;
@@ -67,6 +70,19 @@ export type Config = Readonly<{
   dbPoolQueueMax: number;
   /** Event-loop delay past which new requests are shed (503) instead of queued. */
   shedEventLoopDelayMs: number;
+}>;
+
+/** At most `max` in a window of `windowMs`, the window starting with the first one counted. */
+export type Limit = Readonly<{ max: number; windowMs: number }>;
+
+/** The abuse controls of registration and login (docs/reliability.md says why these defaults). */
+export type AuthLimits = Readonly<{
+  /** Failed logins per account (the email, case-insensitive), from any address. */
+  loginFailuresPerAccount: Limit;
+  /** Failed logins per client address, whatever the accounts. */
+  loginFailuresPerAddress: Limit;
+  /** Registrations per client address, failed or not. */
+  registrationsPerAddress: Limit;
 }>;
 
 /** How long a request, and each PostgreSQL statement of it, may take (docs/reliability.md says why). */
@@ -109,6 +125,53 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
   if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
   throw new ConfigError(`${name} must be 1/0 (or true/false), got "${raw}"`);
+}
+
+const DURATION_MS = { s: 1_000, m: 60_000, h: 3_600_000 } as const;
+
+/** "10/15m": a count from 1, then a window from 1s to 24h in seconds, minutes or hours. */
+function limit(env: NodeJS.ProcessEnv, name: string, fallback: string): Limit {
+  const raw = env[name] || fallback;
+  const match = /^(\d+)\/(\d+)([smh])$/.exec(raw);
+  if (match !== null) {
+    const max = Number(match[1]);
+    const windowMs = Number(match[2]) * DURATION_MS[match[3] as keyof typeof DURATION_MS];
+    if (max >= 1 && max <= 1_000_000_000 && windowMs >= 1_000 && windowMs <= 86_400_000) {
+      return Object.freeze({ max, windowMs });
+    }
+  }
+  throw new ConfigError(
+    `${name} must look like ${fallback} (a count from 1, then a window from 1s to 24h), got "${raw}"`,
+  );
+}
+
+/** An address, a CIDR, or one of the names proxy-addr (Fastify's trustProxy) gives to private ranges. */
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
+}
+
+/**
+ * TRUST_PROXY: unset = no proxy is trusted (X-Forwarded-For is ignored); else the proxies' addresses and
+ * CIDRs, comma-separated. Neither "trust every proxy" (the client writes the first X-Forwarded-For entry,
+ * so it could choose the address every limit counts against) nor a hop count (Fastify 5 trusts nothing
+ * for one: a count cannot tell a proxy from a client that sends X-Forwarded-For itself).
+ */
+function trustProxy(env: NodeJS.ProcessEnv): false | string[] {
+  const raw = (env.TRUST_PROXY ?? '').trim();
+  if (raw === '') return false;
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const bad = entries.find((entry) => !isProxyAddress(entry));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      'TRUST_PROXY must list the addresses or CIDRs of the proxies in front, comma-separated ' +
+        `(10.0.0.0/8,2001:db8::7; loopback, linklocal, uniquelocal), got "${bad}"`,
+    );
+  }
+  return entries;
 }
 
 /** A worker count: a whole number from 1 to 64, or `auto` (one per CPU core). Also parses `--workers`. */
@@ -229,8 +292,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workers: env.GATHER_WORKERS ? parseWorkers(env.GATHER_WORKERS, 'GATHER_WORKERS') : 1,
     metrics: flag(env, 'GATHER_METRICS', true),
     redisUrl,
-    rateLimitAuthMax: integer(env, 'RATE_LIMIT_AUTH_MAX', 10, 1, 1_000_000_000),
-    rateLimitAuthWindowMs: integer(env, 'RATE_LIMIT_AUTH_WINDOW_MS', 60_000, 1_000, 86_400_000),
+    trustProxy: trustProxy(env),
+    authLimits: Object.freeze({
+      loginFailuresPerAccount: limit(env, 'LOGIN_FAILURES_PER_ACCOUNT', '10/15m'),
+      loginFailuresPerAddress: limit(env, 'LOGIN_FAILURES_PER_ADDRESS', '100/15m'),
+      registrationsPerAddress: limit(env, 'REGISTRATIONS_PER_ADDRESS', '200/1h'),
+    }),
     otel: otelSettings(env),
     deadlines,
     dbPoolGroupMax: integer(env, 'DB_POOL_GROUP_MAX', Math.ceil(dbPoolMax / 2), 1, dbPoolMax),

@@ -2,6 +2,7 @@
 import type { RateLimitOptions } from '@fastify/rate-limit';
 import type { Database } from '../db/client.ts';
 import type { TokenService } from '../http/auth.ts';
+import type { LoginThrottle } from '../http/login-throttle.ts';
 import type { Queries } from './queries.ts';
 import type { Passwords } from './users/password.ts';
 
@@ -10,6 +11,8 @@ export type Deps = Readonly<{
   queries: Queries;
   passwords: Passwords;
   tokens: TokenService;
-  /** What registration and login declare as their `config.rateLimit`. */
-  authAttemptLimit: RateLimitOptions;
+  /** What registration declares as its `config.rateLimit`: registrations per client address. */
+  registrationLimit: RateLimitOptions;
+  /** Failed logins per account and per client address; login runs its password check through it. */
+  loginThrottle: LoginThrottle;
 }>;

@@ -1,19 +1,24 @@
-// Security plumbing: response headers (@fastify/helmet) and the rate-limit plugin (@fastify/rate-limit;
-// counters in memory, or in Redis when REDIS_URL is set so that every instance counts against the same
-// limit). A route is limited by declaring `config: { rateLimit }` itself (registration and login).
+// Security plumbing: response headers (@fastify/helmet) and the abuse controls of registration and login
+// (docs/reliability.md, "Abuse controls"): registrations per client address through @fastify/rate-limit,
+// declared by the route as `config: { rateLimit }`; failed logins per account and per address through the
+// login throttle. Counters live in memory, or in Redis when REDIS_URL is set so that every instance counts
+// against the same limits. Every limit keys on `request.ip`, which honours TRUST_PROXY only.
 import helmet from '@fastify/helmet';
 import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
+import { type AttemptCounter, memoryCounter, redisCounter } from './attempt-counter.ts';
 import { GatherError } from './errors.ts';
+import { createLoginThrottle, type LoginThrottle } from './login-throttle.ts';
 
-/** The limit on the routes an attacker hammers to create accounts or guess passwords: per client IP. */
-export function authAttemptLimit(config: Config): RateLimitOptions {
-  return { max: config.rateLimitAuthMax, timeWindow: config.rateLimitAuthWindowMs };
-}
-
-/** Redis keys are `gather-rate-limit-<method><url>-<ip>`: one counter per route and client. */
+/**
+ * Every Redis key of the abuse controls starts with this: `gather-rate-limit-POST/api/users-<ip>` (the
+ * plugin: route and client), `gather-rate-limit-login-account-<email>`, `gather-rate-limit-login-address-<ip>`.
+ */
 export const RATE_LIMIT_NAMESPACE = 'gather-rate-limit-';
+
+/** What the users routes declare and call: the registration limit and the login throttle. */
+export type AbuseControls = Readonly<{ registrationLimit: RateLimitOptions; loginThrottle: LoginThrottle }>;
 
 // Swagger UI (/docs) and the trace viewer load scripts from this origin only; Swagger UI and Mermaid's SVG
 // set inline styles, and Swagger UI shows data: images. No inline scripts, no other origins.
@@ -59,7 +64,7 @@ async function helmetHeaders(): Promise<Record<string, string>> {
   );
 }
 
-export async function registerSecurity(app: FastifyInstance, config: Config): Promise<void> {
+export async function registerSecurity(app: FastifyInstance, config: Config): Promise<AbuseControls> {
   const securityHeaders = await helmetHeaders();
   app.addHook('onRequest', (_request, reply, done) => {
     reply.headers(securityHeaders);
@@ -70,14 +75,20 @@ export async function registerSecurity(app: FastifyInstance, config: Config): Pr
   const redis =
     config.redisUrl === undefined
       ? undefined
-      : // Fail fast: a slow or absent Redis must not hold up logins (see skipOnError).
+      : // Fail fast: a slow or absent Redis must not hold up logins (the limits then let them through).
+        // Without the offline queue, a command fails at once while Redis is unreachable (or not yet
+        // connected, the first milliseconds) instead of waiting for a reconnection, up to 2 s each: an
+        // outage adds no latency to logins and registrations.
         new (await import('ioredis')).Redis(config.redisUrl, {
           connectTimeout: 500,
           maxRetriesPerRequest: 1,
+          enableOfflineQueue: false,
           lazyConnect: false,
         });
+  const redisFailed = (error: unknown) =>
+    app.log.warn({ err: error }, 'redis for rate limits is unavailable');
   if (redis !== undefined) {
-    redis.on('error', (error) => app.log.warn({ err: error }, 'redis for rate limits is unavailable'));
+    redis.on('error', redisFailed);
     app.addHook('onClose', async () => {
       redis.disconnect();
     });
@@ -89,6 +100,24 @@ export async function registerSecurity(app: FastifyInstance, config: Config): Pr
     // If Redis is down, let requests through (no limit) rather than lock everyone out of their accounts.
     skipOnError: true,
     errorResponseBuilder: (_request, context) =>
-      new GatherError('GATHER_ERR_RATE_LIMITED', [`too many attempts, try again in ${context.after}`]),
+      new GatherError('GATHER_ERR_RATE_LIMITED', [
+        `too many registrations from this address, try again in ${context.after}`,
+      ]),
   });
+
+  const { loginFailuresPerAccount, loginFailuresPerAddress, registrationsPerAddress } = config.authLimits;
+  const counter = (name: string, windowMs: number): AttemptCounter =>
+    redis === undefined
+      ? memoryCounter(windowMs)
+      : redisCounter(redis, `${RATE_LIMIT_NAMESPACE}${name}-`, windowMs, redisFailed);
+  return {
+    registrationLimit: { max: registrationsPerAddress.max, timeWindow: registrationsPerAddress.windowMs },
+    loginThrottle: createLoginThrottle(
+      {
+        account: counter('login-account', loginFailuresPerAccount.windowMs),
+        address: counter('login-address', loginFailuresPerAddress.windowMs),
+      },
+      config.authLimits,
+    ),
+  };
 }

@@ -47,10 +47,12 @@ function client(baseUrl: string): Client {
       );
     }
     if (response.status === 429) {
-      // Sign-ups are rate limited per client (RATE_LIMIT_AUTH_MAX): wait as the server asks, then go on.
+      // Sign-ups are rate limited per client address (REGISTRATIONS_PER_ADDRESS): wait as the server asks.
       const seconds = Number(response.headers.get('retry-after') ?? 1);
       if (!warned) {
-        console.error(`gather seed: the server limits sign-ups (RATE_LIMIT_AUTH_MAX); waiting ${seconds} s`);
+        console.error(
+          `gather seed: the server limits sign-ups (REGISTRATIONS_PER_ADDRESS); waiting ${seconds} s`,
+        );
         warned = true;
       }
       await new Promise((resolve) => setTimeout(resolve, seconds * 1000));

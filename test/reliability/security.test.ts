@@ -1,14 +1,13 @@
-// Security: headers, rate limits, token checks, production configuration and error bodies.
+// Security: headers, token checks, production configuration and error bodies (the abuse controls of
+// registration and login: abuse-controls.test.ts).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { inArray } from 'drizzle-orm';
 import { createSigner } from 'fast-jwt';
-import { Redis } from 'ioredis';
 import { assembleApp } from '../../src/boot.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { users } from '../../src/db/schema/index.ts';
 import { SCRYPT_PARAMS } from '../../src/features/users/password.ts';
-import { RATE_LIMIT_NAMESPACE } from '../../src/http/security.ts';
 import { call, registerUser, type TestUser } from '../../tools/harness/factories.ts';
 import { bootTestApp, freshDatabase, TEST_JWT_SECRET, type TestApp } from '../../tools/harness/test-app.ts';
 
@@ -48,86 +47,6 @@ describe('security headers', () => {
       const asset = await t.app.inject({ method: 'GET', url: new URL(src, 'http://x/docs/').pathname });
       assert.equal(asset.statusCode, 200, src);
     }
-  });
-});
-
-describe('rate limits on registration and login', () => {
-  let limited: TestApp;
-  before(async () => {
-    limited = await bootTestApp({ RATE_LIMIT_AUTH_MAX: '3' });
-  });
-  after(() => limited.close());
-
-  test('the 4th login attempt within the window gets 429 in RealWorld form', async () => {
-    const login = { user: { email: 'nobody@example.com', password: 'wrong-password' } };
-    const statuses = [];
-    for (let i = 0; i < 4; i++)
-      statuses.push(await call(limited.app, 'POST', '/api/users/login', { body: login }));
-    assert.deepEqual(
-      statuses.map((r) => r.status),
-      [401, 401, 401, 429],
-    );
-    const refused = statuses[3]!;
-    assert.ok(isRealWorldError(refused.body));
-    assert.match(refused.body.errors.body[0], /too many attempts/);
-    assert.ok(Number(refused.headers['retry-after']) > 0);
-  });
-
-  test('registration has its own counter; other routes are not limited', async () => {
-    const statuses = [];
-    for (let i = 0; i < 4; i++) {
-      const body = { user: { username: '', email: 'x', password: '' } };
-      statuses.push((await call(limited.app, 'POST', '/api/users', { body })).status);
-    }
-    assert.deepEqual(statuses, [422, 422, 422, 429]);
-    for (let i = 0; i < 5; i++) assert.equal((await call(limited.app, 'GET', '/api/tags')).status, 200);
-  });
-});
-
-/** A Redis database of its own on the shared server (1–15), or undefined when there is no Redis. */
-async function privateRedis(): Promise<{ url: string; redis: Redis } | undefined> {
-  const url = new URL(process.env.REDIS_URL || 'redis://127.0.0.1:6379');
-  url.pathname = `/${1 + Math.floor(Math.random() * 15)}`;
-  const redis = new Redis(url.toString(), {
-    lazyConnect: true,
-    connectTimeout: 500,
-    maxRetriesPerRequest: 1,
-  });
-  try {
-    await redis.connect();
-    return { url: url.toString(), redis };
-  } catch {
-    redis.disconnect();
-    return undefined;
-  }
-}
-const redis = await privateRedis();
-
-describe('rate limits in Redis (REDIS_URL) hold across instances', {
-  skip: redis === undefined && 'no Redis at REDIS_URL or 127.0.0.1:6379',
-}, () => {
-  let a: TestApp;
-  let b: TestApp;
-  const counters = async () => redis!.redis.keys(`${RATE_LIMIT_NAMESPACE}*`);
-  before(async () => {
-    const keys = await counters();
-    if (keys.length > 0) await redis!.redis.del(...keys);
-    const env = { REDIS_URL: redis!.url, RATE_LIMIT_AUTH_MAX: '3' };
-    [a, b] = await Promise.all([bootTestApp(env), bootTestApp(env)]);
-  });
-  after(async () => {
-    await Promise.all([a.close(), b.close()]);
-    const keys = await counters();
-    if (keys.length > 0) await redis!.redis.del(...keys);
-    redis!.redis.disconnect();
-  });
-
-  test('logins alternating between two instances: the 4th gets 429', async () => {
-    const login = { user: { email: 'nobody@example.com', password: 'wrong-password' } };
-    const statuses = [];
-    for (const app of [a, b, a, b])
-      statuses.push((await call(app.app, 'POST', '/api/users/login', { body: login })).status);
-    assert.deepEqual(statuses, [401, 401, 401, 429]);
   });
 });
 
@@ -185,12 +104,6 @@ describe('production configuration', () => {
     assert.throws(() => loadConfig({ NODE_ENV: 'production' }), ConfigError);
     assert.throws(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'short' }), ConfigError);
     assert.equal(loadConfig(production).production, true);
-  });
-
-  test('rate-limit settings are validated', () => {
-    assert.throws(() => loadConfig({ RATE_LIMIT_AUTH_MAX: '0' }), /RATE_LIMIT_AUTH_MAX/);
-    assert.throws(() => loadConfig({ REDIS_URL: 'localhost:6379' }), /REDIS_URL/);
-    assert.equal(loadConfig({}).rateLimitAuthMax, 10);
   });
 
   test('passwords use scrypt with a cost of at least 2^14', () => {

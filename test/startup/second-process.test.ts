@@ -17,7 +17,6 @@ const env = () => ({
   NODE_ENV: 'development',
   LOG_LEVEL: 'warn',
   GATHER_DATA_DIR: dataDir,
-  RATE_LIMIT_AUTH_MAX: '1000',
 });
 
 async function api(method: string, path: string, body?: object, token?: string) {

@@ -30,7 +30,9 @@ function testConfig(env: Record<string, string>): Config {
     REQUEST_TIMEOUT_MS: '60000',
     SHED_EVENT_LOOP_DELAY_MS: '60000',
     // High enough that only the test about rate limits ever meets them.
-    RATE_LIMIT_AUTH_MAX: '1000000',
+    LOGIN_FAILURES_PER_ACCOUNT: '1000000/1m',
+    LOGIN_FAILURES_PER_ADDRESS: '1000000/1m',
+    REGISTRATIONS_PER_ADDRESS: '1000000/1m',
     ...env,
   });
 }

@@ -1,6 +1,6 @@
 // Scale-out: two Gather instances on one PostgreSQL database and one Redis. Both start at once with
-// --migrate (the migrations must run once), a write on one is read on the other, and the login rate limit
-// counts attempts on both instances together.
+// --migrate (the migrations must run once), a write on one is read on the other, and the failed logins of
+// one account are counted on both instances together.
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { loadMigrations } from '../../src/db/migrate/files.ts';
@@ -11,6 +11,7 @@ import { scratchDatabase } from '../harness/scratch-database.ts';
 import { startGather } from '../harness/server-process.ts';
 import { SHARED_POSTGRES, scenarioEnv } from './scenario-env.ts';
 
+/** Failed logins per account and window (LOGIN_FAILURES_PER_ACCOUNT). */
 const LOGIN_LIMIT = 5;
 
 /** A Redis database of its own (1–15) on the shared server, so that other users' counters stay apart. */
@@ -43,7 +44,7 @@ export async function run(): Promise<boolean> {
     const env = scenarioEnv({
       DATABASE_URL: database.url,
       REDIS_URL: url,
-      RATE_LIMIT_AUTH_MAX: String(LOGIN_LIMIT),
+      LOGIN_FAILURES_PER_ACCOUNT: `${LOGIN_LIMIT}/15m`,
     });
     // Both at once, both asked to migrate: the advisory lock lets one apply, the other find nothing to do.
     const [a, b] = await Promise.all([
@@ -83,7 +84,7 @@ export async function run(): Promise<boolean> {
       const article = (readOnA.body as { article: { favorited: boolean; favoritesCount: number } }).article;
       check(article.favorited && article.favoritesCount === 1, 'favorite written on B read on A');
 
-      // One login already counted (on B). Wrong passwords, alternating instances.
+      // The successful login on B is not counted. Wrong passwords, alternating instances.
       const attempts: string[] = [];
       for (let i = 0; i < LOGIN_LIMIT + 1; i++) {
         const instance = i % 2 === 0 ? a : b;
@@ -93,10 +94,21 @@ export async function run(): Promise<boolean> {
         attempts.push(`${instance === a ? 'A' : 'B'}:${answer.status}`);
       }
       console.log(
-        `  logins       ok on B, then ${attempts.join(' ')} (limit ${LOGIN_LIMIT} per client and window)`,
+        `  logins       ok on B, then ${attempts.join(' ')} (limit ${LOGIN_LIMIT} failures per account and window)`,
       );
       const refused = attempts.findIndex((attempt) => attempt.endsWith(':429'));
-      check(refused === LOGIN_LIMIT - 1, `the ${LOGIN_LIMIT + 1}th login across both instances got 429`);
+      check(refused === LOGIN_LIMIT, `the ${LOGIN_LIMIT + 1}th failed login across both instances got 429`);
+      // The right password now gets the same 429 on either instance: the refusal tells nothing.
+      const right = { body: { user: { email: user.email, password: user.password } } };
+      const [rightOnA, rightOnB] = [
+        await api(a.url, 'POST', '/api/users/login', right),
+        await api(b.url, 'POST', '/api/users/login', right),
+      ];
+      console.log(`  then         the right password: A:${rightOnA.status} B:${rightOnB.status}`);
+      check(
+        rightOnA.status === 429 && rightOnB.status === 429,
+        'the locked account refuses its right password too, on both instances',
+      );
     } finally {
       await Promise.all([a.stop(), b.stop()]);
     }

@@ -14,7 +14,9 @@ export function scenarioEnv(extra: Record<string, string>): Record<string, strin
     GATHER_TRACE: '0',
     GATHER_METRICS: '0',
     JWT_SECRET: SCENARIO_JWT_SECRET,
-    RATE_LIMIT_AUTH_MAX: '1000000',
+    LOGIN_FAILURES_PER_ACCOUNT: '1000000/1m',
+    LOGIN_FAILURES_PER_ADDRESS: '1000000/1m',
+    REGISTRATIONS_PER_ADDRESS: '1000000/1m',
     REDIS_URL: '',
     ...extra,
   };

@@ -13,17 +13,18 @@ export function usersRoutes({
   queries: { users: queries },
   passwords,
   tokens,
-  authAttemptLimit,
+  registrationLimit,
+  loginThrottle,
 }: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post('/users', {
-      config: { rateLimit: authAttemptLimit },
+      config: { rateLimit: registrationLimit },
       schema: {
         tags: [TAG],
         operationId: 'CreateUser',
         summary: 'Register a new user',
         body: NewUserBody,
-        response: { 201: UserResponse, ...errorResponses(413, 415) },
+        response: { 201: UserResponse, ...errorResponses(413, 415, 429) },
       },
       handler: async (request, reply) => {
         const { username, email, password } = request.body.user;
@@ -39,20 +40,23 @@ export function usersRoutes({
     });
 
     app.post('/users/login', {
-      config: { rateLimit: authAttemptLimit },
       schema: {
         tags: [TAG],
         operationId: 'Login',
         summary: 'Existing user login',
         body: LoginBody,
-        response: { 200: UserResponse, ...errorResponses(401, 413, 415) },
+        response: { 200: UserResponse, ...errorResponses(401, 413, 415, 429) },
       },
-      handler: async (request) => {
+      handler: async (request, reply) => {
         const { email, password } = request.body.user;
-        const row = await queries.byEmail(email);
-        // An unknown email is checked against a decoy: a miss costs as long as a hit.
-        const valid = await passwords.verify(password, row?.passwordHash);
-        if (row === undefined || !valid) throw unauthorized('email or password is invalid');
+        // Failed logins are limited per account and per address (429 before any of this runs).
+        const row = await loginThrottle.attempt(request, reply, email, async () => {
+          const found = await queries.byEmail(email);
+          // An unknown email is checked against a decoy: a miss costs as long as a hit.
+          const valid = await passwords.verify(password, found?.passwordHash);
+          return valid ? found : undefined;
+        });
+        if (row === undefined) throw unauthorized('email or password is invalid');
         return { user: presentUser(row, tokens.sign(row.id)) };
       },
     });
