@@ -12,15 +12,16 @@ import { loadConfig } from '../src/config.ts';
 import { type SeedSize, SIZES, type SizeName } from '../src/seed/dataset.ts';
 import { progressBar } from '../src/seed/progress.ts';
 import { type SeedResult, seedDatabase, trimToSeed } from '../src/seed/seed.ts';
+import { type LoadResult, runLoad } from '../tools/harness/load.ts';
 import {
   buildGather,
   type ServerProcess,
   startGather,
   startServer,
 } from '../tools/harness/server-process.ts';
+import { median } from '../tools/harness/stats.ts';
 import type { BenchCase } from './lib/cases.ts';
 import { MODES, type Mode, type ModeName } from './lib/http-modes.ts';
-import { type LoadResult, runLoad } from './lib/load.ts';
 import { postgresServerUrl } from './lib/postgres-server.ts';
 import {
   type Check,
@@ -30,7 +31,6 @@ import {
   type ResultRow,
   targetChecks,
 } from './lib/report.ts';
-import { median } from './lib/stats.ts';
 import { type TracedCase, tracedPass } from './lib/traced-pass.ts';
 
 const FLOOR_SERVER = new URL('./floor-server.ts', import.meta.url).pathname;
@@ -131,7 +131,10 @@ async function startServers(data: BenchData, jwtSecret: string, withFloor: boole
   }
 }
 
-function row(c: BenchCase, connections: number, roundTrips: number, load: LoadResult): ResultRow {
+/** The figures a row shows: a run's, or the medians of several. */
+type LoadFigures = Omit<LoadResult, 'byStatus'>;
+
+function row(c: BenchCase, connections: number, roundTrips: number, load: LoadFigures): ResultRow {
   return {
     name: c.name,
     method: c.method,
@@ -152,7 +155,7 @@ function row(c: BenchCase, connections: number, roundTrips: number, load: LoadRe
 }
 
 /** Medians of each figure over alternating runs; non-2xx summed, RSS the largest. */
-function medianLoad(runs: LoadResult[]): LoadResult {
+function medianLoad(runs: LoadResult[]): LoadFigures {
   return {
     rps: median(runs.map((r) => r.rps)),
     p50Ms: median(runs.map((r) => r.p50Ms)),

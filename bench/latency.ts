@@ -3,10 +3,10 @@
 // one. Prints both flows in milliseconds and CPU cycles, their Mermaid diagrams from real traces, this
 // machine's latency ladder beside the lecture's figures, and PASS/FAIL lines (exit 1 on FAIL).
 import { renderSequenceDiagram } from '../src/tracing/mermaid.ts';
+import { median, percentile } from '../tools/harness/stats.ts';
 import { type FlowResult, latencyLab } from './lib/latency-lab.ts';
 import { type Clock, cpuClock, cyclesOf, measureLocalRungs, type Rung } from './lib/latency-ladder.ts';
 import { postgresServerUrl } from './lib/postgres-server.ts';
-import { median, percentile } from './lib/stats.ts';
 import { markdownTable } from './lib/table.ts';
 
 export type LatencyOptions = Readonly<{

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startGather } from '../tools/harness/server-process.ts';
-import { median, percentile } from './lib/stats.ts';
+import { median, percentile } from '../tools/harness/stats.ts';
 import { textTable } from './lib/table.ts';
 
 export type LoginStormOptions = Readonly<{

@@ -5,14 +5,14 @@
 // with `gather serve --workers 1` and `--workers 2` on PostgreSQL, and the throughput ratio.
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { type LoadResult, runLoad } from '../tools/harness/load.ts';
 import { scratchDatabase } from '../tools/harness/scratch-database.ts';
 import { type ServerProcess, startGather } from '../tools/harness/server-process.ts';
+import { median } from '../tools/harness/stats.ts';
 import type { BenchCase } from './lib/cases.ts';
 import { renderErrandsDiagram } from './lib/errands-diagram.ts';
 import { checkShape, errandsTable, runErrandsLab } from './lib/errands-lab.ts';
-import { type LoadResult, runLoad } from './lib/load.ts';
 import { postgresServerUrl } from './lib/postgres-server.ts';
-import { median } from './lib/stats.ts';
 import { textTable } from './lib/table.ts';
 
 const ARTICLES = 60;

@@ -10,7 +10,7 @@ import { assembleApp, openData } from '../src/boot.ts';
 import { loadConfig } from '../src/config.ts';
 import { recordSpan } from '../src/tracing/recorder.ts';
 import { TraceStore } from '../src/tracing/trace-store.ts';
-import { median, percentile } from './lib/stats.ts';
+import { median, percentile } from '../tools/harness/stats.ts';
 
 /** Tracing on: at most this fraction more CPU per request (median) than tracing off. */
 const TARGET_ON_OVERHEAD = 0.1;

@@ -24,6 +24,7 @@ import { healthRoutes } from './http/health.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { ErrorBody } from './http/schemas.ts';
 import { registerSecurity } from './http/security.ts';
+import { inBulkhead, registerShedding } from './http/shedding.ts';
 import { validatorCompiler } from './http/validation.ts';
 import type { Instrument } from './instrument.ts';
 import { metricsPlugin } from './metrics/metrics.ts';
@@ -70,6 +71,8 @@ export async function buildApp({
     body === '' ? done(null, undefined) : parseJson(request, body as string, done),
   );
   installErrorHandler(app);
+  // First: an overloaded server refuses before doing any work, and every request gets its deadline.
+  registerShedding(app, config);
   // Before any route is declared: the rate-limit plugin and the auth hook read each route's config as it is added.
   const { registrationLimit, loginThrottle } = await registerSecurity(app, config);
   const tokens = createTokenService(jwtSecret, config.jwtExpiresIn);
@@ -110,12 +113,13 @@ export async function buildApp({
   if (traceStore !== undefined) await app.register(tracesRoutes(traceStore));
   await app.register(
     async (api) => {
-      await api.register(usersRoutes(deps));
-      await api.register(profilesRoutes(deps));
-      await api.register(articlesRoutes(deps));
-      await api.register(articleStreamRoutes(deps));
-      await api.register(commentsRoutes(deps));
-      await api.register(tagsRoutes(deps));
+      // A bulkhead per group of tables: articles and their comments read the same ones.
+      await api.register(inBulkhead('users', usersRoutes(deps)));
+      await api.register(inBulkhead('profiles', profilesRoutes(deps)));
+      await api.register(inBulkhead('articles', articlesRoutes(deps)));
+      await api.register(inBulkhead('articles', articleStreamRoutes(deps)));
+      await api.register(inBulkhead('articles', commentsRoutes(deps)));
+      await api.register(inBulkhead('tags', tagsRoutes(deps)));
     },
     { prefix: '/api' },
   );

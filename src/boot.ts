@@ -71,6 +71,13 @@ export async function openData(options: OpenOptions): Promise<Database> {
     poolMax: options.poolMax ?? config.dbPoolMax,
     holder: options.holder,
     instrument: instrumentFor(config),
+    limits: {
+      groupMax: config.dbPoolGroupMax,
+      queueMax: config.dbPoolQueueMax,
+      statementMs: config.deadlines.statementMs,
+      lockMs: config.deadlines.lockMs,
+      idleInTransactionMs: config.deadlines.idleInTransactionMs,
+    },
   });
   try {
     await applyPolicy(database, options);

@@ -31,6 +31,7 @@ export const SETTINGS = [
   'DB_POOL_GROUP_MAX',
   'DB_POOL_QUEUE_MAX',
   'SHED_EVENT_LOOP_DELAY_MS',
+  'MAX_REQUESTS_IN_FLIGHT',
 ] as const;
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -70,6 +71,8 @@ export type Config = Readonly<{
   dbPoolQueueMax: number;
   /** Event-loop delay past which new requests are shed (503) instead of queued. */
   shedEventLoopDelayMs: number;
+  /** Requests a process works on at once; the next one is shed (503) before any work is done for it. */
+  maxRequestsInFlight: number;
 }>;
 
 /** At most `max` in a window of `windowMs`, the window starting with the first one counted. */
@@ -303,5 +306,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPoolGroupMax: integer(env, 'DB_POOL_GROUP_MAX', Math.ceil(dbPoolMax / 2), 1, dbPoolMax),
     dbPoolQueueMax: integer(env, 'DB_POOL_QUEUE_MAX', 4 * dbPoolMax, 0, 100_000),
     shedEventLoopDelayMs: integer(env, 'SHED_EVENT_LOOP_DELAY_MS', 200, 10, 60_000),
+    maxRequestsInFlight: integer(env, 'MAX_REQUESTS_IN_FLIGHT', 128, 1, 1_000_000),
   });
 }

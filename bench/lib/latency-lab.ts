@@ -10,10 +10,10 @@ import { type Config, loadConfig } from '../../src/config.ts';
 import { createQueries } from '../../src/features/queries.ts';
 import { monotonicNow, newTrace, type RequestTrace, runInTrace } from '../../src/tracing/recorder.ts';
 import { TraceStore } from '../../src/tracing/trace-store.ts';
+import { startDelayProxy } from '../../tools/harness/delay-proxy.ts';
 import { scratchDatabase } from '../../tools/harness/scratch-database.ts';
-import { startDelayProxy } from './delay-proxy.ts';
+import { median } from '../../tools/harness/stats.ts';
 import { databaseRoundTrip, type Rung } from './latency-ladder.ts';
-import { median } from './stats.ts';
 
 export type LabOptions = Readonly<{
   /** PostgreSQL server; the lab creates its own database there and drops it afterwards. */

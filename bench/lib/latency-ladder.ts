@@ -8,7 +8,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { median } from './stats.ts';
+import { median } from '../../tools/harness/stats.ts';
 
 export type Clock = Readonly<{ mhz: number; source: string }>;
 

@@ -1,7 +1,7 @@
 // The delay proxy in a thread of its own: the network must keep moving bytes while the lab's main thread is
 // stuck in its CPU loop (a proxy on that thread would stall with it and blur what the lab shows).
 import { parentPort, workerData } from 'node:worker_threads';
-import { startDelayProxy } from './delay-proxy.ts';
+import { startDelayProxy } from '../../tools/harness/delay-proxy.ts';
 
 const { targetHost, targetPort, rttMs } = workerData as {
   targetHost: string;

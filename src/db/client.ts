@@ -7,6 +7,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { CommandError } from '../command-error.ts';
 import { type Instrument, uninstrumented } from '../instrument.ts';
+import { createBulkheads, inRequest, OverCapacity, untilDeadline } from './admission.ts';
 import { type DataFolder, openDataFolder } from './data-folder.ts';
 import * as schema from './schema/index.ts';
 
@@ -44,8 +45,21 @@ export type DatabaseOptions = {
   /** Who opens it ("gather serve"): written in the PGlite folder's lock for a refused second process. */
   holder: string;
   instrument?: Instrument;
+  /** PostgreSQL: what a request may wait for and what each session may take (config.ts says which). */
+  limits?: PoolLimits;
   onPoolError?: (error: Error) => void;
 };
+
+export type PoolLimits = Readonly<{
+  /** Connections the requests of one feature may hold at once (admission.ts). */
+  groupMax: number;
+  /** Requests that may wait for a connection at once; the next one is shed. */
+  queueMax: number;
+  /** PostgreSQL's statement_timeout, lock_timeout, idle_in_transaction_session_timeout, per connection. */
+  statementMs: number;
+  lockMs: number;
+  idleInTransactionMs: number;
+}>;
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   return options.databaseUrl === undefined ? openPglite(options) : openPostgres(options);
@@ -135,13 +149,29 @@ function connectError(url: URL, error: unknown): CommandError {
 async function openPostgres(options: DatabaseOptions): Promise<Database> {
   const url = new URL(options.databaseUrl!);
   const instrument = options.instrument ?? uninstrumented;
+  const limits = options.limits;
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
     max: options.poolMax,
     // A database that is down must fail fast (503), not hang the request.
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
+    // Set in the startup packet: no round trip, and every connection has them from its first query.
+    ...(limits !== undefined && {
+      options:
+        `-c statement_timeout=${limits.statementMs} -c lock_timeout=${limits.lockMs} ` +
+        `-c idle_in_transaction_session_timeout=${limits.idleInTransactionMs}`,
+    }),
   });
+  const bulkheads = createBulkheads(limits?.groupMax ?? options.poolMax);
+  /** A connection for a request: within its feature's share of the pool and its deadline, or OverCapacity. */
+  const connect = async () => {
+    // Only requests are shed: start-up, migrations and seeding wait their turn.
+    if (limits !== undefined && inRequest() && pool.waitingCount >= limits.queueMax) {
+      throw new OverCapacity('the queue for a database connection is full');
+    }
+    return untilDeadline(pool.connect(), 'database connection', (late) => late.release());
+  };
   pool.on('error', (error) => options.onPoolError?.(error));
   pool.on('connect', (client) => {
     // The pool listens for errors on idle clients only. A checked-out client between two queries (inside a
@@ -158,17 +188,22 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
   // so that a connection is discarded only when an error broke it. An idle connection already promised to an
   // earlier caller (they queue until the next tick) is no help: this caller then waits for a new or freed one.
   pool.query = (async (config: unknown, values?: unknown) => {
-    const client =
-      pool.idleCount > pool.waitingCount
-        ? await pool.connect()
-        : await instrument('pool-wait', 'wait for a pool connection', 'Pool', () => pool.connect());
+    const leave = await bulkheads.enter();
     try {
-      const result = await (client.query as (c: unknown, v: unknown) => Promise<unknown>)(config, values);
-      client.release();
-      return result;
-    } catch (error) {
-      client.release(leavesConnectionUsable(error) ? undefined : (error as Error));
-      throw error;
+      const client =
+        pool.idleCount > pool.waitingCount
+          ? await connect()
+          : await instrument('pool-wait', 'wait for a pool connection', 'Pool', connect);
+      try {
+        const result = await (client.query as (c: unknown, v: unknown) => Promise<unknown>)(config, values);
+        client.release();
+        return result;
+      } catch (error) {
+        client.release(leavesConnectionUsable(error) ? undefined : (error as Error));
+        throw error;
+      }
+    } finally {
+      leave();
     }
   }) as typeof pool.query;
 

@@ -2,6 +2,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { databaseErrorOf, UNIQUE_INDEX, USER_FOREIGN_KEYS } from '../db/constraints.ts';
 import {
+  busy,
   ERROR_CODES,
   GatherError,
   internal,
@@ -20,6 +21,13 @@ const CONNECTION_ERRNOS = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
 ]);
+/**
+ * Work given up on rather than queued: a request's deadline or a full queue (db/admission.ts), a statement
+ * past statement_timeout (57014), a lock held elsewhere past lock_timeout (55P03), a session idle in a
+ * transaction past its timeout (25P03).
+ */
+const SHED_CODES = new Set(['GATHER_OVER_CAPACITY', '57014', '55P03', '25P03']);
+
 const CONNECTION_MESSAGES =
   /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end/i;
 
@@ -42,6 +50,7 @@ export function fromDatabaseError(error: unknown): GatherError | undefined {
       ? unauthorized('the user of this token no longer exists')
       : notFound('article');
   }
+  if (code !== undefined && SHED_CODES.has(code)) return busy();
   if (code !== undefined && (CONNECTION_ERRNOS.has(code) || /^(08|57P|53)/.test(code))) return unavailable();
   // The lost connection may sit a few causes deep (a failed rollback wraps the query that lost it).
   let current: unknown = error;
@@ -103,8 +112,13 @@ export function installErrorHandler(app: FastifyInstance): void {
     const known =
       error instanceof GatherError ? error : (fromFastifyError(error) ?? fromDatabaseError(error));
     const mapped = known ?? internal();
-    if (mapped.statusCode >= 500) {
+    if (mapped.statusCode === 500) {
       request.log.error({ err: error }, 'request failed');
+    } else if (mapped.statusCode === 503) {
+      // Expected under faults and overload: one field for the cause, no stack. Shed requests come by the
+      // thousand under overload, where a line each would cost the CPU the shedding saves: debug only.
+      const level = mapped.code === 'GATHER_ERR_BUSY' ? 'debug' : 'warn';
+      request.log[level]({ code: mapped.code, cause: (error as Error).message }, 'request not served');
     } else {
       request.log.info({ code: mapped.code, messages: mapped.messages }, 'request rejected');
     }

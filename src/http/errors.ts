@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   GATHER_ERR_RATE_LIMITED: 429,
   GATHER_ERR_INTERNAL: 500,
   GATHER_ERR_UNAVAILABLE: 503,
+  GATHER_ERR_BUSY: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -39,4 +40,6 @@ export const forbidden = (reason: string) => new GatherError('GATHER_ERR_FORBIDD
 export const notFound = (what: string) => new GatherError('GATHER_ERR_NOT_FOUND', [`${what} not found`]);
 export const unavailable = () =>
   new GatherError('GATHER_ERR_UNAVAILABLE', ['the database is unavailable, try again shortly']);
+/** Shed: a deadline passed, a queue was full, or a lock was held elsewhere for too long. */
+export const busy = () => new GatherError('GATHER_ERR_BUSY', ['the server is busy, try again shortly']);
 export const internal = () => new GatherError('GATHER_ERR_INTERNAL', ['internal server error']);

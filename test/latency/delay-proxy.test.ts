@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { after, before, test } from 'node:test';
-import { type DelayProxy, startDelayProxy } from '../../bench/lib/delay-proxy.ts';
+import { type DelayProxy, startDelayProxy } from '../../tools/harness/delay-proxy.ts';
 
 const RTT_MS = 30;
 /** Every wait on a socket is bounded: a proxy that loses bytes or a half-close fails the test, never hangs it. */

@@ -39,6 +39,8 @@ export type WriteLoad = Readonly<{
   acknowledged: readonly string[];
   /** Requests that got no 201: refused, reset, timed out or answered with an error. */
   failed(): number;
+  /** How many requests ended each way: a status code, or "network error". */
+  outcomes(): ReadonlyMap<string, number>;
   /** Stops issuing writes and waits for the ones in flight to settle. */
   stop(): Promise<void>;
 }>;
@@ -46,6 +48,8 @@ export type WriteLoad = Readonly<{
 /** `concurrency` clients creating articles back to back until stopped. */
 export function startWriteLoad(base: string, token: string, concurrency: number, label: string): WriteLoad {
   const acknowledged: string[] = [];
+  const outcomes = new Map<string, number>();
+  const count = (outcome: string) => outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
   let failed = 0;
   let running = true;
   let sequence = 0;
@@ -58,10 +62,12 @@ export function startWriteLoad(base: string, token: string, concurrency: number,
           token,
           body: { article: { title, description: 'write load', body: 'acknowledged writes must survive' } },
         });
+        count(String(answer.status));
         if (answer.status === 201)
           acknowledged.push((answer.body as { article: { slug: string } }).article.slug);
         else failed += 1;
       } catch {
+        count('network error');
         failed += 1;
         // The server is gone: do not spin.
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -72,6 +78,7 @@ export function startWriteLoad(base: string, token: string, concurrency: number,
   return {
     acknowledged,
     failed: () => failed,
+    outcomes: () => outcomes,
     stop: async () => {
       running = false;
       await Promise.all(clients);

@@ -29,6 +29,7 @@ function testConfig(env: Record<string, string>): Config {
     // A test process shares two cores with others: only the tests of deadlines and shedding meet them.
     REQUEST_TIMEOUT_MS: '60000',
     SHED_EVENT_LOOP_DELAY_MS: '60000',
+    MAX_REQUESTS_IN_FLIGHT: '1000000',
     // High enough that only the test about rate limits ever meets them.
     LOGIN_FAILURES_PER_ACCOUNT: '1000000/1m',
     LOGIN_FAILURES_PER_ADDRESS: '1000000/1m',

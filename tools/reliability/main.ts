@@ -6,6 +6,9 @@ import { type Cli, EXIT, type GatherCommand, runCli } from '../../src/cli/progra
 import { integer, positiveInteger } from '../option-values.ts';
 import type { CrashOptions } from './crash.ts';
 import type { FuzzOptions } from './fuzz.ts';
+import type { MidFlightOptions } from './mid-flight.ts';
+import type { OverloadOptions } from './overload.ts';
+import type { StuckLockOptions } from './stuck-lock.ts';
 
 type Scenario = Readonly<{ name: string; run(): Promise<boolean> }>;
 
@@ -72,6 +75,30 @@ function register({ program, finish }: Cli): void {
     () => import('./shutdown.ts'),
   );
   scenario('scale-out', 'Two instances on one PostgreSQL + Redis', () => import('./scale-out.ts'));
+  scenario<OverloadOptions>(
+    'overload',
+    'About 10× the connections served well, on the list and on login: shed fast, admitted fast, bounded',
+    () => import('./overload.ts'),
+    (command) =>
+      command
+        .option('--seconds <s>', 'load time per run', positiveInteger, 10)
+        .option('--connections <n>', 'connections of the heavy run', positiveInteger, 1_000),
+  );
+  scenario<MidFlightOptions>(
+    'mid-flight',
+    "Gather's connections killed every 200 ms under writes, then PostgreSQL slowed by +200 ms",
+    () => import('./mid-flight.ts'),
+    (command) =>
+      command
+        .option('--kill-seconds <s>', 'how long connections are killed', positiveInteger, 10)
+        .option('--slow-seconds <s>', 'how long PostgreSQL is slowed', positiveInteger, 5),
+  );
+  scenario<StuckLockOptions>(
+    'stuck-lock',
+    'ACCESS EXCLUSIVE held on articles: article reads 503 within the deadline, the rest unharmed',
+    () => import('./stuck-lock.ts'),
+    (command) => command.option('--hold-seconds <s>', 'how long the lock is held', positiveInteger, 20),
+  );
   program
     .command('all')
     .description('Every scenario above in turn, with its default options (what no scenario named runs)')

@@ -40,12 +40,19 @@ async function readHistory(session: SqlSession): Promise<AppliedMigration[]> {
 
 async function withMigrationLock<T>(database: Database, fn: (session: SqlSession) => Promise<T>): Promise<T> {
   return database.withSession(async (session) => {
-    await session.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    // The server's per-connection statement and lock timeouts are for requests: a migration may build an
+    // index for minutes, and a second upgrader waits here for the first. Lifted for this session only.
+    await session.exec('SET statement_timeout = 0; SET lock_timeout = 0');
     try {
-      await ensureHistoryTable(session);
-      return await fn(session);
+      await session.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      try {
+        await ensureHistoryTable(session);
+        return await fn(session);
+      } finally {
+        await session.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      }
     } finally {
-      await session.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      await session.exec('RESET statement_timeout; RESET lock_timeout');
     }
   });
 }

@@ -1,9 +1,12 @@
 // Password hashes off the event loop, and below it: a few worker threads (hash-worker.js) that run scrypt at
 // a lower CPU priority. Off the loop is not enough on its own: on a 2-core machine, libuv's 4 pool threads
 // hashing at full priority starve the event loop of CPU although no hash runs on it. So there is one
-// thread fewer than cores (at least one), and the scheduler serves the loop first; logins wait their turn.
+// thread fewer than cores (at least one), and the scheduler serves the loop first; logins wait their turn,
+// but never past their request's deadline: a hash that could not start in time is refused at once (503).
 import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import { msLeft, OverCapacity } from '../../db/admission.ts';
 
 export type ScryptOptions = { N: number; r: number; p: number; maxmem: number };
 
@@ -12,6 +15,8 @@ type Job = {
   salt: Buffer;
   keyLength: number;
   options: ScryptOptions;
+  /** performance.now() past which the job is no longer worth starting (its request has given up). */
+  deadline: number;
   resolve(hash: Buffer): void;
   reject(error: Error): void;
 };
@@ -23,9 +28,13 @@ const WORKER = new URL('./hash-worker.js', import.meta.url);
 const idle: Worker[] = [];
 const queue: Job[] = [];
 let threads = 0;
+/** How long a hash takes, averaged over the recent ones (starts at scrypt's cost here, ~80 ms). */
+let hashMs = 80;
 
 function run(worker: Worker, job: Job): void {
+  const started = performance.now();
   const settle = (outcome: Reply | Error) => {
+    hashMs = 0.8 * hashMs + 0.2 * (performance.now() - started);
     worker.off('message', settle).off('error', settle).off('exit', onExit);
     if (outcome instanceof Error) {
       // A thread that fails takes its job with it; the next job gets a new thread.
@@ -50,24 +59,35 @@ function run(worker: Worker, job: Job): void {
 
 function dispatch(): void {
   while (queue.length > 0 && (idle.length > 0 || threads < THREADS)) {
+    const job = queue.shift()!;
+    if (performance.now() > job.deadline) {
+      job.reject(new OverCapacity('no hashing thread in time'));
+      continue;
+    }
     let worker = idle.pop();
     if (worker === undefined) {
       worker = new Worker(WORKER);
       threads += 1;
     }
-    run(worker, queue.shift()!);
+    run(worker, job);
   }
 }
 
-/** scrypt in a hashing thread; queued while every thread is busy. */
+/**
+ * scrypt in a hashing thread; queued while every thread is busy. Refused at once (OverCapacity) when the
+ * hashes queued before it would not be done by the request's deadline.
+ */
 export function scryptInPool(
   password: string,
   salt: Buffer,
   keyLength: number,
   options: ScryptOptions,
 ): Promise<Buffer> {
+  const left = msLeft();
+  const wait = Math.ceil((queue.length + 1) / THREADS) * hashMs;
+  if (wait > left) return Promise.reject(new OverCapacity('every hashing thread is taken'));
   return new Promise((resolve, reject) => {
-    queue.push({ password, salt, keyLength, options, resolve, reject });
+    queue.push({ password, salt, keyLength, options, deadline: performance.now() + left, resolve, reject });
     dispatch();
   });
 }

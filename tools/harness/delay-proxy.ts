@@ -18,6 +18,8 @@ export type DelayProxyOptions = Readonly<{
 export type DelayProxy = Readonly<{
   /** The loopback port clients connect to instead of the target's. */
   port: number;
+  /** Changes the added round-trip time from now on (chunks already waiting keep theirs). */
+  setRtt(ms: number): void;
   /** Open client connections (each has its own connection to the target). */
   connections(): number;
   /** Stops listening and cuts every open connection. */
@@ -31,8 +33,8 @@ export type DelayProxy = Readonly<{
  */
 const TIMER_SLACK_MS = 2;
 
-/** Forwards `from` → `to`, each chunk held back `delayMs` after it arrived, in arrival order. */
-function forwardDelayed(from: Socket, to: Socket, delayMs: number): void {
+/** Forwards `from` → `to`, each chunk held back `delay.oneWayMs` after it arrived, in arrival order. */
+function forwardDelayed(from: Socket, to: Socket, delay: { oneWayMs: number }): void {
   const queue: { due: number; chunk: Buffer }[] = [];
   let timer: NodeJS.Timeout | undefined;
   let immediate: NodeJS.Immediate | undefined;
@@ -53,12 +55,15 @@ function forwardDelayed(from: Socket, to: Socket, delayMs: number): void {
   const waiting = () => timer !== undefined || immediate !== undefined;
 
   from.on('data', (chunk: Buffer) => {
-    if (delayMs === 0) {
+    const delayMs = delay.oneWayMs;
+    if (delayMs === 0 && queue.length === 0) {
       to.write(chunk);
       return;
     }
-    queue.push({ due: performance.now() + delayMs, chunk });
-    if (!waiting()) waitFor(delayMs);
+    // Never before a chunk that arrived earlier: the order holds when the delay shrinks.
+    const due = Math.max(performance.now() + delayMs, queue.at(-1)?.due ?? 0);
+    queue.push({ due, chunk });
+    if (!waiting()) waitFor(due - performance.now());
   });
   // A half-close travels with the same delay as the data before it.
   from.on('end', () => {
@@ -77,7 +82,7 @@ function forwardDelayed(from: Socket, to: Socket, delayMs: number): void {
 }
 
 export async function startDelayProxy(options: DelayProxyOptions): Promise<DelayProxy> {
-  const oneWayMs = Math.max(0, options.rttMs) / 2;
+  const delay = { oneWayMs: Math.max(0, options.rttMs) / 2 };
   const sockets = new Set<Socket>();
   const clients = new Set<Socket>();
 
@@ -99,8 +104,8 @@ export async function startDelayProxy(options: DelayProxyOptions): Promise<Delay
         upstream.destroy();
       });
     }
-    forwardDelayed(client, upstream, oneWayMs);
-    forwardDelayed(upstream, client, oneWayMs);
+    forwardDelayed(client, upstream, delay);
+    forwardDelayed(upstream, client, delay);
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -112,6 +117,9 @@ export async function startDelayProxy(options: DelayProxyOptions): Promise<Delay
 
   return {
     port: address.port,
+    setRtt: (ms) => {
+      delay.oneWayMs = Math.max(0, ms) / 2;
+    },
     connections: () => clients.size,
     close: () =>
       new Promise<void>((resolve) => {

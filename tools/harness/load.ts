@@ -1,10 +1,12 @@
 // One load run: autocannon in a process of its own (never inside a server's process), bounded in time.
 import { spawn } from 'node:child_process';
-import type { ServerProcess } from '../../tools/harness/server-process.ts';
-import type { BenchCase } from './cases.ts';
-import type { LoadSpec } from './load-runner.ts';
+import type { LoadSpec, StatusLatency } from './load-runner.ts';
+import type { ServerProcess } from './server-process.ts';
 
 const RUNNER = new URL('./load-runner.ts', import.meta.url).pathname;
+
+/** What each connection sends, again and again (a benchmark case is one). */
+export type LoadRequest = Readonly<{ method: 'GET' | 'POST'; path: string; token?: string; body?: string }>;
 
 export type LoadResult = Readonly<{
   rps: number;
@@ -17,6 +19,8 @@ export type LoadResult = Readonly<{
   rssMb: number;
   /** The server's CPU time per request (its process and children), in µs: unlike req/s, barely moved by other load on the machine. */
   cpuUs: number;
+  /** Latencies of each status code apart. */
+  byStatus: StatusLatency;
 }>;
 
 type AutocannonJson = {
@@ -25,9 +29,10 @@ type AutocannonJson = {
   non2xx: number;
   errors: number;
   timeouts: number;
+  byStatus: StatusLatency;
 };
 
-function loadSpec(url: string, c: BenchCase, connections: number, seconds: number): LoadSpec {
+function loadSpec(url: string, c: LoadRequest, connections: number, seconds: number): LoadSpec {
   return {
     url: `${url}${c.path}`,
     method: c.method,
@@ -43,7 +48,7 @@ function loadSpec(url: string, c: BenchCase, connections: number, seconds: numbe
 
 export async function runLoad(
   server: ServerProcess,
-  c: BenchCase,
+  c: LoadRequest,
   connections: number,
   seconds: number,
 ): Promise<LoadResult> {
@@ -77,5 +82,6 @@ export async function runLoad(
     requests: result.requests.total,
     rssMb,
     cpuUs: result.requests.total === 0 ? 0 : (cpuMs * 1000) / result.requests.total,
+    byStatus: result.byStatus,
   };
 }

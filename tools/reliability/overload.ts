@@ -1,0 +1,115 @@
+// Overload: about ten times the connections the machine serves well. Gather must shed what it cannot serve
+// in time instead of queueing without bound: requests admitted keep their latency, the others get a fast
+// 503 with Retry-After (a full queue for a pool connection or a hashing thread, a request's deadline, an
+// event loop that has fallen behind), memory stays bounded, nothing crashes, and service is whole again
+// right after the load stops.
+import { api, sleep } from '../harness/api-client.ts';
+import { type LoadRequest, runLoad } from '../harness/load.ts';
+import { scratchDatabase } from '../harness/scratch-database.ts';
+import { buildGather, runGather, startGather } from '../harness/server-process.ts';
+import { report } from './samples.ts';
+import { SHARED_POSTGRES, scenarioEnv } from './scenario-env.ts';
+
+export type OverloadOptions = { seconds: number; connections: number };
+
+/** The connection count the machine serves well (the benchmark's highest). */
+const NORMAL_CONNECTIONS = 64;
+const RSS_LIMIT_MB = 300;
+const SHED_P99_LIMIT_MS = 50;
+const RECOVERY_LIMIT_MS = 2_000;
+
+const CASES: Record<string, LoadRequest> = {
+  list: { method: 'GET', path: '/api/articles?limit=20' },
+  login: {
+    method: 'POST',
+    path: '/api/users/login',
+    body: JSON.stringify({ user: { email: 'ada_lovelace1@example.com', password: 'password123' } }),
+  },
+};
+
+/** Milliseconds from now until `request` is answered 200 three times in a row. */
+async function recoveryMs(base: string, request: LoadRequest): Promise<number> {
+  const started = performance.now();
+  let inARow = 0;
+  while (inARow < 3 && performance.now() - started < 10_000) {
+    const answer = await api(base, request.method, request.path, {
+      body: request.body === undefined ? undefined : JSON.parse(request.body),
+    }).catch(() => ({ status: 0 }));
+    inARow = answer.status === 200 ? inARow + 1 : 0;
+    if (inARow < 3) await sleep(50);
+  }
+  return performance.now() - started;
+}
+
+export async function run({ seconds, connections }: OverloadOptions): Promise<boolean> {
+  const database = await scratchDatabase(SHARED_POSTGRES, 'gather_overload');
+  const env = scenarioEnv({ DATABASE_URL: database.url });
+  try {
+    for (const args of [['db', 'upgrade'], ['seed']]) {
+      const step = await runGather(args, { env });
+      if (step.code !== 0) throw new Error(`gather ${args.join(' ')}: ${step.stderr}`);
+    }
+    // As in production: compiled (npm run build), no tsx loader in the process whose memory is measured.
+    await buildGather();
+    const server = await startGather({ env, compiled: true });
+    const checks: [boolean, string][] = [];
+    try {
+      console.log(
+        `overload: ${connections} connections for ${seconds} s on each case, against ${NORMAL_CONNECTIONS} ` +
+          '(PostgreSQL, the default deadlines and queue bounds)',
+      );
+      console.log('  case   connections  req/s   200s     p99 200  503s     p99 503  other  peak RSS');
+      for (const [name, request] of Object.entries(CASES)) {
+        const normal = await runLoad(server, request, NORMAL_CONNECTIONS, seconds);
+        const heavy = await runLoad(server, request, connections, seconds);
+        const recovered = await recoveryMs(server.url, request);
+        for (const [load, count] of [
+          [normal, NORMAL_CONNECTIONS],
+          [heavy, connections],
+        ] as const) {
+          const ok = load.byStatus['200'];
+          const shed = load.byStatus['503'];
+          const other = load.non2xx - (shed?.count ?? 0);
+          console.log(
+            `  ${name.padEnd(6)} ${String(count).padStart(11)}  ${load.rps.toFixed(0).padStart(5)}  ` +
+              `${String(ok?.count ?? 0).padStart(6)}  ${(ok?.p99 ?? 0).toFixed(0).padStart(7)} ms` +
+              `  ${String(shed?.count ?? 0).padStart(6)}  ${(shed?.p99 ?? 0).toFixed(0).padStart(5)} ms` +
+              `  ${String(other).padStart(5)}  ${load.rssMb.toFixed(0)} MB`,
+          );
+        }
+        const normalP99 = normal.byStatus['200']?.p99 ?? Number.NaN;
+        const admitted = heavy.byStatus['200'];
+        const shed = heavy.byStatus['503'];
+        const other = heavy.non2xx - (shed?.count ?? 0);
+        checks.push(
+          [
+            admitted !== undefined && admitted.p99 <= 2 * normalP99,
+            `${name}: admitted requests' p99 ${admitted?.p99.toFixed(0)} ms ≤ 2 × ${normalP99.toFixed(0)} ms at ${NORMAL_CONNECTIONS} connections (${admitted?.count ?? 0} admitted)`,
+          ],
+          [
+            shed !== undefined && shed.p99 <= SHED_P99_LIMIT_MS,
+            `${name}: shed requests answered 503 with p99 ${shed?.p99.toFixed(0)} ms ≤ ${SHED_P99_LIMIT_MS} ms (${shed?.count ?? 0} shed)`,
+          ],
+          [other === 0, `${name}: no other answer, error or timeout (${other})`],
+          [
+            heavy.rssMb <= RSS_LIMIT_MB,
+            `${name}: peak RSS ${heavy.rssMb.toFixed(0)} MB ≤ ${RSS_LIMIT_MB} MB`,
+          ],
+          [
+            recovered <= RECOVERY_LIMIT_MS,
+            `${name}: full service ${recovered.toFixed(0)} ms after the load stopped (≤ ${RECOVERY_LIMIT_MS} ms)`,
+          ],
+        );
+      }
+      const alive = await api(server.url, 'GET', '/healthz').catch(() => ({ status: 0 }));
+      checks.push([alive.status === 200, `no crash: /healthz answers ${alive.status}`]);
+      const passed = report('overload', checks);
+      if (!passed) console.log(`--- gather output (last lines) ---\n${server.output().slice(-3_000)}`);
+      return passed;
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await database.drop();
+  }
+}
