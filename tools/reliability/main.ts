@@ -51,11 +51,11 @@ function register({ program, finish }: Cli): void {
 
   scenario<FuzzOptions>(
     'fuzz',
-    'Full hostile-input run, in process (PGlite in memory, or a fresh database on DATABASE_URL)',
+    'Stateful and hostile request sequences, in process, on PGlite and on a scratch PostgreSQL database',
     () => import('./fuzz.ts'),
     (command) =>
       command
-        .option('--runs <n>', 'malformed requests to send', positiveInteger, 10_000)
+        .option('--runs <n>', 'sequences to run on each database', positiveInteger, 10_000)
         .option('--seed <n>', "the fuzzer's seed (default: a new one, printed for a rerun)", integer),
   );
   scenario<CrashOptions>(
