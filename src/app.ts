@@ -24,7 +24,7 @@ import { healthRoutes } from './http/health.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { ErrorBody } from './http/schemas.ts';
 import { registerSecurity } from './http/security.ts';
-import { inBulkhead, registerShedding } from './http/shedding.ts';
+import { createShedding, inBulkhead, registerBudgets } from './http/shedding.ts';
 import { validatorCompiler } from './http/validation.ts';
 import type { Instrument } from './instrument.ts';
 import { metricsPlugin } from './metrics/metrics.ts';
@@ -51,7 +51,10 @@ export async function buildApp({
   instrument,
   traces,
 }: AppOptions): Promise<FastifyInstance> {
+  const shedding = createShedding(config);
   const app = Fastify({
+    // Load beyond what the process serves in time is refused in front of Fastify (http/shedding.ts).
+    serverFactory: shedding.serverFactory,
     logger: { level: config.logLevel },
     genReqId: () => randomUUID(),
     requestIdHeader: 'x-request-id',
@@ -71,8 +74,9 @@ export async function buildApp({
     body === '' ? done(null, undefined) : parseJson(request, body as string, done),
   );
   installErrorHandler(app);
-  // First: an overloaded server refuses before doing any work, and every request gets its deadline.
-  registerShedding(app, config);
+  app.addHook('onClose', async () => shedding.stop());
+  // First: every request gets its deadline and bulkhead.
+  registerBudgets(app, config);
   // Before any route is declared: the rate-limit plugin and the auth hook read each route's config as it is added.
   const { registrationLimit, loginThrottle } = await registerSecurity(app, config);
   const tokens = createTokenService(jwtSecret, config.jwtExpiresIn);

@@ -306,6 +306,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPoolGroupMax: integer(env, 'DB_POOL_GROUP_MAX', Math.ceil(dbPoolMax / 2), 1, dbPoolMax),
     dbPoolQueueMax: integer(env, 'DB_POOL_QUEUE_MAX', 4 * dbPoolMax, 0, 100_000),
     shedEventLoopDelayMs: integer(env, 'SHED_EVENT_LOOP_DELAY_MS', 200, 10, 60_000),
-    maxRequestsInFlight: integer(env, 'MAX_REQUESTS_IN_FLIGHT', 128, 1, 1_000_000),
+    maxRequestsInFlight: integer(env, 'MAX_REQUESTS_IN_FLIGHT', 64, 1, 1_000_000),
   });
 }

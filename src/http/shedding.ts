@@ -1,32 +1,21 @@
-// Deadlines and load shedding. Every request gets a budget (db/admission.ts): a deadline for each wait it
-// makes, and the bulkhead of the feature that serves it. Past MAX_REQUESTS_IN_FLIGHT, or while the event
-// loop keeps falling behind, a new request is refused at once with 503 and Retry-After, before any work is
-// done for it: load beyond what the process serves in time is shed, never queued without bound.
+// Deadlines and load shedding. Past MAX_REQUESTS_IN_FLIGHT, or while the event loop keeps falling behind, a
+// new request is refused at once with 503 and Retry-After, in front of Fastify: no request object, no body
+// parsing, no query, so that a flood of refused requests costs little and the admitted ones keep their pace.
+// Every admitted request gets a budget (db/admission.ts): a deadline for each wait it makes, and the bulkhead
+// of the feature that serves it.
+import { createServer, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import type { Config } from '../config.ts';
 import { withinBudget } from '../db/admission.ts';
 import { busy } from './errors.ts';
 
 declare module 'fastify' {
-  interface FastifyRequest {
-    /** Counted among the requests in flight (until its response is sent or the client goes away). */
-    admitted: boolean;
-  }
   interface FastifyContextConfig {
     /** The feature whose share of the pool the route's requests draw on (set by inBulkhead). */
     bulkhead?: string;
   }
-}
-
-/** The 503 a shed request gets at once, in RealWorld form, saying when to come back. */
-function shed(reply: FastifyReply): void {
-  const error = busy();
-  void reply
-    .status(error.statusCode)
-    .header('retry-after', '1')
-    .send({ errors: { body: error.messages } });
 }
 
 /**
@@ -53,31 +42,66 @@ function watchEventLoop(thresholdMs: number): { behind(): boolean; stop(): void 
   };
 }
 
-export function registerShedding(app: FastifyInstance, config: Config): void {
-  app.decorateRequest('admitted', false);
+/** The refusal, built once: RealWorld's error body, when to come back, readable by a browser client. */
+const SHED_BODY = Buffer.from(JSON.stringify({ errors: { body: busy().messages } }));
+const SHED_HEADERS = {
+  'content-type': 'application/json; charset=utf-8',
+  'content-length': String(SHED_BODY.length),
+  'retry-after': '1',
+  'access-control-allow-origin': '*',
+};
+
+type FastifyServerOptions = {
+  http?: ServerOptions;
+  keepAliveTimeout: number;
+  requestTimeout: number;
+  connectionTimeout: number;
+};
+
+export type Shedding = Readonly<{
+  /** Fastify's serverFactory: the HTTP server, with the refusal in front of Fastify's handler. */
+  serverFactory: FastifyServerFactory;
+  stop(): void;
+}>;
+
+export function createShedding(config: Config): Shedding {
   const loop = watchEventLoop(config.shedEventLoopDelayMs);
-  app.addHook('onClose', async () => loop.stop());
-  // A bound on the requests worked on at once: past it a request is refused before any work is done for it
-  // (no body parsed, no query sent), so that the ones admitted keep their pace.
   let inFlight = 0;
+  const leave = () => {
+    inFlight -= 1;
+  };
+  const serverFactory: FastifyServerFactory = (handler, fastifyOptions) => {
+    // Fastify's options, with its defaults filled in before it calls a server factory.
+    const options = fastifyOptions as FastifyServerOptions;
+    const server = createServer(options.http ?? {}, (request: IncomingMessage, response: ServerResponse) => {
+      if (inFlight >= config.maxRequestsInFlight || loop.behind()) {
+        response.writeHead(503, SHED_HEADERS).end(SHED_BODY);
+        return;
+      }
+      inFlight += 1;
+      // 'close' comes once per response: after it is sent, or when the client went away first.
+      response.once('close', leave);
+      handler(request, response);
+    });
+    // What Fastify sets on a server it makes itself.
+    server.keepAliveTimeout = options.keepAliveTimeout;
+    server.requestTimeout = options.requestTimeout;
+    server.setTimeout(options.connectionTimeout);
+    return server;
+  };
+  return { serverFactory, stop: loop.stop };
+}
+
+/** Every request runs within its budget: the deadline of its waits, and its route's bulkhead. */
+export function registerBudgets(app: FastifyInstance, config: Config): void {
   const { requestMs } = config.deadlines;
-  app.addHook('onRequest', (request, reply, done) => {
-    if (inFlight >= config.maxRequestsInFlight || loop.behind()) return shed(reply);
-    inFlight += 1;
-    request.admitted = true;
+  app.addHook('onRequest', (request, _reply, done) => {
     const budget = {
       deadline: performance.now() + requestMs,
       bulkhead: request.routeOptions.config.bulkhead,
     };
     withinBudget(budget, done);
   });
-  const leave = async (request: FastifyRequest) => {
-    if (!request.admitted) return;
-    request.admitted = false;
-    inFlight -= 1;
-  };
-  app.addHook('onResponse', leave);
-  app.addHook('onRequestAbort', leave);
 }
 
 /** `routes`, each declared as drawing on the bulkhead `name` (one feature's share of the pool). */

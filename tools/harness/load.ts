@@ -1,7 +1,8 @@
 // One load run: autocannon in a process of its own (never inside a server's process), bounded in time.
 import { spawn } from 'node:child_process';
-import type { LoadSpec, StatusLatency } from './load-runner.ts';
+import type { LoadSpec, RunFigures } from './load-runner.ts';
 import type { ServerProcess } from './server-process.ts';
+import type { StatusLatency } from './stats.ts';
 
 const RUNNER = new URL('./load-runner.ts', import.meta.url).pathname;
 
@@ -23,17 +24,15 @@ export type LoadResult = Readonly<{
   byStatus: StatusLatency;
 }>;
 
-type AutocannonJson = {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  byStatus: StatusLatency;
-};
-
-function loadSpec(url: string, c: LoadRequest, connections: number, seconds: number): LoadSpec {
+function loadSpec(
+  url: string,
+  c: LoadRequest,
+  connections: number,
+  seconds: number,
+  clients: LoadSpec['clients'],
+): LoadSpec {
   return {
+    clients,
     url: `${url}${c.path}`,
     method: c.method,
     headers: {
@@ -46,13 +45,18 @@ function loadSpec(url: string, c: LoadRequest, connections: number, seconds: num
   };
 }
 
+/**
+ * `connections` connections sending `c` for `seconds` (from a process of its own); `clients: 'retry-after'`
+ * for clients that wait as a 503's Retry-After says instead of sending again at once (autocannon).
+ */
 export async function runLoad(
   server: ServerProcess,
   c: LoadRequest,
   connections: number,
   seconds: number,
+  clients: LoadSpec['clients'] = 'autocannon',
 ): Promise<LoadResult> {
-  const spec = loadSpec(server.url, c, connections, seconds);
+  const spec = loadSpec(server.url, c, connections, seconds, clients);
   const child = spawn(process.execPath, ['--import', 'tsx', RUNNER, JSON.stringify(spec)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -72,8 +76,8 @@ export async function runLoad(
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   clearInterval(sampler);
   const cpuMs = server.cpuMs() - cpuBefore;
-  if (code !== 0) throw new Error(`autocannon exited with ${code}: ${stderr.slice(-1_000)}`);
-  const result = JSON.parse(stdout) as AutocannonJson;
+  if (code !== 0) throw new Error(`the load generator exited with ${code}: ${stderr.slice(-1_000)}`);
+  const result = JSON.parse(stdout) as RunFigures;
   return {
     rps: result.requests.average,
     p50Ms: result.latency.p50,

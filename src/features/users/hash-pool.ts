@@ -73,6 +73,11 @@ function dispatch(): void {
   }
 }
 
+/** Whether one more hash, behind those queued, would be done within `ms`. */
+export function hashFitsIn(ms: number): boolean {
+  return Math.ceil((queue.length + 1) / THREADS) * hashMs <= ms;
+}
+
 /**
  * scrypt in a hashing thread; queued while every thread is busy. Refused at once (OverCapacity) when the
  * hashes queued before it would not be done by the request's deadline.
@@ -84,8 +89,7 @@ export function scryptInPool(
   options: ScryptOptions,
 ): Promise<Buffer> {
   const left = msLeft();
-  const wait = Math.ceil((queue.length + 1) / THREADS) * hashMs;
-  if (wait > left) return Promise.reject(new OverCapacity('every hashing thread is taken'));
+  if (!hashFitsIn(left)) return Promise.reject(new OverCapacity('every hashing thread is taken'));
   return new Promise((resolve, reject) => {
     queue.push({ password, salt, keyLength, options, deadline: performance.now() + left, resolve, reject });
     dispatch();

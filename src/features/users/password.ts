@@ -2,8 +2,9 @@
 // for the KDF, and never waits for a core behind one either. Each hash is one call to the 'Hash pool' peer
 // through the instrumentation hook, so a register or login diagram shows where its time goes.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { msLeft, OverCapacity } from '../../db/admission.ts';
 import { type Instrument, uninstrumented } from '../../instrument.ts';
-import { scryptInPool } from './hash-pool.ts';
+import { hashFitsIn, scryptInPool } from './hash-pool.ts';
 
 /** scrypt cost: N=2^14, r=8, p=1 (16 MiB, ~80 ms per hash on one core here). Stored with each hash. */
 export const SCRYPT_PARAMS = { N: 2 ** 14, r: 8, p: 1 } as const;
@@ -17,6 +18,11 @@ export type Passwords = Readonly<{
    * a miss costs as long as a hit; the answer is then false.
    */
   verify(password: string, stored: string | undefined): Promise<boolean>;
+  /**
+   * Throws OverCapacity (503) when a hash could not be done within the request's deadline: a login checks
+   * this before it reads the user, so that a refusal costs no query.
+   */
+  ensureCapacity(): void;
 }>;
 
 export function createPasswords(instrument: Instrument = uninstrumented): Passwords {
@@ -46,6 +52,9 @@ export function createPasswords(instrument: Instrument = uninstrumented): Passwo
   decoy.catch(() => {});
   return Object.freeze({
     hash,
+    ensureCapacity: () => {
+      if (!hashFitsIn(msLeft())) throw new OverCapacity('every hashing thread is taken');
+    },
     verify: async (password: string, stored: string | undefined) => {
       if (stored !== undefined) return matches(password, stored);
       await matches(password, await decoy);

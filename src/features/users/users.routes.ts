@@ -49,6 +49,7 @@ export function usersRoutes({
       },
       handler: async (request, reply) => {
         const { email, password } = request.body.user;
+        passwords.ensureCapacity();
         // Failed logins are limited per account and per address (429 before any of this runs).
         const row = await loginThrottle.attempt(request, reply, email, async () => {
           const found = await queries.byEmail(email);
