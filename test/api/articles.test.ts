@@ -111,6 +111,24 @@ describe('update and delete: only the author', () => {
     assert.equal(updated.body.article.body, second.body);
   });
 
+  test('a client does not choose a slug: one in an update is ignored, even another article\'s (never a 500)', async () => {
+    const other = await createArticle(t.app, jake.token);
+    const mine = await createArticle(t.app, jake.token);
+    const withSlug = await call(t.app, 'PUT', `/api/articles/${mine.slug}`, {
+      token: jake.token,
+      body: { article: { slug: other.slug, body: 'Edited' } },
+    });
+    assert.equal(withSlug.status, 200);
+    assert.equal(withSlug.body.article.slug, mine.slug);
+    assert.equal(withSlug.body.article.body, 'Edited');
+    const onlySlug = await call(t.app, 'PUT', `/api/articles/${mine.slug}`, {
+      token: jake.token,
+      body: { article: { slug: other.slug } },
+    });
+    assert.equal(onlySlug.status, 200);
+    assert.equal(onlySlug.body.article.slug, mine.slug);
+  });
+
   test('delete: 403 for others, 204 for the author, then 404', async () => {
     const article = await createArticle(t.app, jake.token);
     assert.equal(
