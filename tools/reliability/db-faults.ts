@@ -5,25 +5,13 @@ import { randomBytes } from 'node:crypto';
 import { api, sleep } from '../harness/api-client.ts';
 import { createPrivatePostgres, postgresBinaries } from '../harness/private-postgres.ts';
 import { startGather } from '../harness/server-process.ts';
+import { HANG_MS, tally } from './samples.ts';
 import { scenarioEnv } from './scenario-env.ts';
 
 const CLIENTS = 8;
 const OUTAGE_MS = 3_000;
-/** A request that takes longer than this counts as hung (the pool gives up connecting after 5 s). */
-const HANG_MS = 8_000;
 
 type Sample = { startedAt: number; ms: number; outcome: string };
-
-function tally(samples: Sample[]): string {
-  const counts = new Map<string, number>();
-  for (const { outcome } of samples) counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
-  return (
-    [...counts.entries()]
-      .sort()
-      .map(([outcome, n]) => `${outcome}×${n}`)
-      .join(' ') || 'none'
-  );
-}
 
 export async function run(): Promise<boolean> {
   const bin = postgresBinaries();

@@ -78,7 +78,7 @@ export function startClients(
 }
 
 /** "200×812 503×40": how many of each outcome. */
-export function tally(samples: readonly Sample[]): string {
+export function tally(samples: readonly Pick<Sample, 'outcome'>[]): string {
   const counts = new Map<string, number>();
   for (const { outcome } of samples) counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
   return (
