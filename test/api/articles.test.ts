@@ -111,7 +111,7 @@ describe('update and delete: only the author', () => {
     assert.equal(updated.body.article.body, second.body);
   });
 
-  test('a client does not choose a slug: one in an update is ignored, even another article\'s (never a 500)', async () => {
+  test("a client does not choose a slug: one in an update is ignored, even another article's (never a 500)", async () => {
     const other = await createArticle(t.app, jake.token);
     const mine = await createArticle(t.app, jake.token);
     const withSlug = await call(t.app, 'PUT', `/api/articles/${mine.slug}`, {
