@@ -7,29 +7,9 @@
 // Usage: node --import tsx tools/harness/load-runner.ts '<LoadSpec as JSON>' → the run's figures as JSON,
 // with the latencies of each status code apart (an overloaded server's fast 503s must not hide slow 200s).
 import autocannon from 'autocannon';
+import type { LoadSpec, RunFigures } from './load-spec.ts';
 import { runRetryAfterClients } from './retry-after-clients.ts';
-import { byStatus, type StatusLatency } from './stats.ts';
-
-export type LoadSpec = {
-  url: string;
-  method: 'GET' | 'POST';
-  headers: Record<string, string>;
-  /** JSON body; every `[<id>]` in it becomes a fresh id per request. */
-  body?: string;
-  connections: number;
-  seconds: number;
-  clients: 'autocannon' | 'retry-after';
-};
-
-/** What a run prints: autocannon's figures, and the latencies per status code. */
-export type RunFigures = {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  byStatus: StatusLatency;
-};
+import { byStatus } from './stats.ts';
 
 async function runAutocannon(spec: LoadSpec): Promise<RunFigures> {
   let sent = 0;

@@ -1,6 +1,6 @@
 // One load run: autocannon in a process of its own (never inside a server's process), bounded in time.
 import { spawn } from 'node:child_process';
-import type { LoadSpec, RunFigures } from './load-runner.ts';
+import type { LoadSpec, RunFigures } from './load-spec.ts';
 import type { ServerProcess } from './server-process.ts';
 import type { StatusLatency } from './stats.ts';
 

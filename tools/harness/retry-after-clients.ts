@@ -5,7 +5,7 @@
 // comes back later instead of at once.
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { LoadSpec, RunFigures } from './load-runner.ts';
+import type { LoadSpec, RunFigures } from './load-spec.ts';
 import { byStatus, percentile } from './stats.ts';
 
 /** An answer slower than this counts as a timeout (autocannon's default too). */
