@@ -164,8 +164,8 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     }),
   });
   const bulkheads = createBulkheads(limits?.groupMax ?? options.poolMax);
-  /** A connection for a request: within its feature's share of the pool and its deadline, or OverCapacity. */
-  const connect = async () => {
+  /** A wait for a connection: in a bounded queue, until the request's deadline, or OverCapacity. */
+  const waitForConnection = async () => {
     // Only requests are shed: start-up, migrations and seeding wait their turn.
     if (limits !== undefined && inRequest() && pool.waitingCount >= limits.queueMax) {
       throw new OverCapacity('the queue for a database connection is full');
@@ -190,10 +190,11 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
   pool.query = (async (config: unknown, values?: unknown) => {
     const leave = await bulkheads.enter();
     try {
+      // With an idle connection there is nothing to wait for: no queue check, no deadline timer.
       const client =
         pool.idleCount > pool.waitingCount
-          ? await connect()
-          : await instrument('pool-wait', 'wait for a pool connection', 'Pool', connect);
+          ? await pool.connect()
+          : await instrument('pool-wait', 'wait for a pool connection', 'Pool', waitForConnection);
       try {
         const result = await (client.query as (c: unknown, v: unknown) => Promise<unknown>)(config, values);
         client.release();

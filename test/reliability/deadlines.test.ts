@@ -109,9 +109,13 @@ describe('a table locked elsewhere (PostgreSQL)', {
 
   test('a full queue for a connection sheds at once', async () => {
     const shedding = await bootTestApp({ DB_POOL_MAX: '1', DB_POOL_QUEUE_MAX: '0' });
+    const holder = new pg.Client({ connectionString: shedding.config.databaseUrl });
+    await holder.connect();
     try {
-      await blocker.query('BEGIN');
-      await blocker.query('LOCK TABLE tags IN ACCESS EXCLUSIVE MODE');
+      // The only connection answers at once while nothing holds it.
+      assert.equal((await shedding.app.inject({ method: 'GET', url: '/api/tags' })).statusCode, 200);
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE tags IN ACCESS EXCLUSIVE MODE');
       try {
         const waiting = shedding.app.inject({ method: 'GET', url: '/api/tags' });
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -121,9 +125,10 @@ describe('a table locked elsewhere (PostgreSQL)', {
         assert.ok(performance.now() - started < 100, 'shed at once, not after a wait');
         assert.equal((await waiting).statusCode, 503);
       } finally {
-        await blocker.query('COMMIT');
+        await holder.query('COMMIT');
       }
     } finally {
+      await holder.end();
       await shedding.close();
     }
   });
