@@ -8,6 +8,7 @@ import {
   internal,
   invalid,
   notFound,
+  RETRY_AFTER_SECONDS,
   taken,
   unauthorized,
   unavailable,
@@ -122,7 +123,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     } else {
       request.log.info({ code: mapped.code, messages: mapped.messages }, 'request rejected');
     }
-    if (mapped.statusCode === 503) reply.header('retry-after', '1');
+    if (mapped.statusCode === 503) reply.header('retry-after', RETRY_AFTER_SECONDS);
     return reply.status(mapped.statusCode).send({ errors: { body: mapped.messages } });
   });
   app.setNotFoundHandler((request) => {

@@ -40,6 +40,9 @@ export const forbidden = (reason: string) => new GatherError('GATHER_ERR_FORBIDD
 export const notFound = (what: string) => new GatherError('GATHER_ERR_NOT_FOUND', [`${what} not found`]);
 export const unavailable = () =>
   new GatherError('GATHER_ERR_UNAVAILABLE', ['the database is unavailable, try again shortly']);
+/** What a 503 tells the client: come back in a second. */
+export const RETRY_AFTER_SECONDS = '1';
+
 /** Shed: a deadline passed, a queue was full, or a lock was held elsewhere for too long. */
 export const busy = () => new GatherError('GATHER_ERR_BUSY', ['the server is busy, try again shortly']);
 export const internal = () => new GatherError('GATHER_ERR_INTERNAL', ['internal server error']);

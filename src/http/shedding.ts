@@ -9,7 +9,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import type { Config } from '../config.ts';
 import { withinBudget } from '../db/admission.ts';
-import { busy } from './errors.ts';
+import { busy, RETRY_AFTER_SECONDS } from './errors.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -47,7 +47,7 @@ const SHED_BODY = Buffer.from(JSON.stringify({ errors: { body: busy().messages }
 const SHED_HEADERS = {
   'content-type': 'application/json; charset=utf-8',
   'content-length': String(SHED_BODY.length),
-  'retry-after': '1',
+  'retry-after': RETRY_AFTER_SECONDS,
   'access-control-allow-origin': '*',
 };
 
