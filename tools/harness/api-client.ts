@@ -1,6 +1,6 @@
 // A small HTTP client for the scenarios: fetch with a deadline, JSON in and out, and a write load that
 // remembers every write the server acknowledged.
-export type Answer = Readonly<{ status: number; body: unknown }>;
+export type Answer = Readonly<{ status: number; body: unknown; retryAfter: string | null }>;
 
 export type CallOptions = { token?: string; body?: unknown; timeoutMs?: number };
 
@@ -21,7 +21,11 @@ export async function api(
     signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
   });
   const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
+  return {
+    status: response.status,
+    body: text === '' ? undefined : JSON.parse(text),
+    retryAfter: response.headers.get('retry-after'),
+  };
 }
 
 /** Registers a user through the API and returns its token. */

@@ -7,9 +7,9 @@ import pg from 'pg';
 import { signUp, sleep, startWriteLoad } from '../harness/api-client.ts';
 import { startDelayProxy } from '../harness/delay-proxy.ts';
 import { scratchDatabase } from '../harness/scratch-database.ts';
-import { runGather, startGather } from '../harness/server-process.ts';
+import { startGather } from '../harness/server-process.ts';
 import { p99, report, slowest, startClients, tally } from './samples.ts';
-import { SHARED_POSTGRES, scenarioEnv } from './scenario-env.ts';
+import { gatherSteps, SHARED_POSTGRES, scenarioEnv } from './scenario-env.ts';
 
 export type MidFlightOptions = { killSeconds: number; slowSeconds: number };
 
@@ -36,8 +36,7 @@ export async function run({ killSeconds, slowSeconds }: MidFlightOptions): Promi
   proxied.port = String(proxy.port);
   const env = scenarioEnv({ DATABASE_URL: proxied.toString() });
   try {
-    const migrated = await runGather(['db', 'upgrade'], { env });
-    if (migrated.code !== 0) throw new Error(`gather db upgrade: ${migrated.stderr}`);
+    await gatherSteps(env, ['db', 'upgrade']);
     await direct.connect();
     const server = await startGather({ env });
     try {

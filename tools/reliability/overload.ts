@@ -9,9 +9,9 @@
 import { api, sleep } from '../harness/api-client.ts';
 import { type LoadRequest, type LoadResult, runLoad } from '../harness/load.ts';
 import { scratchDatabase } from '../harness/scratch-database.ts';
-import { buildGather, runGather, startGather } from '../harness/server-process.ts';
+import { buildGather, startGather } from '../harness/server-process.ts';
 import { report } from './samples.ts';
-import { SHARED_POSTGRES, scenarioEnv } from './scenario-env.ts';
+import { gatherSteps, SHARED_POSTGRES, scenarioEnv } from './scenario-env.ts';
 
 export type OverloadOptions = { seconds: number; connections: number };
 
@@ -51,10 +51,7 @@ export async function run({ seconds, connections }: OverloadOptions): Promise<bo
   const database = await scratchDatabase(SHARED_POSTGRES, 'gather_overload');
   const env = scenarioEnv({ DATABASE_URL: database.url });
   try {
-    for (const args of [['db', 'upgrade'], ['seed']]) {
-      const step = await runGather(args, { env });
-      if (step.code !== 0) throw new Error(`gather ${args.join(' ')}: ${step.stderr}`);
-    }
+    await gatherSteps(env, ['db', 'upgrade'], ['seed']);
     // As in production: compiled (npm run build), no tsx loader in the process whose memory is measured.
     await buildGather();
     const server = await startGather({ env, compiled: true });

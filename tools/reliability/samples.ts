@@ -1,7 +1,7 @@
 // Requests timed by a scenario's own clients (in the scenario's process, through fetch), and the figures
 // they add up to. Shared by the scenarios that watch answers while a fault is on.
 
-import { sleep } from '../harness/api-client.ts';
+import { api, sleep } from '../harness/api-client.ts';
 import { percentile } from '../harness/stats.ts';
 
 /** A request that takes longer than this has hung: no deadline of Gather's lets one wait that long. */
@@ -45,18 +45,9 @@ export function startClients(
       let outcome: string;
       let retryAfter = false;
       try {
-        const response = await fetch(`${base}${path}`, {
-          method,
-          headers: {
-            ...(token !== undefined && { authorization: `Token ${token}` }),
-            ...(body !== undefined && { 'content-type': 'application/json' }),
-          },
-          ...(body !== undefined && { body: JSON.stringify(body) }),
-          signal: AbortSignal.timeout(HANG_MS),
-        });
-        await response.arrayBuffer();
-        outcome = String(response.status);
-        retryAfter = response.headers.has('retry-after');
+        const answer = await api(base, method, path, { token, body, timeoutMs: HANG_MS });
+        outcome = String(answer.status);
+        retryAfter = answer.retryAfter !== null;
       } catch (error) {
         outcome = (error as Error).name === 'TimeoutError' ? 'hung' : 'network error';
         await sleep(20); // the server is gone: do not spin

@@ -1,4 +1,6 @@
-// The environment every reliability scenario starts `gather serve` with, and the PostgreSQL server it uses.
+// The environment every reliability scenario starts `gather serve` with, the PostgreSQL server it uses, and
+// how it prepares a database with the `gather` commands a user runs.
+import { runGather } from '../harness/server-process.ts';
 
 /** The shared PostgreSQL server (DATABASE_URL, or the local test server) that scenarios create databases on. */
 export const SHARED_POSTGRES = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -20,4 +22,12 @@ export function scenarioEnv(extra: Record<string, string>): Record<string, strin
     REDIS_URL: '',
     ...extra,
   };
+}
+
+/** Runs each `gather` command (e.g. ['db', 'upgrade'], ['seed']) in turn with `env`; throws when one fails. */
+export async function gatherSteps(env: Record<string, string>, ...steps: string[][]): Promise<void> {
+  for (const args of steps) {
+    const step = await runGather(args, { env });
+    if (step.code !== 0) throw new Error(`gather ${args.join(' ')}: ${step.stderr}`);
+  }
 }

@@ -6,9 +6,9 @@
 import pg from 'pg';
 import { sleep } from '../harness/api-client.ts';
 import { scratchDatabase } from '../harness/scratch-database.ts';
-import { runGather, startGather } from '../harness/server-process.ts';
+import { startGather } from '../harness/server-process.ts';
 import { type Clients, p99, report, slowest, startClients, tally, within } from './samples.ts';
-import { SHARED_POSTGRES, scenarioEnv } from './scenario-env.ts';
+import { gatherSteps, SHARED_POSTGRES, scenarioEnv } from './scenario-env.ts';
 
 export type StuckLockOptions = { holdSeconds: number };
 
@@ -23,10 +23,7 @@ export async function run({ holdSeconds }: StuckLockOptions): Promise<boolean> {
   const env = scenarioEnv({ DATABASE_URL: database.url });
   const blocker = new pg.Client({ connectionString: database.url });
   try {
-    for (const args of [['db', 'upgrade'], ['seed']]) {
-      const step = await runGather(args, { env });
-      if (step.code !== 0) throw new Error(`gather ${args.join(' ')}: ${step.stderr}`);
-    }
+    await gatherSteps(env, ['db', 'upgrade'], ['seed']);
     const server = await startGather({ env });
     await blocker.connect();
     const t0 = performance.now();
