@@ -50,7 +50,7 @@ async function applyPolicy(database: Database, options: OpenOptions): Promise<vo
   if (mode === 'untouched') return;
   const migrations = await loadMigrations();
   if (mode === 'apply' || database.kind === 'pglite' || config.autoMigrate) {
-    await upgrade(database, migrations, { onApply: options.onApply });
+    await upgrade(database, migrations, { onApply: options.onApply, locks: config.migrationLocks });
     return;
   }
   const waiting = await pending(database, migrations);

@@ -1,7 +1,10 @@
 // `gather db <command>`: migrations, aerich/alembic style. Non-interactive; exit code 0 only on success,
 // 1 when a command is refused or fails (one line), 2 on bad usage. Writing migrations from the TypeScript
 // schema (migrate, check) is dev-time (drizzle-kit); reviewing and applying them ships.
+
+import { Option } from 'commander';
 import { openData } from '../boot.ts';
+import type { Config } from '../config.ts';
 import { loadConfig } from '../config.ts';
 import type { Database } from '../db/client.ts';
 import { loadMigrations, type Migration } from '../db/migrate/files.ts';
@@ -9,9 +12,12 @@ import {
   type AppliedMigration,
   HISTORY_TABLE,
   planDowngrade,
+  planJson,
+  planSteps,
   planUpgrade,
   renderPlan,
   type Step,
+  unsafeStatements,
 } from '../db/migrate/plan.ts';
 import { downgrade, existingTables, history, MigrationError, upgrade } from '../db/migrate/runner.ts';
 import { readSettings, writeSettings } from '../db/migrate/settings.ts';
@@ -30,33 +36,57 @@ async function projectMigrations(): Promise<Migration[]> {
  */
 async function onDatabase(
   command: string,
-  fn: (database: Database, migrations: Migration[]) => Promise<void>,
-  { sqlOutput = false }: { sqlOutput?: boolean } = {},
+  fn: (database: Database, migrations: Migration[], config: Config) => Promise<void>,
+  { output = 'text' }: { output?: 'text' | 'sql' | 'json' } = {},
 ): Promise<number> {
   const migrations = await projectMigrations();
+  const config = loadConfig();
   const database = await openData({
-    config: loadConfig(),
+    config,
     migrations: 'untouched',
     holder: `gather db ${command}`,
     poolMax: 2,
   });
   try {
-    console.log(`${sqlOutput ? '-- ' : ''}database: ${database.label}`);
-    await fn(database, migrations);
+    // JSON output is one document: the database is in it instead.
+    if (output !== 'json') console.log(`${output === 'sql' ? '-- ' : ''}database: ${database.label}`);
+    await fn(database, migrations, config);
     return EXIT.ok;
   } finally {
     await database.close();
   }
 }
 
-/** Prints the plan `plan` makes from the project's migrations and the database's history; runs nothing. */
-const printPlan = (command: string, plan: (migrations: Migration[], applied: AppliedMigration[]) => Step[]) =>
+type Format = 'text' | 'json';
+
+const formatOption = () =>
+  new Option('--format <format>', 'text: annotated SQL (a valid script); json: the same, for tools')
+    .choices(['text', 'json'])
+    .default('text');
+
+/**
+ * Prints the plan `plan` makes from the project's migrations and the database's history, every statement
+ * annotated with the lock it takes and what is safer; runs nothing.
+ */
+const printPlan = (
+  command: string,
+  format: Format,
+  plan: (migrations: Migration[], applied: AppliedMigration[]) => Step[],
+) =>
   onDatabase(
     command,
-    async (database, migrations) => {
-      process.stdout.write(renderPlan(plan(migrations, await history(database))));
+    async (database, migrations, config) => {
+      const steps = await planSteps(plan(migrations, await history(database)), {
+        concurrently: database.kind === 'postgres',
+      });
+      if (format === 'json') {
+        const document = { database: database.label, ...planJson(steps, config.migrationLocks) };
+        console.log(JSON.stringify(document, null, 2));
+      } else {
+        process.stdout.write(renderPlan(steps, config.migrationLocks));
+      }
     },
-    { sqlOutput: true },
+    { output: format === 'json' ? 'json' : 'sql' },
   );
 
 /** The migration authoring half, or the one line that says a production install has none. */
@@ -154,36 +184,56 @@ export function registerDb({ program, finish }: Cli, devTime: DevTime | undefine
   command(
     'sql',
     'print the SQL upgrade would run',
-    'Prints exactly the SQL `upgrade [target]` would run, migration by migration; changes nothing.',
+    'Prints exactly the SQL `upgrade [target]` would run, migration by migration, each statement annotated ' +
+      'with the lock it takes, what that blocks, whether it scans or rewrites the table, and the safe ' +
+      'alternative; changes nothing.',
   )
     .argument('[target]', 'the last migration to apply (default: all)')
-    .action(async (target: string | undefined) =>
-      finish(await printPlan('sql', (migrations, applied) => planUpgrade(migrations, applied, target))),
+    .addOption(formatOption())
+    .action(async (target: string | undefined, options: { format: Format }) =>
+      finish(
+        await printPlan('sql', options.format, (migrations, applied) =>
+          planUpgrade(migrations, applied, target),
+        ),
+      ),
     );
 
   command(
     'upgrade',
     'apply pending migrations',
-    'Applies pending migrations up to target (default: all), each in one transaction, recorded in ' +
-      'gather_migrations. Refuses if an applied migration was edited.',
+    'Applies pending migrations up to target (default: all), each in one transaction (CONCURRENTLY ' +
+      'statements outside it), recorded in gather_migrations; every statement waits at most ' +
+      'MIGRATION_LOCK_TIMEOUT_MS for its lock, retried MIGRATION_LOCK_ATTEMPTS times. Refuses if an applied ' +
+      'migration was edited, or a pending one has an unsafe statement it does not acknowledge.',
   )
     .argument('[target]', 'the last migration to apply (default: all)')
-    .option('--dry-run', 'print the SQL instead (same as `gather db sql`)')
-    .action(async (target: string | undefined, options: { dryRun?: boolean }) => {
-      if (options.dryRun) {
-        return finish(
-          await printPlan('upgrade', (migrations, applied) => planUpgrade(migrations, applied, target)),
-        );
-      }
-      const code = await onDatabase('upgrade', async (database, migrations) => {
-        const applied = await upgrade(database, migrations, {
-          target,
-          onApply: (m) => console.log(`applied ${m.name}`),
+    .option('--dry-run', 'print the annotated SQL instead (same as `gather db sql`)')
+    .option('--allow-unsafe', 'apply unsafe statements that no -- gather:allow acknowledges')
+    .addOption(formatOption())
+    .action(
+      async (
+        target: string | undefined,
+        options: { dryRun?: boolean; allowUnsafe?: boolean; format: Format },
+      ) => {
+        if (options.dryRun) {
+          return finish(
+            await printPlan('upgrade', options.format, (migrations, applied) =>
+              planUpgrade(migrations, applied, target),
+            ),
+          );
+        }
+        const code = await onDatabase('upgrade', async (database, migrations, config) => {
+          const applied = await upgrade(database, migrations, {
+            target,
+            allowUnsafe: options.allowUnsafe === true,
+            locks: config.migrationLocks,
+            onApply: (m) => console.log(`applied ${m.name}`),
+          });
+          if (applied.length === 0) console.log('nothing to apply');
         });
-        if (applied.length === 0) console.log('nothing to apply');
-      });
-      finish(code);
-    });
+        finish(code);
+      },
+    );
 
   const downgradeCommand = command(
     'downgrade',
@@ -194,8 +244,9 @@ export function registerDb({ program, finish }: Cli, devTime: DevTime | undefine
   downgradeCommand
     .argument('[target]', 'the migration to go back to, or base')
     .option('-n <count>', 'how many to undo')
-    .option('--dry-run', 'print the SQL and change nothing')
-    .action(async (target: string | undefined, options: { n?: string; dryRun?: boolean }) => {
+    .option('--dry-run', 'print the annotated SQL and change nothing')
+    .addOption(formatOption())
+    .action(async (target: string | undefined, options: { n?: string; dryRun?: boolean; format: Format }) => {
       if (target !== undefined && options.n !== undefined)
         downgradeCommand.error('give -n or a target, not both');
       const count = Number(options.n ?? 1);
@@ -203,11 +254,15 @@ export function registerDb({ program, finish }: Cli, devTime: DevTime | undefine
       const to = target === undefined ? { count } : { target };
       if (options.dryRun) {
         return finish(
-          await printPlan('downgrade', (migrations, applied) => planDowngrade(migrations, applied, to)),
+          await printPlan('downgrade', options.format, (migrations, applied) =>
+            planDowngrade(migrations, applied, to),
+          ),
         );
       }
-      const code = await onDatabase('downgrade', async (database, migrations) => {
-        const undone = await downgrade(database, migrations, to, (m) => console.log(`undid ${m.name}`));
+      const code = await onDatabase('downgrade', async (database, migrations, config) => {
+        const undone = await downgrade(database, migrations, to, (m) => console.log(`undid ${m.name}`), {
+          locks: config.migrationLocks,
+        });
         if (undone.length === 0) console.log('nothing to undo');
       });
       finish(code);
@@ -251,10 +306,27 @@ export function registerDb({ program, finish }: Cli, devTime: DevTime | undefine
   command(
     'check',
     'exit 1 when the schema has changes no migration captures (dev-time)',
-    'Exits 1 when the TypeScript schema has changes that no migration captures (for CI). Dev-time: needs drizzle-kit.',
+    'Exits 1 when a migration has an unsafe statement it does not acknowledge, or when the TypeScript schema ' +
+      'has changes that no migration captures (for CI). Dev-time: needs drizzle-kit.',
   ).action(async () => {
+    const author = authoring(devTime, 'gather db check');
     const migrations = await projectMigrations();
-    const up = await authoring(devTime, 'gather db check').uncaptured();
+    const steps = await planSteps(
+      migrations.map((migration) => ({ migration, direction: 'up' })),
+      { concurrently: true },
+    );
+    const unsafe = unsafeStatements(steps);
+    for (const step of steps) {
+      const acknowledged = step.lint.allows.map((allow) => `; acknowledges ${allow.rule}: ${allow.why}`);
+      console.log(`${step.file}: ${step.lint.annotations.length} statement(s)${acknowledged.join('')}`);
+    }
+    if (unsafe.length > 0) {
+      console.error(
+        `${unsafe.length} unsafe statement(s) on a live table that no -- gather:allow acknowledges:\n${unsafe.join('\n')}`,
+      );
+      return finish(EXIT.failed);
+    }
+    const up = await author.uncaptured();
     if (up.length === 0) {
       console.log(`schema matches ${migrations.at(-1)?.name ?? 'the empty database'}`);
       return finish(EXIT.ok);

@@ -68,7 +68,14 @@ test('migrate writes up and down for a column with a default; check sees it firs
   const down = await readFile(join(migrationsDir, added, 'down.sql'), 'utf8');
   assert.equal(up, `ALTER TABLE "users" ADD COLUMN "nickname" text DEFAULT 'anon' NOT NULL;\n`);
   assert.equal(down, `ALTER TABLE "users" DROP COLUMN "nickname";\n`);
-  assert.equal(ok(await project.db('check')).trim(), `schema matches ${added}`);
+  // check lints every migration first (each up.sql, its acknowledgements), then compares the schema.
+  const checked = ok(await project.db('check'));
+  assert.match(checked, new RegExp(`^${added}/up.sql: 1 statement\\(s\\)$`, 'm'));
+  assert.match(
+    checked,
+    /^0002_index_order\/up.sql: 4 statement\(s\); acknowledges create-index-blocking-writes: /m,
+  );
+  assert.match(checked, new RegExp(`schema matches ${added}\\n$`));
   assert.match(ok(await project.db('migrate', '--name', 'again')), /no changes/);
 });
 
@@ -79,7 +86,11 @@ test('sql prints the transaction upgrade will run and changes nothing', async ()
   assert.match(
     printed,
     new RegExp(
-      `-- ${added} \\(up\\)\\nBEGIN;\\nALTER TABLE "users" ADD COLUMN "nickname" text DEFAULT 'anon' NOT NULL;`,
+      `-- ${added} \\(up\\)\\nBEGIN;\\n` +
+        // The annotation the lint writes above the statement: a constant default is stored once, no rewrite.
+        '-- lock: ACCESS EXCLUSIVE on "users", held until COMMIT: blocks reads, writes, schema changes; ' +
+        'catalog only \\(instant once the lock is granted\\)\\n' +
+        `ALTER TABLE "users" ADD COLUMN "nickname" text DEFAULT 'anon' NOT NULL;`,
     ),
   );
   assert.match(printed, new RegExp(`INSERT INTO "gather_migrations" .*'${added}'.*\\nCOMMIT;`));

@@ -17,6 +17,8 @@ const CLI_TIMEOUT_MS = 120_000;
 
 export type ScratchProject = {
   dir: string;
+  /** The scratch PostgreSQL database; undefined on PGlite. */
+  databaseUrl: string | undefined;
   /** Runs `gather db <args>` in the project folder against its database. */
   db(...args: string[]): Promise<GatherRun>;
   /** Opens the scratch database for the length of `fn` (PGlite allows one process at a time). */
@@ -41,6 +43,7 @@ export async function scratchProject(): Promise<ScratchProject> {
 
   return {
     dir,
+    databaseUrl,
     db: (...args) => runGather(['db', ...args], { cwd: dir, env, timeoutMs: CLI_TIMEOUT_MS }),
     withDatabase: async (fn) => {
       const config = loadConfig({ NODE_ENV: 'test', GATHER_DATA_DIR: dataDir, DATABASE_URL: databaseUrl });

@@ -11,7 +11,7 @@ export type Migration = Readonly<{
   dir: string;
   up: string;
   down: string;
-  /** sha256 of up.sql and down.sql: an applied migration whose files changed is refused. */
+  /** sha256 of up.sql and down.sql (checksumOf): an applied migration whose files changed is refused. */
   checksum: string;
 }>;
 
@@ -23,8 +23,16 @@ export const DEFAULT_MIGRATIONS_DIR = fileURLToPath(new URL('../../../src/db/mig
 
 const MIGRATION_DIR = /^\d{4}_[a-z0-9_]+$/;
 
+/** A `-- gather:allow <rule> <why>` line: what a reviewer accepted, not SQL that runs. */
+const ACKNOWLEDGEMENT_LINE = /^[ \t]*--[ \t]*gather:allow\b.*(\n|$)/gm;
+
+/**
+ * sha256 of what up.sql and down.sql execute. Acknowledgement lines are left out: adding one to an applied
+ * migration (or to one written before the lint existed) changes nothing that ran.
+ */
 export function checksumOf(up: string, down: string): string {
-  return createHash('sha256').update(up).update('\0').update(down).digest('hex');
+  const executed = (sql: string) => sql.replace(ACKNOWLEDGEMENT_LINE, '');
+  return createHash('sha256').update(executed(up)).update('\0').update(executed(down)).digest('hex');
 }
 
 export async function loadMigrations(migrationsDir: string = DEFAULT_MIGRATIONS_DIR): Promise<Migration[]> {

@@ -1,7 +1,11 @@
 // What an upgrade or downgrade will run, decided before anything runs: the same plan is executed by
-// `upgrade`/`downgrade` and printed by `sql`/`--dry-run`, so the review shows exactly what executes.
+// `upgrade`/`downgrade` and printed by `sql`/`--dry-run`, so the review shows exactly what executes, each
+// statement annotated with what it locks (lint.ts).
 import type { Migration } from './files.ts';
+import { type Annotation, type Lint, lintSql, refusals, WORK } from './lint.ts';
+import type { LockPolicy } from './lock-policy.ts';
 import { MigrationError } from './migration-error.ts';
+import { loadSqlParser, withoutConcurrently } from './statements.ts';
 
 export const HISTORY_TABLE = 'gather_migrations';
 
@@ -70,21 +74,172 @@ export function planDowngrade(
   return undo.map((row) => ({ migration: byName.get(row.name)!, direction: 'down' }));
 }
 
-/** The script one step runs inside its transaction: the migration's SQL, then its history record. */
-export function stepScript(step: Step): string {
-  const { name, checksum, up, down } = step.migration;
+export type PhaseStatement = Readonly<{ annotation: Annotation; sql: string }>;
+
+/**
+ * A part of a step that runs as one unit: a transaction, or one CREATE/DROP INDEX CONCURRENTLY alone (it
+ * cannot run inside a transaction). The history record is in the last transaction, after everything.
+ */
+export type Phase = Readonly<{
+  transaction: boolean;
+  statements: readonly PhaseStatement[];
+  /** The history INSERT (up) or DELETE (down): in the last phase only. */
+  record: string | undefined;
+}>;
+
+export type PlannedStep = Step & Readonly<{ file: string; lint: Lint; phases: readonly Phase[] }>;
+
+export type PlanOptions = Readonly<{
+  /**
+   * false on PGlite: one connection, no concurrent traffic inside the embedded database (and its DROP INDEX
+   * CONCURRENTLY fails): CONCURRENTLY statements run as their plain form inside the migration's transaction.
+   */
+  concurrently: boolean;
+}>;
+
+function recordOf(step: Step): string {
+  const { name, checksum } = step.migration;
   // Names match /^\d{4}_[a-z0-9_]+$/ and checksums are hex: safe to inline, so the printed SQL is exact.
-  const record =
-    step.direction === 'up'
-      ? `INSERT INTO "${HISTORY_TABLE}" ("name", "checksum") VALUES ('${name}', '${checksum}');`
-      : `DELETE FROM "${HISTORY_TABLE}" WHERE "name" = '${name}';`;
-  return `${(step.direction === 'up' ? up : down).trimEnd()}\n\n${record}\n`;
+  return step.direction === 'up'
+    ? `INSERT INTO "${HISTORY_TABLE}" ("name", "checksum") VALUES ('${name}', '${checksum}')`
+    : `DELETE FROM "${HISTORY_TABLE}" WHERE "name" = '${name}'`;
 }
 
-/** The plan as `gather db sql` prints it: each step as the transaction that runs it. */
-export function renderPlan(steps: readonly Step[]): string {
+function phasesOf(step: Step, lint: Lint, options: PlanOptions): Phase[] {
+  const phases: { transaction: boolean; statements: PhaseStatement[]; record: string | undefined }[] = [];
+  for (const annotation of lint.annotations) {
+    const alone = annotation.concurrent && options.concurrently;
+    const sql =
+      annotation.concurrent && !alone
+        ? withoutConcurrently(annotation.statement.text)
+        : annotation.statement.text;
+    const last = phases.at(-1);
+    if (!alone && last?.transaction === true) last.statements.push({ annotation, sql });
+    else phases.push({ transaction: !alone, statements: [{ annotation, sql }], record: undefined });
+  }
+  const last = phases.at(-1);
+  if (last?.transaction === true) last.record = recordOf(step);
+  else phases.push({ transaction: true, statements: [], record: recordOf(step) });
+  return phases;
+}
+
+/** Parses, lints and splits each step into the phases that run it. */
+export async function planSteps(steps: readonly Step[], options: PlanOptions): Promise<PlannedStep[]> {
+  await loadSqlParser();
+  return steps.map((step) => {
+    const file = `${step.migration.name}/${step.direction}.sql`;
+    const lint = lintSql(step.direction === 'up' ? step.migration.up : step.migration.down, file);
+    return { ...step, file, lint, phases: phasesOf(step, lint, options) };
+  });
+}
+
+/** The unsafe statements of upgrade steps that no `-- gather:allow` acknowledges, as the refusal says them. */
+export function unsafeStatements(steps: readonly PlannedStep[]): string[] {
+  return steps.flatMap((step) =>
+    refusals(step.lint).map(
+      ({ annotation, finding }) =>
+        `  ${step.file} line ${annotation.statement.line}: ${oneLine(annotation.statement.text)}\n` +
+        `    ${finding.rule}: ${finding.problem}\n    safe: ${finding.safe}`,
+    ),
+  );
+}
+
+const oneLine = (sql: string) => {
+  const flat = sql.replace(/\s+/g, ' ');
+  return flat.length > 120 ? `${flat.slice(0, 117)}…` : flat;
+};
+
+/** The comment lines that say what a statement does to its table, and what is safer. */
+export function describe(annotation: Annotation, inTransaction: boolean): string[] {
+  const { lock, table, work } = annotation;
+  const on = table === undefined ? "on the index's table" : `on "${table}"`;
+  let head: string;
+  if (lock === undefined) {
+    // Only CREATE TABLE names a table and takes no lock on an existing one.
+    head = table === undefined ? `lock: no table lock; ${WORK[work]}` : `lock: none, "${table}" is new`;
+  } else if (annotation.newTable) {
+    head = `lock: ${lock} ${on}, created above in this migration: empty and seen by no other session, blocks no one`;
+  } else {
+    const held = inTransaction ? 'held until COMMIT' : 'held while it runs';
+    head = `lock: ${lock} ${on}, ${held}: blocks ${annotation.blocks.join(', ')}; ${WORK[work]}`;
+  }
+  const lines = [head];
+  for (const finding of annotation.findings) {
+    if (finding.allowed !== undefined) {
+      lines.push(`allowed ${finding.rule} (-- gather:allow): ${finding.allowed}`);
+    } else {
+      lines.push(
+        `${finding.level.toUpperCase()} ${finding.rule}: ${finding.problem}`,
+        `  safe: ${finding.safe}`,
+      );
+    }
+  }
+  return lines.map((line) => `-- ${line}`);
+}
+
+function renderPhase(phase: Phase): string {
+  const statements = phase.statements.map(
+    ({ annotation, sql }) => `${describe(annotation, phase.transaction).join('\n')}\n${sql};\n`,
+  );
+  if (!phase.transaction) {
+    const built = phase.statements[0]!.annotation.builds;
+    const cleanup =
+      built === undefined
+        ? ''
+        : `-- first, an INVALID "${built}" left by a failed build is dropped (DROP INDEX CONCURRENTLY IF EXISTS)\n`;
+    return `-- outside a transaction (CONCURRENTLY cannot run inside one)\n${cleanup}${statements.join('')}`;
+  }
+  const record = phase.record === undefined ? '' : `\n${phase.record};\n`;
+  return `BEGIN;\n${statements.join('\n')}${record}COMMIT;\n`;
+}
+
+/**
+ * The plan as `gather db sql` prints it: a valid SQL script, each step as the phases that run it, each
+ * statement preceded by comments saying what it locks and what is safer.
+ */
+export function renderPlan(steps: readonly PlannedStep[], locks: LockPolicy): string {
   if (steps.length === 0) return '-- nothing to run\n';
-  return steps
-    .map((step) => `-- ${step.migration.name} (${step.direction})\nBEGIN;\n${stepScript(step)}COMMIT;\n`)
-    .join('\n');
+  const header =
+    `-- every statement waits at most ${locks.timeoutMs} ms for a lock (lock_timeout); a phase that does not ` +
+    `get one is rolled back and retried (${locks.attempts} attempts)\n`;
+  const body = steps.map((step) => {
+    const allows = step.lint.allows.map(
+      (allow) => `-- ${step.file} line ${allow.line} acknowledges ${allow.rule}: ${allow.why}\n`,
+    );
+    return `-- ${step.migration.name} (${step.direction})\n${allows.join('')}${step.phases.map(renderPhase).join('')}`;
+  });
+  const refused = steps.filter((step) => step.direction === 'up').flatMap((step) => refusals(step.lint));
+  const footer =
+    refused.length === 0
+      ? ''
+      : `\n-- upgrade refuses this: ${refused.length} UNSAFE statement(s) above, not acknowledged ` +
+        '(-- gather:allow <rule> <why> in up.sql, or --allow-unsafe)\n';
+  return `${header}\n${body.join('\n')}${footer}`;
+}
+
+/** The plan as `--format json` prints it. */
+export function planJson(steps: readonly PlannedStep[], locks: LockPolicy): object {
+  return {
+    lockTimeoutMs: locks.timeoutMs,
+    lockAttempts: locks.attempts,
+    steps: steps.map((step) => ({
+      migration: step.migration.name,
+      direction: step.direction,
+      allows: step.lint.allows,
+      phases: step.phases.map((phase) => ({
+        transaction: phase.transaction,
+        statements: phase.statements.map(({ annotation, sql }) => ({
+          line: annotation.statement.line,
+          sql,
+          table: annotation.table ?? null,
+          lock: annotation.lock ?? null,
+          blocks: annotation.blocks,
+          work: annotation.work,
+          newTable: annotation.newTable,
+          findings: annotation.findings.map((finding) => ({ ...finding, allowed: finding.allowed ?? null })),
+        })),
+        record: phase.record ?? null,
+      })),
+    })),
+  };
 }

@@ -1,16 +1,24 @@
-// Runs a plan against the database: each migration in its own transaction, recorded in a history table,
-// under an advisory lock so that two instances upgrading at once apply each migration exactly once.
+// Runs a plan against the database: each migration in its own transaction (CONCURRENTLY statements alone,
+// outside it), recorded in a history table, under an advisory lock so that two instances upgrading at once
+// apply each migration exactly once. Every statement waits at most lock_timeout for its table lock, and a
+// phase that times out is rolled back and retried: live traffic never queues behind a migration's lock wait
+// for longer than that.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database, SqlSession } from '../client.ts';
 import type { Migration } from './files.ts';
+import { DEFAULT_LOCK_POLICY, type LockPolicy } from './lock-policy.ts';
 import { MigrationError } from './migration-error.ts';
 import {
   type AppliedMigration,
   type DowngradeTarget,
   HISTORY_TABLE,
+  type Phase,
+  type PlannedStep,
   planDowngrade,
+  planSteps,
   planUpgrade,
   type Step,
-  stepScript,
+  unsafeStatements,
 } from './plan.ts';
 
 export { MigrationError };
@@ -38,17 +46,24 @@ async function readHistory(session: SqlSession): Promise<AppliedMigration[]> {
   return rows.map((row) => ({ name: row.name, checksum: row.checksum, appliedAt: new Date(row.applied_at) }));
 }
 
-async function withMigrationLock<T>(database: Database, fn: (session: SqlSession) => Promise<T>): Promise<T> {
+async function withMigrationLock<T>(
+  database: Database,
+  locks: LockPolicy,
+  fn: (session: SqlSession) => Promise<T>,
+): Promise<T> {
   return database.withSession(async (session) => {
-    // The server's per-connection statement and lock timeouts are for requests: a migration may build an
-    // index for minutes, and a second upgrader waits here for the first. Lifted for this session only.
+    // The server's per-connection statement timeout is for requests: a migration may build an index for
+    // minutes. A second upgrader waits for the advisory lock without a lock timeout, then every statement
+    // of the migration waits at most locks.timeoutMs for its table lock. Lifted for this session only.
     await session.exec('SET statement_timeout = 0; SET lock_timeout = 0');
     try {
       await session.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
       try {
         await ensureHistoryTable(session);
+        await session.exec(`SET lock_timeout = ${Math.trunc(locks.timeoutMs)}`);
         return await fn(session);
       } finally {
+        await session.exec('SET lock_timeout = 0');
         await session.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
       }
     } finally {
@@ -62,32 +77,160 @@ export async function history(database: Database): Promise<AppliedMigration[]> {
   return database.withSession(readHistory);
 }
 
-/** Runs each step in a transaction; a failing statement rolls that migration back, history included. */
+/** PostgreSQL's lock_not_available: lock_timeout expired before the lock was granted. */
+const isLockTimeout = (error: unknown) => (error as { code?: unknown }).code === '55P03';
+
+/** A failed statement, with the line of the migration file it is on. */
+class StatementFailed extends Error {
+  constructor(
+    readonly line: number,
+    readonly error: unknown,
+  ) {
+    super((error as Error).message);
+  }
+}
+
+async function execEach(session: SqlSession, phase: Phase): Promise<void> {
+  for (const { annotation, sql } of phase.statements) {
+    try {
+      await session.exec(sql);
+    } catch (error) {
+      throw new StatementFailed(annotation.statement.line, error);
+    }
+  }
+  if (phase.record !== undefined) await session.exec(phase.record);
+}
+
+/** Drops the INVALID index a failed CREATE INDEX CONCURRENTLY left (IF NOT EXISTS would keep it as it is). */
+async function dropInvalidIndex(
+  session: SqlSession,
+  name: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const [row] = await session.query<{ invalid: boolean }>(
+    'SELECT NOT i.indisvalid AS "invalid" FROM pg_index i WHERE i.indexrelid = to_regclass($1)',
+    [`"${name.replaceAll('"', '""')}"`],
+  );
+  if (row?.invalid !== true) return;
+  log(`dropping the INVALID index "${name}" a failed build left, before building it again`);
+  await session.exec(`DROP INDEX CONCURRENTLY IF EXISTS "${name.replaceAll('"', '""')}"`);
+}
+
+async function runPhase(session: SqlSession, phase: Phase, log: (line: string) => void): Promise<void> {
+  if (!phase.transaction) {
+    const built = phase.statements[0]?.annotation.builds;
+    if (built !== undefined) await dropInvalidIndex(session, built, log);
+    await execEach(session, phase);
+    return;
+  }
+  await session.exec('BEGIN');
+  try {
+    await execEach(session, phase);
+    await session.exec('COMMIT');
+  } catch (error) {
+    await session.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+/** Runs a phase; one whose lock wait timed out is tried again after a pause that doubles each time. */
+async function runPhaseWithRetries(
+  session: SqlSession,
+  step: PlannedStep,
+  phase: Phase,
+  locks: LockPolicy,
+  log: (line: string) => void,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runPhase(session, phase, log);
+    } catch (error) {
+      const cause = error instanceof StatementFailed ? error.error : error;
+      if (!isLockTimeout(cause) || attempt >= locks.attempts) throw error;
+      const pauseMs = Math.min(1_000 * 2 ** (attempt - 1), 30_000);
+      const line = error instanceof StatementFailed ? ` line ${error.line}` : '';
+      log(
+        `${step.file}${line}: lock not granted within ${locks.timeoutMs} ms (attempt ${attempt} of ` +
+          `${locks.attempts}); rolled back, retrying in ${pauseMs / 1000} s`,
+      );
+      await sleep(pauseMs);
+    }
+  }
+}
+
+/** The one line that says why a step stopped, and what of it stays applied. */
+function stepError(
+  step: PlannedStep,
+  phase: Phase,
+  error: unknown,
+  committed: number,
+  locks: LockPolicy,
+): MigrationError {
+  const failed = error instanceof StatementFailed ? error : undefined;
+  const cause = failed?.error ?? error;
+  const where = failed === undefined ? '' : ` at ${step.file} line ${failed.line}`;
+  const what = `migration ${step.migration.name} (${step.direction})`;
+  let outcome: string;
+  if (!phase.transaction) {
+    outcome =
+      'it ran outside a transaction (CONCURRENTLY): an index it was building is left INVALID, and the next ' +
+      'upgrade drops it before building it again';
+  } else if (committed === 0) outcome = 'it was rolled back';
+  else {
+    outcome =
+      'this transaction was rolled back; what ran before it outside a transaction (CONCURRENTLY) stays, and ' +
+      'the next upgrade runs the migration again from its start';
+  }
+  if (isLockTimeout(cause)) {
+    return new MigrationError(
+      `${what}${where} did not get its lock within ${locks.timeoutMs} ms in ${locks.attempts} attempts ` +
+        `(a long transaction holds the table; see pg_stat_activity); ${outcome}`,
+    );
+  }
+  if (phase.transaction && committed === 0) {
+    return new MigrationError(`${what} failed and was rolled back: ${(cause as Error).message}`);
+  }
+  return new MigrationError(`${what} failed${where}: ${(cause as Error).message}; ${outcome}`);
+}
+
+/** Runs each step phase by phase; a failing transaction rolls back, history included. */
 async function runSteps(
   session: SqlSession,
-  steps: readonly Step[],
+  steps: readonly PlannedStep[],
+  locks: LockPolicy,
+  log: (line: string) => void,
   onStep: ((step: Step) => void) | undefined,
 ): Promise<void> {
   for (const step of steps) {
-    await session.exec('BEGIN');
-    try {
-      await session.exec(stepScript(step));
-      await session.exec('COMMIT');
-    } catch (error) {
-      await session.exec('ROLLBACK');
-      throw new MigrationError(
-        `migration ${step.migration.name} (${step.direction}) failed and was rolled back: ${(error as Error).message}`,
-      );
+    let committed = 0;
+    for (const phase of step.phases) {
+      try {
+        await runPhaseWithRetries(session, step, phase, locks, log);
+      } catch (error) {
+        throw stepError(step, phase, error, committed, locks);
+      }
+      committed++;
     }
     onStep?.(step);
   }
 }
 
-export type UpgradeOptions = {
+export type RunOptions = {
+  /** How long each statement waits for its lock, and how often a phase is tried (default DEFAULT_LOCK_POLICY). */
+  locks?: LockPolicy;
+  /** Progress worth telling the operator (a lock retry, an INVALID index dropped); default: stderr. */
+  log?: (line: string) => void;
+};
+
+export type UpgradeOptions = RunOptions & {
   /** Stop after this migration (inclusive); default: all. */
   target?: string;
+  /** Apply unsafe statements that no `-- gather:allow` acknowledges (`gather db upgrade --allow-unsafe`). */
+  allowUnsafe?: boolean;
   onApply?: (migration: Migration) => void;
 };
+
+const logToStderr = (line: string) => console.error(`gather: ${line}`);
 
 /** Applies every pending migration in order; returns the ones it applied. */
 export async function upgrade(
@@ -95,24 +238,43 @@ export async function upgrade(
   migrations: readonly Migration[],
   options: UpgradeOptions = {},
 ): Promise<Migration[]> {
-  return withMigrationLock(database, async (session) => {
+  const locks = options.locks ?? DEFAULT_LOCK_POLICY;
+  return withMigrationLock(database, locks, async (session) => {
     // Planned under the lock: a second instance waiting here sees the first one's history.
-    const steps = planUpgrade(migrations, await readHistory(session), options.target);
-    await runSteps(session, steps, (step) => options.onApply?.(step.migration));
+    const steps = await planSteps(planUpgrade(migrations, await readHistory(session), options.target), {
+      concurrently: database.kind === 'postgres',
+    });
+    const unsafe = unsafeStatements(steps);
+    if (unsafe.length > 0 && options.allowUnsafe !== true) {
+      throw new MigrationError(
+        `refused: ${unsafe.length} unsafe statement(s) on a live table, nothing applied ` +
+          '(`gather db sql` shows each annotated):\n' +
+          `${unsafe.join('\n')}\n` +
+          'Rewrite it as safe says; or acknowledge it in up.sql with `-- gather:allow <rule> <why>` (shown in ' +
+          'review); or apply it anyway with `gather db upgrade --allow-unsafe`',
+      );
+    }
+    await runSteps(session, steps, locks, options.log ?? logToStderr, (step) =>
+      options.onApply?.(step.migration),
+    );
     return steps.map((step) => step.migration);
   });
 }
 
-/** Undoes applied migrations, newest first; returns the ones it undid. */
+/** Undoes applied migrations, newest first; returns the ones it undid. Not linted: an undo is not refused. */
 export async function downgrade(
   database: Database,
   migrations: readonly Migration[],
   to: DowngradeTarget,
   onUndo?: (migration: Migration) => void,
+  options: RunOptions = {},
 ): Promise<Migration[]> {
-  return withMigrationLock(database, async (session) => {
-    const steps = planDowngrade(migrations, await readHistory(session), to);
-    await runSteps(session, steps, (step) => onUndo?.(step.migration));
+  const locks = options.locks ?? DEFAULT_LOCK_POLICY;
+  return withMigrationLock(database, locks, async (session) => {
+    const steps = await planSteps(planDowngrade(migrations, await readHistory(session), to), {
+      concurrently: database.kind === 'postgres',
+    });
+    await runSteps(session, steps, locks, options.log ?? logToStderr, (step) => onUndo?.(step.migration));
     return steps.map((step) => step.migration);
   });
 }
