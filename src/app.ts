@@ -22,6 +22,7 @@ import { createTokenService, registerAuth } from './http/auth.ts';
 import { frameworkErrors, installErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
 import { registerOpenApi } from './http/openapi.ts';
+import { loggerOptions, RequestLog } from './http/request-log.ts';
 import { ErrorBody } from './http/schemas.ts';
 import { registerSecurity } from './http/security.ts';
 import { createShedding, inBulkhead, registerBudgets } from './http/shedding.ts';
@@ -55,7 +56,8 @@ export async function buildApp({
   const app = Fastify({
     // Load beyond what the process serves in time is refused in front of Fastify (http/shedding.ts).
     serverFactory: shedding.serverFactory,
-    logger: { level: config.logLevel },
+    logger: await loggerOptions(config),
+    logController: new RequestLog(config.logLevel),
     genReqId: () => randomUUID(),
     requestIdHeader: 'x-request-id',
     bodyLimit: config.bodyLimit,

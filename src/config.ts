@@ -2,7 +2,6 @@
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { CommandError } from './command-error.ts';
-import { DEFAULT_LOCK_POLICY, type LockPolicy } from './db/migrate/lock-policy.ts';
 
 /** The variables Gather reads (README "Configuration"), besides the standard OTEL_* ones. */
 export const SETTINGS = [
@@ -14,6 +13,7 @@ export const SETTINGS = [
   'JWT_SECRET',
   'JWT_EXPIRES_IN',
   'LOG_LEVEL',
+  'LOG_FORMAT',
   'NODE_ENV',
   'GATHER_TRACE',
   'GATHER_AUTO_MIGRATE',
@@ -33,11 +33,11 @@ export const SETTINGS = [
   'DB_POOL_QUEUE_MAX',
   'SHED_EVENT_LOOP_DELAY_MS',
   'MAX_REQUESTS_IN_FLIGHT',
-  'MIGRATION_LOCK_TIMEOUT_MS',
-  'MIGRATION_LOCK_ATTEMPTS',
 ] as const;
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+/** pretty: one readable line per request, for a person at a terminal; json: one JSON object a line. */
+export type LogFormat = 'pretty' | 'json';
 
 export type Config = Readonly<{
   nodeEnv: string;
@@ -52,6 +52,7 @@ export type Config = Readonly<{
   jwtSecret: string | undefined;
   jwtExpiresIn: string;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   /** Per-request traces (query recorder + /_gather/traces). On in development, off in production. */
   trace: boolean;
   autoMigrate: boolean;
@@ -76,8 +77,6 @@ export type Config = Readonly<{
   shedEventLoopDelayMs: number;
   /** Requests a process works on at once; the next one is shed (503) before any work is done for it. */
   maxRequestsInFlight: number;
-  /** How long each migration statement waits for its table lock, and how often a timed-out phase is tried. */
-  migrationLocks: LockPolicy;
 }>;
 
 /** At most `max` in a window of `windowMs`, the window starting with the first one counted. */
@@ -233,7 +232,20 @@ function otelSettings(env: NodeJS.ProcessEnv): OtelSettings | undefined {
   });
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/** LOG_FORMAT; unset: pretty for a person (stdout a terminal, not production), JSON for everything else. */
+function logFormat(env: NodeJS.ProcessEnv, production: boolean, terminal: boolean): LogFormat {
+  const raw = env.LOG_FORMAT || (terminal && !production ? 'pretty' : 'json');
+  if (raw !== 'pretty' && raw !== 'json') {
+    throw new ConfigError(`LOG_FORMAT must be pretty or json, got "${raw}"`);
+  }
+  return raw;
+}
+
+/** `terminal`: whether stdout is a terminal, which decides the default LOG_FORMAT. */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  terminal: boolean = process.stdout.isTTY === true,
+): Config {
   const nodeEnv = env.NODE_ENV || 'development';
   const production = nodeEnv === 'production';
 
@@ -294,6 +306,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtSecret,
     jwtExpiresIn,
     logLevel,
+    logFormat: logFormat(env, production, terminal),
     trace: flag(env, 'GATHER_TRACE', !production),
     autoMigrate: flag(env, 'GATHER_AUTO_MIGRATE', false),
     bodyLimit: integer(env, 'BODY_LIMIT', 1024 * 1024, 1024, 100 * 1024 * 1024),
@@ -312,9 +325,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbPoolQueueMax: integer(env, 'DB_POOL_QUEUE_MAX', 4 * dbPoolMax, 0, 100_000),
     shedEventLoopDelayMs: integer(env, 'SHED_EVENT_LOOP_DELAY_MS', 200, 10, 60_000),
     maxRequestsInFlight: integer(env, 'MAX_REQUESTS_IN_FLIGHT', 64, 1, 1_000_000),
-    migrationLocks: Object.freeze({
-      timeoutMs: integer(env, 'MIGRATION_LOCK_TIMEOUT_MS', DEFAULT_LOCK_POLICY.timeoutMs, 10, 600_000),
-      attempts: integer(env, 'MIGRATION_LOCK_ATTEMPTS', DEFAULT_LOCK_POLICY.attempts, 1, 100),
-    }),
   });
 }

@@ -10,10 +10,12 @@ export type PrimaryOptions = {
   workers: number;
   /** How long workers get to finish in-flight requests after SIGTERM before they are killed. */
   graceMs: number;
+  /** The start-up banner for the port the workers listen on: printed once, when all of them do. */
+  banner: (port: number) => string;
 };
 
 /** Runs the primary until it is told to stop; resolves with the exit code. */
-export function runPrimary({ config, workers, graceMs }: PrimaryOptions): Promise<number> {
+export function runPrimary({ config, workers, graceMs, banner }: PrimaryOptions): Promise<number> {
   if (config.metrics) serveClusterMetrics();
   console.log(
     `gather: primary pid ${process.pid} starting ${workers} workers on port ${config.port} ` +
@@ -24,6 +26,7 @@ export function runPrimary({ config, workers, graceMs }: PrimaryOptions): Promis
   const listened = new Set<Worker>();
   let stopping = false;
   let failed = false;
+  let announced = false;
 
   return new Promise<number>((resolve) => {
     const fork = () => live.add(cluster.fork());
@@ -46,6 +49,11 @@ export function runPrimary({ config, workers, graceMs }: PrimaryOptions): Promis
       console.log(
         `gather: worker ${worker.id} (pid ${worker.process.pid}) listening on ${address.address}:${address.port}`,
       );
+      // Replacements for a dead worker listen again later: the banner is for the start.
+      if (!announced && listened.size === workers) {
+        announced = true;
+        console.log(banner(address.port));
+      }
     });
     cluster.on('exit', (worker, code, signal) => {
       live.delete(worker);

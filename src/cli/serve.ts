@@ -36,6 +36,10 @@ const logApplied = (migration: Migration) => console.log(`gather: applied migrat
 
 /** Listens, or says in one line why it cannot. */
 async function listen(gather: Gather, config: Config): Promise<string> {
+  // Fastify logs "Server listening at …" once per address and has no option against it; the banner says
+  // it once. Nothing else logs in between: no request can arrive before listen() has resolved.
+  const level = gather.app.log.level;
+  gather.app.log.level = 'silent';
   try {
     await gather.app.listen({ port: config.port, host: config.host });
   } catch (error) {
@@ -57,10 +61,25 @@ async function listen(gather: Gather, config: Config): Promise<string> {
       );
     }
     throw error;
+  } finally {
+    gather.app.log.level = level;
   }
   const address = gather.app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  return `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  return baseUrl(config.host, typeof address === 'object' && address !== null ? address.port : config.port);
+}
+
+export const baseUrl = (host: string, port: number): string =>
+  `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+/** What `gather serve` prints once it listens (the cluster's primary, once all its workers do). */
+export function banner(base: string, config: Config, database: string): string {
+  return [
+    `gather: listening on ${base} (database: ${database})`,
+    `  API           ${base}/api`,
+    `  Swagger UI    ${base}/docs`,
+    `  OpenAPI       ${base}/openapi.json`,
+    ...(config.trace ? [`  Traces        ${base}/_gather/traces`] : []),
+  ].join('\n');
 }
 
 export async function serve(options: ServeOptions): Promise<number> {
@@ -78,7 +97,12 @@ export async function serve(options: ServeOptions): Promise<number> {
   if (workers > 1 && cluster.isPrimary) {
     const database = await openData({ config, migrations, holder: HOLDER, poolMax: 1, onApply: logApplied });
     await database.close();
-    return (await import('./cluster.ts')).runPrimary({ config, workers, graceMs: SHUTDOWN_GRACE_MS });
+    return (await import('./cluster.ts')).runPrimary({
+      config,
+      workers,
+      graceMs: SHUTDOWN_GRACE_MS,
+      banner: (port) => banner(baseUrl(config.host, port), config, database.label),
+    });
   }
 
   const gather = await bootGather({ config, migrations, holder: HOLDER, onApply: logApplied });
@@ -116,16 +140,7 @@ export async function serve(options: ServeOptions): Promise<number> {
     process.once('SIGINT', () => void stop('SIGINT'));
   });
   // A worker's start is logged by the primary.
-  if (!cluster.isWorker)
-    console.log(
-      [
-        `gather: listening on ${base} (database: ${gather.database.label})`,
-        `  API           ${base}/api`,
-        `  Swagger UI    ${base}/docs`,
-        `  OpenAPI       ${base}/openapi.json`,
-        ...(config.trace ? [`  Traces        ${base}/_gather/traces`] : []),
-      ].join('\n'),
-    );
+  if (!cluster.isWorker) console.log(banner(base, config, gather.database.label));
 
   const code = await stopped;
   // A worker's IPC channel to the primary would keep it alive after the server has closed.

@@ -121,7 +121,8 @@ export function installErrorHandler(app: FastifyInstance): void {
       const level = mapped.code === 'GATHER_ERR_BUSY' ? 'debug' : 'warn';
       request.log[level]({ code: mapped.code, cause: (error as Error).message }, 'request not served');
     } else {
-      request.log.info({ code: mapped.code, messages: mapped.messages }, 'request rejected');
+      // The request's own line says its status; why, at debug (the client was told in the body).
+      request.log.debug({ code: mapped.code, messages: mapped.messages }, 'request rejected');
     }
     if (mapped.statusCode === 503) reply.header('retry-after', RETRY_AFTER_SECONDS);
     return reply.status(mapped.statusCode).send({ errors: { body: mapped.messages } });

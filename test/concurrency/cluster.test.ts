@@ -73,6 +73,12 @@ test('--workers 2 on PostgreSQL: both serve, a killed worker is replaced, SIGTER
     process.kill(victim, 'SIGKILL');
     await server.waitFor(new RegExp(`pid ${victim}\\) died \\(signal SIGKILL\\); starting a replacement`));
     await server.waitFor(/listening on 127\.0\.0\.1/, 3);
+    // One banner, printed by the primary once both workers listened, not again for the replacement.
+    const banners = server
+      .output()
+      .match(/gather: listening on http:\/\/127\.0\.0\.1:(\d+) \(database: PostgreSQL/g);
+    assert.deepEqual(banners, [`gather: listening on http://127.0.0.1:${port} (database: PostgreSQL`]);
+    assert.match(server.output(), new RegExp(`\n  API +http://127.0.0.1:${port}/api\n`));
     for (let i = 0; i < 5; i++) assert.equal((await fetchText(port, '/api/tags')).status, 200);
 
     // Graceful: requests in flight when SIGTERM arrives are answered. Hashes queue for a slot per worker,

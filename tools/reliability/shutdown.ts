@@ -1,5 +1,5 @@
 // Graceful shutdown: SIGTERM while logins (each a ~100 ms scrypt hash) are in flight. Every request the
-// server had begun (its log says "incoming request") must complete with 200; no connection opened after
+// server had begun (its log says "request started") must complete with 200; no connection opened after
 // the signal may be served or left hanging; the process must exit 0 within its grace period.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -62,8 +62,8 @@ const tally = (outcomes: Outcome[]) => {
 
 export async function run(): Promise<boolean> {
   const folder = await mkdtemp(join(tmpdir(), 'gather-shutdown-'));
-  // LOG_LEVEL=info: the server logs "incoming request" as it begins each one.
-  const server = await startGather({ env: scenarioEnv({ GATHER_DATA_DIR: folder, LOG_LEVEL: 'info' }) });
+  // LOG_LEVEL=debug: the server logs "request started" as it begins each one.
+  const server = await startGather({ env: scenarioEnv({ GATHER_DATA_DIR: folder, LOG_LEVEL: 'debug' }) });
   try {
     const username = `bye${randomBytes(3).toString('hex')}`;
     await signUp(server.url, username);
@@ -73,7 +73,7 @@ export async function run(): Promise<boolean> {
     let answered = 0;
     for (const { outcome } of inFlight) void outcome.then(() => answered++);
     await Promise.all(inFlight.map(({ sent }) => sent));
-    await server.waitFor(/^(?=.*"incoming request")(?=.*"\/api\/users\/login")/, IN_FLIGHT, 30_000);
+    await server.waitFor(/^(?=.*"request started")(?=.*"\/api\/users\/login")/, IN_FLIGHT, 30_000);
     const unansweredAtSignal = IN_FLIGHT - answered;
 
     const signalled = performance.now();
