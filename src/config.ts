@@ -2,6 +2,7 @@
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { CommandError } from './command-error.ts';
+import { DEFAULT_LOCK_POLICY, type LockPolicy } from './db/migrate/lock-policy.ts';
 
 /** The variables Gather reads (README "Configuration"), besides the standard OTEL_* ones. */
 export const SETTINGS = [
@@ -33,6 +34,8 @@ export const SETTINGS = [
   'DB_POOL_QUEUE_MAX',
   'SHED_EVENT_LOOP_DELAY_MS',
   'MAX_REQUESTS_IN_FLIGHT',
+  'MIGRATION_LOCK_TIMEOUT_MS',
+  'MIGRATION_LOCK_ATTEMPTS',
 ] as const;
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -77,6 +80,8 @@ export type Config = Readonly<{
   shedEventLoopDelayMs: number;
   /** Requests a process works on at once; the next one is shed (503) before any work is done for it. */
   maxRequestsInFlight: number;
+  /** How long each migration statement waits for its table lock, and how often a timed-out phase is tried. */
+  migrationLocks: LockPolicy;
 }>;
 
 /** At most `max` in a window of `windowMs`, the window starting with the first one counted. */
@@ -325,5 +330,9 @@ export function loadConfig(
     dbPoolQueueMax: integer(env, 'DB_POOL_QUEUE_MAX', 4 * dbPoolMax, 0, 100_000),
     shedEventLoopDelayMs: integer(env, 'SHED_EVENT_LOOP_DELAY_MS', 200, 10, 60_000),
     maxRequestsInFlight: integer(env, 'MAX_REQUESTS_IN_FLIGHT', 64, 1, 1_000_000),
+    migrationLocks: Object.freeze({
+      timeoutMs: integer(env, 'MIGRATION_LOCK_TIMEOUT_MS', DEFAULT_LOCK_POLICY.timeoutMs, 10, 600_000),
+      attempts: integer(env, 'MIGRATION_LOCK_ATTEMPTS', DEFAULT_LOCK_POLICY.attempts, 1, 100),
+    }),
   });
 }
