@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { generateDrizzleJson } from 'drizzle-kit/api';
 import { integer, pgTable, text } from 'drizzle-orm/pg-core';
+import { RULES } from '../../src/db/migrate/lint.ts';
 import { MigrationError } from '../../src/db/migrate/migration-error.ts';
-import { needingBackfill } from '../../tools/db-author/generator.ts';
+import { safeStatements } from '../../tools/db-author/safe-form.ts';
 import { diffSnapshots } from '../../tools/db-author/schema-diff.ts';
 import { parseRename, type Snapshot } from '../../tools/db-author/snapshot-renames.ts';
 
@@ -68,17 +69,39 @@ test('a rename that does not match the schemas is refused', async () => {
   );
 });
 
-test('NOT NULL on existing rows without a default is flagged for a backfill', () => {
-  assert.deepEqual(
-    needingBackfill([
-      'ALTER TABLE "users" ADD COLUMN "a" text NOT NULL;',
-      `ALTER TABLE "users" ADD COLUMN "b" text DEFAULT 'x' NOT NULL;`,
-      'ALTER TABLE "users" ALTER COLUMN "c" SET NOT NULL;',
-      'ALTER TABLE "users" ADD COLUMN "d" text;',
-    ]),
+test('migrate writes the safe form where there is one, and says what to change where there is not', async () => {
+  const written = await safeStatements(
     [
-      'ALTER TABLE "users" ADD COLUMN "a" text NOT NULL;',
-      'ALTER TABLE "users" ALTER COLUMN "c" SET NOT NULL;',
+      'CREATE TABLE "drafts" ("id" integer, "title" text);',
+      'CREATE INDEX "drafts_title_idx" ON "drafts" USING btree ("title");',
+      'CREATE UNIQUE INDEX "users_nickname_key" ON "users" USING btree ("nickname");',
+      'DROP INDEX "users_bio_idx";',
+      'ALTER TABLE "users" ALTER COLUMN "nickname" SET NOT NULL;',
     ],
+    '0003_x/up.sql',
+    'up',
+  );
+  assert.deepEqual(written, [
+    'CREATE TABLE "drafts" ("id" integer, "title" text);',
+    // A new table is empty: the plain form, in the migration's transaction.
+    'CREATE INDEX "drafts_title_idx" ON "drafts" USING btree ("title");',
+    'CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS "users_nickname_key" ON "users" USING btree ("nickname");',
+    'DROP INDEX CONCURRENTLY IF EXISTS "users_bio_idx";',
+    [
+      '-- gather: UNSAFE set-not-null-scans: SET NOT NULL scans the whole table under ACCESS EXCLUSIVE: reads and writes wait',
+      `--   safe: ${RULES['set-not-null-scans'].safe}`,
+      '--   change it, or keep it with a line: -- gather:allow set-not-null-scans <why>',
+      'ALTER TABLE "users" ALTER COLUMN "nickname" SET NOT NULL;',
+    ].join('\n'),
+  ]);
+});
+
+test('down.sql gets the safe forms but no advice (a downgrade is not refused)', async () => {
+  assert.deepEqual(await safeStatements(['DROP INDEX "users_nickname_key";'], '0003_x/down.sql', 'down'), [
+    'DROP INDEX CONCURRENTLY IF EXISTS "users_nickname_key";',
+  ]);
+  assert.deepEqual(
+    await safeStatements(['ALTER TABLE "users" DROP COLUMN "nickname";'], '0003_x/down.sql', 'down'),
+    ['ALTER TABLE "users" DROP COLUMN "nickname";'],
   );
 });

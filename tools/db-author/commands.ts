@@ -2,6 +2,7 @@
 // around drizzle-kit: what a source checkout's `gather` gives src/cli/db.ts.
 import type { MigrateOptions } from '../../src/cli/dev-time.ts';
 import { loadMigrations, type Migration } from '../../src/db/migrate/files.ts';
+import { planSteps, unsafeStatements } from '../../src/db/migrate/plan.ts';
 import { readSettings } from '../../src/db/migrate/settings.ts';
 import { generateMigration, uncapturedChanges } from './generator.ts';
 import { parseRename } from './snapshot-renames.ts';
@@ -11,17 +12,16 @@ async function project() {
   return { migrationsDir, schemaPath, migrations: await loadMigrations(migrationsDir) };
 }
 
-function printWritten(migration: Migration, backfill: readonly string[]): void {
+async function printWritten(migration: Migration): Promise<void> {
   console.log(`wrote ${migration.dir}/{up.sql,down.sql,snapshot.json}\n`);
   console.log(
     `-- ${migration.name}/up.sql\n${migration.up}\n-- ${migration.name}/down.sql\n${migration.down}`,
   );
-  for (const statement of backfill) {
-    const fix = /\bSET NOT NULL\b/i.test(statement)
-      ? 'put an UPDATE that fills the column before it in up.sql'
-      : 'in up.sql, add the column without NOT NULL, fill it with an UPDATE, then ALTER COLUMN … SET NOT NULL';
+  const unsafe = unsafeStatements(await planSteps([{ migration, direction: 'up' }], { concurrently: true }));
+  if (unsafe.length > 0) {
     console.log(
-      `warning: on a table with rows this fails (no value for existing rows); ${fix}:\n  ${statement}`,
+      `warning: upgrade refuses ${unsafe.length} statement(s) of up.sql until each is changed or acknowledged ` +
+        `(the -- gather: comments above it say how):\n${unsafe.join('\n')}`,
     );
   }
 }
@@ -33,8 +33,8 @@ export async function migrate(options: MigrateOptions): Promise<Migration | unde
     renames: options.renames.map(parseRename),
     dropAndCreate: options.dropAndCreate,
   });
-  if (written !== undefined) printWritten(written.migration, written.backfill);
-  return written?.migration;
+  if (written !== undefined) await printWritten(written);
+  return written;
 }
 
 /** The SQL no migration captures yet. */

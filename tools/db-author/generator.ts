@@ -6,6 +6,7 @@ import {
   readSnapshot,
   writeMigration,
 } from '../../src/db/migrate/files.ts';
+import { safeStatements } from './safe-form.ts';
 import {
   type DiffOptions,
   diffSnapshots,
@@ -27,34 +28,27 @@ export async function uncapturedChanges(
   return diffSnapshots(previous, current, options);
 }
 
-/** Statements that make existing rows NOT NULL with nothing to fill them: they need a backfill. */
-export function needingBackfill(statements: readonly string[]): string[] {
-  return statements.filter(
-    (statement) =>
-      /\bSET NOT NULL\b/i.test(statement) ||
-      (/^ALTER TABLE .* ADD COLUMN .* NOT NULL/is.test(statement) &&
-        !/\b(DEFAULT|IDENTITY)\b/i.test(statement)),
-  );
-}
-
 const sqlFile = (statements: readonly string[]) =>
   `${statements.map((statement) => statement.trim()).join('\n\n')}\n`;
 
-/** Writes the next numbered migration (up, down, snapshot); undefined when the schema has no changes. */
+/**
+ * Writes the next numbered migration (up, down, snapshot) in its safe form (safe-form.ts); undefined when the
+ * schema has no changes.
+ */
 export async function generateMigration(
   migrationsDir: string,
   schemaPath: string,
   migrations: readonly Migration[],
   name: string,
   options: DiffOptions = {},
-): Promise<{ migration: Migration; backfill: string[] } | undefined> {
+): Promise<Migration | undefined> {
   const diff = await uncapturedChanges(schemaPath, migrations, options);
   if (diff.up.length === 0) return undefined;
-  const migration = await writeMigration(migrationsDir, {
-    name: nextMigrationName(migrations, name),
-    up: sqlFile(diff.up),
-    down: sqlFile(diff.down),
+  const migrationName = nextMigrationName(migrations, name);
+  return writeMigration(migrationsDir, {
+    name: migrationName,
+    up: sqlFile(await safeStatements(diff.up, `${migrationName}/up.sql`, 'up')),
+    down: sqlFile(await safeStatements(diff.down, `${migrationName}/down.sql`, 'down')),
     snapshot: diff.snapshot,
   });
-  return { migration, backfill: needingBackfill(diff.up) };
 }
