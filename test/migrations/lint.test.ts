@@ -2,7 +2,13 @@
 // rewrite that does not; what each statement is annotated with (lock, what it blocks, what it does to the
 // table); acknowledgements; and Gather's own migrations pass. Pure parsing: the same on PGlite and PostgreSQL.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { checksumOf, loadMigrations } from '../../src/db/migrate/files.ts';
 import { lintSql, RULES, type RuleName, refusals } from '../../src/db/migrate/lint.ts';
 import { loadSqlParser } from '../../src/db/migrate/statements.ts';
@@ -21,7 +27,7 @@ const CASES: { rule: RuleName; trips: string; safe: string }[] = [
   },
   {
     rule: 'concurrent-index-not-restartable',
-    trips: 'CREATE INDEX CONCURRENTLY ON "articles" ("title");',
+    trips: 'CREATE INDEX CONCURRENTLY "articles_title_idx" ON "articles" ("title");',
     safe: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "articles_title_idx" ON "articles" ("title");',
   },
   {
@@ -212,4 +218,46 @@ test('a syntax error names the file and line', () => {
     () => lintSql('SELECT 1;\nALTER TABLE "users" ADD COLUM "x" text;', '0003_x/up.sql'),
     /0003_x\/up.sql: PostgreSQL cannot parse it at line 2: syntax error/,
   );
+});
+
+/** squawk's rule for each of Gather's (docs/migrations.md has them side by side). */
+const SQUAWK: Record<RuleName, string> = {
+  'create-index-blocking-writes': 'require-concurrent-index-creation',
+  'concurrent-index-not-restartable': 'prefer-robust-stmts',
+  'add-column-not-null-without-default': 'adding-required-field',
+  'add-column-volatile-default': 'adding-field-with-default',
+  'set-not-null-scans': 'adding-not-nullable-field',
+  'add-foreign-key-validates': 'adding-foreign-key-constraint',
+  'add-check-validates': 'constraint-missing-not-valid',
+  'validate-in-same-transaction': 'constraint-missing-not-valid',
+  'alter-column-type-rewrites': 'changing-column-type',
+  'add-unique-constraint-builds-index': 'disallowed-unique-constraint',
+  'drop-column-breaks-running-code': 'ban-drop-column',
+  'drop-table-breaks-running-code': 'ban-drop-table',
+  'rename-breaks-running-code': 'renaming-column',
+};
+
+const SQUAWK_BIN = fileURLToPath(new URL('../../node_modules/.bin/squawk', import.meta.url));
+
+test('squawk flags what each rule flags, with the rule the docs name', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gather-squawk-'));
+  try {
+    // squawk takes a serial column for a style matter (prefer-identity), not for the rewrite it causes.
+    for (const { rule, trips } of CASES.filter((c) => !c.trips.includes('serial'))) {
+      const file = join(dir, 'up.sql');
+      await writeFile(file, trips);
+      // squawk exits 1 when it finds something; its JSON report is on stdout either way.
+      // Like the runner: a CONCURRENTLY statement alone outside a transaction, the rest inside one.
+      const inTransaction = trips.includes('CONCURRENTLY') ? [] : ['--assume-in-transaction'];
+      const { stdout } = await promisify(execFile)(SQUAWK_BIN, [
+        '--reporter=json',
+        ...inTransaction,
+        file,
+      ]).catch((error: { stdout: string }) => error);
+      const names = (JSON.parse(stdout) as { rule_name: string }[]).map((finding) => finding.rule_name);
+      assert.ok(names.includes(SQUAWK[rule]), `${rule}: squawk said ${names.join(', ')} for ${trips}`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import pg from 'pg';
 import type { Database } from '../../src/db/client.ts';
 import { loadMigrations } from '../../src/db/migrate/files.ts';
+import { RULES } from '../../src/db/migrate/lint.ts';
 import { planSteps, planUpgrade } from '../../src/db/migrate/plan.ts';
 import { downgrade, history, upgrade } from '../../src/db/migrate/runner.ts';
 import { type ScratchProject, scratchProject } from './scratch-project.ts';
@@ -101,6 +102,36 @@ test('CONCURRENTLY and NOT VALID → VALIDATE apply, and undo', async () => {
   });
   await rm(join(migrationsDir, '0101_validate_title_length'), { recursive: true });
   await rm(join(migrationsDir, '0100_title_index'), { recursive: true });
+});
+
+test('upgrade refuses an unsafe statement nothing acknowledges, naming it, its rule and the rewrite; --allow-unsafe applies it', async (t) => {
+  t.after(() => rm(join(migrationsDir, '0105_plain_index'), { recursive: true, force: true }));
+  await addMigration(
+    '0105_plain_index',
+    'CREATE INDEX "articles_title_idx" ON "articles" ("title");\n',
+    'DROP INDEX "articles_title_idx";\n',
+  );
+  await project.withDatabase(async (database) => {
+    await assert.rejects(upgrade(database, await migrations()), (error: Error) => {
+      assert.equal(
+        error.message,
+        'refused: 1 unsafe statement(s) on a live table, nothing applied (`gather db sql` shows each annotated):\n' +
+          '  0105_plain_index/up.sql line 1: CREATE INDEX "articles_title_idx" ON "articles" ("title")\n' +
+          `    create-index-blocking-writes: ${RULES['create-index-blocking-writes'].problem}\n` +
+          `    safe: ${RULES['create-index-blocking-writes'].safe}\n` +
+          'Rewrite it as safe says; or acknowledge it in up.sql with `-- gather:allow <rule> <why>` (shown in ' +
+          'review); or apply it anyway with `gather db upgrade --allow-unsafe`',
+      );
+      return true;
+    });
+    assert.ok(!(await history(database)).some((row) => row.name === '0105_plain_index'));
+    const applied = await upgrade(database, await migrations(), { allowUnsafe: true });
+    assert.deepEqual(
+      applied.map((m) => m.name),
+      ['0105_plain_index'],
+    );
+    await downgrade(database, await migrations(), { count: 1 });
+  });
 });
 
 test('a failed CREATE UNIQUE INDEX CONCURRENTLY leaves an INVALID index; the next upgrade drops it and builds again', {
