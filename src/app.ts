@@ -7,17 +7,19 @@ import type { Config } from './config.ts';
 import type { Database } from './db/client.ts';
 import { articleStreamRoutes } from './features/articles/article-stream.routes.ts';
 import { articlesRoutes } from './features/articles/articles.routes.ts';
-import { Article, ArticleListItem } from './features/articles/articles.schemas.ts';
+import { ARTICLE_MODELS } from './features/articles/articles.schemas.ts';
 import { commentsRoutes } from './features/comments/comments.routes.ts';
-import { Comment } from './features/comments/comments.schemas.ts';
+import { COMMENT_MODELS } from './features/comments/comments.schemas.ts';
 import type { Deps } from './features/deps.ts';
 import { profilesRoutes } from './features/profiles/profiles.routes.ts';
-import { Profile } from './features/profiles/profiles.schemas.ts';
+import { PROFILE_MODELS } from './features/profiles/profiles.schemas.ts';
 import type { Queries } from './features/queries.ts';
 import { tagsRoutes } from './features/tags/tags.routes.ts';
+import { TAG_MODELS } from './features/tags/tags.schemas.ts';
 import { createPasswords } from './features/users/password.ts';
 import { usersRoutes } from './features/users/users.routes.ts';
-import { User } from './features/users/users.schemas.ts';
+import { USER_MODELS } from './features/users/users.schemas.ts';
+import { ApiIndex, apiIndexRoutes } from './http/api-index.ts';
 import { createTokenService, registerAuth } from './http/auth.ts';
 import { frameworkErrors, installErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
@@ -26,13 +28,30 @@ import { loggerOptions, RequestLog } from './http/request-log.ts';
 import { ErrorBody } from './http/schemas.ts';
 import { registerSecurity } from './http/security.ts';
 import { createShedding, inBulkhead, registerBudgets } from './http/shedding.ts';
-import { validatorCompiler } from './http/validation.ts';
+import { buildValidatorCompiler } from './http/validation.ts';
 import type { Instrument } from './instrument.ts';
 import { metricsPlugin } from './metrics/metrics.ts';
 import { tracingPlugin } from './tracing/plugin.ts';
+import { TRACES_PATH } from './tracing/trace-pages.ts';
 import { TraceStore } from './tracing/trace-store.ts';
 import { tracesRoutes } from './tracing/traces.routes.ts';
 import { VERSION } from './version.ts';
+
+/**
+ * The named models, with RealWorld's names as their $id: the routes refer to them by $ref, and OpenAPI lists them
+ * under components.schemas by the same names.
+ */
+const MODELS = [
+  ErrorBody,
+  ...USER_MODELS,
+  ...PROFILE_MODELS,
+  ...ARTICLE_MODELS,
+  ...COMMENT_MODELS,
+  ...TAG_MODELS,
+  ApiIndex,
+];
+// One per process, as Ajv caches what it compiled: every app built here has the same models.
+const validatorCompiler = buildValidatorCompiler(MODELS);
 
 export type AppOptions = Readonly<{
   config: Config;
@@ -83,8 +102,7 @@ export async function buildApp({
   const { registrationLimit, loginThrottle } = await registerSecurity(app, config);
   const tokens = createTokenService(jwtSecret, config.jwtExpiresIn);
   registerAuth(app, tokens);
-  // Named models, referenced by the routes and listed under components.schemas in OpenAPI.
-  for (const schema of [ErrorBody, User, Profile, Article, ArticleListItem, Comment]) app.addSchema(schema);
+  for (const model of MODELS) app.addSchema(model);
 
   // Traces are kept for the viewer when tracing is on, and recorded for OTLP export when OTEL_* asks for it.
   const traceStore = config.trace ? (traces ?? new TraceStore()) : undefined;
@@ -119,6 +137,12 @@ export async function buildApp({
   if (traceStore !== undefined) await app.register(tracesRoutes(traceStore));
   await app.register(
     async (api) => {
+      await api.register(
+        apiIndexRoutes({
+          tracesPath: traceStore === undefined ? undefined : TRACES_PATH,
+          metrics: config.metrics,
+        }),
+      );
       // A bulkhead per group of tables: articles and their comments read the same ones.
       await api.register(inBulkhead('users', usersRoutes(deps)));
       await api.register(inBulkhead('profiles', profilesRoutes(deps)));

@@ -4,6 +4,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 
+export const OPENAPI_PATH = '/openapi.json';
+
 export const API_TAGS = [
   { name: 'User and Authentication', description: 'Register, log in, read and update yourself' },
   { name: 'Profile', description: 'Profiles and following' },
@@ -11,6 +13,7 @@ export const API_TAGS = [
   { name: 'Comments', description: 'Comments on an article' },
   { name: 'Favorites', description: 'Favoriting articles' },
   { name: 'Tags', description: 'Tags in use' },
+  { name: 'Index', description: "Gather's own (not in RealWorld): where to start" },
 ];
 
 export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
@@ -41,10 +44,15 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
     },
     // Only the API goes into the document; operational routes are hidden with `hide: true`.
     hideUntagged: true,
+    // The named models (app.addSchema) keep their $id as their name: #/components/schemas/Article, not def-3,
+    // so that code generators name their types as RealWorld does.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
   await app.register(swaggerUi, {
     routePrefix: '/docs',
-    uiConfig: { docExpansion: 'list', deepLinking: true },
+    // Swagger UI loads /openapi.json, the address to give a client generator. The plugin forces `url` to its
+    // own /docs/json; `urls` (a list, here of one) takes precedence over `url` in Swagger UI.
+    uiConfig: { docExpansion: 'list', deepLinking: true, urls: [{ url: OPENAPI_PATH, name: OPENAPI_PATH }] },
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get(OPENAPI_PATH, { schema: { hide: true } }, async () => app.swagger());
 }

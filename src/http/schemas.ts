@@ -36,9 +36,17 @@ export const Timestamp = Type.String({ format: 'date-time', examples: ['2016-02-
 export const NonBlank = (maxLength: number, options: object = {}) =>
   Type.String({ minLength: 1, maxLength, pattern: '\\S', ...options });
 
+/**
+ * A parameter a client may leave out (not required in OpenAPI, as in RealWorld) that the handler always sees:
+ * validation fills in its `default` (useDefaults, http/validation.ts), so its static type stays required.
+ */
+const Defaulted = <T extends TSchema>(schema: T): T => Type.Optional(schema) as unknown as T;
+
 export const Paging = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size' }),
-  offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0, description: 'Items to skip' }),
+  limit: Defaulted(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size' })),
+  offset: Defaulted(
+    Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0, description: 'Items to skip' }),
+  ),
 });
 
 export const SlugParams = Type.Object({

@@ -7,14 +7,16 @@ import type { FastifySchemaCompiler } from 'fastify';
 
 const common: Options = { allErrors: false, useDefaults: true, removeAdditional: true, strict: false };
 
-function makeAjv(options: Options): Ajv {
+function makeAjv(options: Options, models: readonly object[]): Ajv {
   const ajv = new Ajv({ ...common, ...options });
   addFormats.default(ajv);
+  for (const model of models) ajv.addSchema(model);
   return ajv;
 }
 
-const bodyAjv = makeAjv({ coerceTypes: false });
-const textAjv = makeAjv({ coerceTypes: true });
-
-export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
-  (httpPart === 'body' ? bodyAjv : textAjv).compile(schema);
+/** The compiler for route schemas that refer by $ref to `models` (the named models, each with its $id). */
+export function buildValidatorCompiler(models: readonly object[]): FastifySchemaCompiler<object> {
+  const bodyAjv = makeAjv({ coerceTypes: false }, models);
+  const textAjv = makeAjv({ coerceTypes: true }, models);
+  return ({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema);
+}

@@ -86,12 +86,14 @@ test('the OpenAPI document describes include=comments and the NDJSON stream', as
   assert.ok(
     read.parameters.some((p: { name: string; in: string }) => p.name === 'include' && p.in === 'query'),
   );
+  // The named model a $ref points at (#/components/schemas/<name>).
+  const named = (schema: { $ref: string }) => doc.components.schemas[schema.$ref.split('/').at(-1) ?? ''];
   // One object with an optional `comments` member (not a union: see ArticleMaybeWithCommentsResponse).
-  const shape = read.responses['200'].content['application/json'].schema;
+  const shape = named(read.responses['200'].content['application/json'].schema);
   assert.equal(shape.properties.comments.type, 'array');
   assert.deepEqual(shape.required, ['article']);
   const stream = doc.paths['/articles/{slug}/stream'].get;
-  const parts = stream.responses['200'].content['application/x-ndjson'].schema.anyOf;
+  const parts = named(stream.responses['200'].content['application/x-ndjson'].schema).anyOf;
   const names = parts.map(
     (part: { properties: { part: { enum: string[] } } }) => part.properties.part.enum[0],
   );

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { ConfigError, loadConfig } from '../../src/config.ts';
+import { VERSION } from '../../src/version.ts';
 import { bootTestApp, type TestApp } from '../../tools/harness/test-app.ts';
 
 let t: TestApp;
@@ -72,12 +73,143 @@ describe('OpenAPI and Swagger UI', () => {
     assert.equal(secured, 12);
   });
 
+  test('component schemas carry the RealWorld names, and each operation refers to the ones RealWorld gives it', async () => {
+    const spec = parse(readFileSync(new URL('../realworld/openapi.yml', import.meta.url), 'utf8'));
+    const ours = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const names = Object.keys(ours.components.schemas);
+    // RealWorld's models, and its named responses and request bodies (ours are named schemas: one $ref each).
+    const realWorld = [
+      ...Object.keys(spec.components.schemas),
+      ...Object.keys(spec.components.responses).filter(
+        (name) => spec.components.responses[name].content?.['application/json'],
+      ),
+      ...Object.keys(spec.components.requestBodies),
+    ].filter((name) => name !== 'GenericError');
+    assert.deepEqual(
+      realWorld.filter((name) => !names.includes(name)),
+      [],
+    );
+    assert.deepEqual(
+      names.filter((name) => !/^[A-Z][A-Za-z]+$/.test(name)),
+      [],
+      'no def-N names',
+    );
+
+    // Where Gather answers more than RealWorld (GET /articles/{slug}?include=comments), its own model.
+    const gathers: Record<string, string> = { GetArticle: 'ArticleMaybeWithCommentsResponse' };
+    const nameOf = (ref: string | undefined) => ref?.split('/').at(-1);
+    type Operation = {
+      operationId: string;
+      requestBody?: { $ref: string; content?: Record<string, { schema: { $ref: string } }> };
+      responses: Record<string, { $ref?: string; content?: Record<string, { schema: { $ref: string } }> }>;
+    };
+    let checked = 0;
+    for (const [path, item] of Object.entries<Record<string, Operation>>(spec.paths)) {
+      for (const method of METHODS) {
+        const theirs = item[method];
+        if (theirs === undefined) continue;
+        const operation: Operation = ours.paths[path][method];
+        const where = `${method} ${path}`;
+        if (theirs.requestBody !== undefined) {
+          const body = operation.requestBody?.content?.['application/json']?.schema.$ref;
+          assert.equal(nameOf(body), nameOf(theirs.requestBody.$ref), `${where} request body`);
+        }
+        const [status, response] =
+          Object.entries(theirs.responses).find(([code]) => code.startsWith('2')) ?? [];
+        const expected = nameOf(response?.$ref);
+        if (expected === undefined || expected === 'EmptyOkResponse') continue;
+        const success = Object.entries(operation.responses).find(([code]) => code.startsWith('2'));
+        const answered = nameOf(success?.[1].content?.['application/json']?.schema.$ref);
+        assert.equal(answered, gathers[operation.operationId] ?? expected, `${where} ${status} response`);
+        const error = nameOf(operation.responses['422']?.content?.['application/json']?.schema.$ref);
+        assert.equal(error, 'GenericErrorModel', `${where} 422`);
+        checked += 1;
+      }
+    }
+    assert.ok(checked >= 17, `${checked} operations checked`);
+  });
+
   test('/docs serves Swagger UI from the package, no CDN', async () => {
     const page = await t.app.inject({ method: 'GET', url: '/docs/' });
     assert.equal(page.statusCode, 200);
     assert.doesNotMatch(page.body, /https?:\/\/(cdn|unpkg|cdnjs)/);
     const asset = await t.app.inject({ method: 'GET', url: '/docs/static/swagger-ui-bundle.js' });
     assert.equal(asset.statusCode, 200);
+  });
+});
+
+describe('GET /api', () => {
+  type Index = {
+    name: string;
+    version: string;
+    links: Record<string, string>;
+    operations: { method: string; path: string; operationId: string; summary: string }[];
+  };
+
+  test('answers an index: the links and every operation of /openapi.json, with /api and /api/ alike', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/api' });
+    assert.equal(response.statusCode, 200);
+    assert.match(String(response.headers['content-type']), /^application\/json/);
+    const index: Index = response.json();
+    assert.equal(index.name, 'Gather — RealWorld Conduit API');
+    assert.equal(index.version, VERSION);
+    assert.deepEqual(index.links, {
+      docs: '/docs',
+      openapi: '/openapi.json',
+      traces: '/_gather/traces',
+      health: '/healthz',
+      ready: '/readyz',
+      metrics: '/metrics',
+    });
+    for (const link of Object.values(index.links)) {
+      const target = await t.app.inject({ method: 'GET', url: link });
+      assert.equal(target.statusCode, 200, link);
+    }
+    const listed = index.operations.map(({ method, path }) => `${method} ${path}`);
+    for (const resource of [
+      'GET /api/articles',
+      'GET /api/articles/{slug}',
+      'GET /api/tags',
+      'GET /api/profiles/{username}',
+      'GET /api/user',
+      'POST /api/users/login',
+      'POST /api/users',
+    ]) {
+      assert.ok(listed.includes(resource), resource);
+    }
+    const document = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const documented = Object.entries<Record<string, { operationId: string }>>(document.paths).flatMap(
+      ([path, item]) => Object.values(item).map((operation) => [operation.operationId, `/api${path}`]),
+    );
+    assert.deepEqual(
+      index.operations.map(({ operationId, path }) => [operationId, path]),
+      documented,
+    );
+    assert.deepEqual((await t.app.inject({ method: 'GET', url: '/api/' })).json(), index);
+  });
+
+  test('is in the OpenAPI document as an operation of its own, at the root of the server (/api), outside RealWorld', async () => {
+    const spec = parse(readFileSync(new URL('../realworld/openapi.yml', import.meta.url), 'utf8'));
+    assert.equal(spec.paths['/'], undefined, 'RealWorld has no route there');
+    const document = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const operation = document.paths['/'].get;
+    assert.equal(operation.operationId, 'GetApiIndex');
+    assert.deepEqual(operation.tags, ['Index']);
+    assert.equal(
+      operation.responses['200'].content['application/json'].schema.$ref,
+      '#/components/schemas/ApiIndex',
+    );
+  });
+
+  test('leaves out the trace viewer and metrics when they are off', async () => {
+    const plain = await bootTestApp({ GATHER_TRACE: '0', GATHER_METRICS: '0' });
+    try {
+      const index: Index = (await plain.app.inject({ method: 'GET', url: '/api' })).json();
+      assert.deepEqual(Object.keys(index.links), ['docs', 'openapi', 'health', 'ready']);
+      assert.equal((await plain.app.inject({ method: 'GET', url: '/_gather/traces' })).statusCode, 404);
+    } finally {
+      await plain.close();
+    }
   });
 });
 

@@ -2,6 +2,7 @@
 // written the moment its query finishes (asCompleted), so a client can show the fast parts first.
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import { asCompleted } from '../../http/as-completed.ts';
 import { fromDatabaseError } from '../../http/error-handler.ts';
@@ -62,7 +63,7 @@ export function articleStreamRoutes({
         response: {
           200: {
             description: 'One part per line, in completion order',
-            content: { [NDJSON]: { schema: ArticleStreamPart } },
+            content: { [NDJSON]: { schema: Type.Ref(ArticleStreamPart) } },
           },
           ...errorResponses(404),
         },

@@ -13,9 +13,9 @@ import {
   ArticleQuery,
   ListArticlesQuery,
   MultipleArticlesResponse,
-  NewArticleBody,
+  NewArticleRequest,
   SingleArticleResponse,
-  UpdateArticleBody,
+  UpdateArticleRequest,
 } from './articles.schemas.ts';
 
 const TAG = 'Articles';
@@ -46,7 +46,7 @@ export function articlesRoutes({
         summary: 'Get recent articles globally',
         description: 'Newest first; filter by tag, author or favorited (combinable). Items carry no body.',
         querystring: ListArticlesQuery,
-        response: { 200: MultipleArticlesResponse, ...errorResponses() },
+        response: { 200: Type.Ref(MultipleArticlesResponse), ...errorResponses() },
       },
       handler: async (request) => {
         const { limit, offset, ...filter } = request.query;
@@ -62,7 +62,7 @@ export function articlesRoutes({
         operationId: 'GetArticlesFeed',
         summary: 'Get recent articles from users you follow',
         querystring: Paging,
-        response: { 200: MultipleArticlesResponse, ...errorResponses() },
+        response: { 200: Type.Ref(MultipleArticlesResponse), ...errorResponses() },
       },
       handler: async (request) => {
         const viewerId = currentUserId(request);
@@ -84,7 +84,9 @@ export function articlesRoutes({
         params: SlugParams,
         querystring: ArticleQuery,
         response: {
-          200: ArticleMaybeWithCommentsResponse,
+          200: Type.Ref(ArticleMaybeWithCommentsResponse, {
+            description: 'The article; with include=comments, the article and its comments',
+          }),
           ...errorResponses(404),
         },
       },
@@ -105,8 +107,8 @@ export function articlesRoutes({
         tags: [TAG],
         operationId: 'CreateArticle',
         summary: 'Create an article',
-        body: NewArticleBody,
-        response: { 201: SingleArticleResponse, ...errorResponses(413, 415) },
+        body: Type.Ref(NewArticleRequest),
+        response: { 201: Type.Ref(SingleArticleResponse), ...errorResponses(413, 415) },
       },
       handler: async (request, reply) => {
         const viewerId = currentUserId(request);
@@ -123,8 +125,8 @@ export function articlesRoutes({
         summary: 'Update an article',
         description: 'Only the author may update. A new title gives the article a new slug.',
         params: SlugParams,
-        body: UpdateArticleBody,
-        response: { 200: SingleArticleResponse, ...errorResponses(403, 404, 413, 415) },
+        body: Type.Ref(UpdateArticleRequest),
+        response: { 200: Type.Ref(SingleArticleResponse), ...errorResponses(403, 404, 413, 415) },
       },
       handler: async (request) => {
         const viewerId = currentUserId(request);
@@ -158,7 +160,7 @@ export function articlesRoutes({
         operationId: 'CreateArticleFavorite',
         summary: 'Favorite an article',
         params: SlugParams,
-        response: { 200: SingleArticleResponse, ...errorResponses(404) },
+        response: { 200: Type.Ref(SingleArticleResponse), ...errorResponses(404) },
       },
       handler: async (request) => {
         const viewerId = currentUserId(request);
@@ -175,7 +177,7 @@ export function articlesRoutes({
         operationId: 'DeleteArticleFavorite',
         summary: 'Unfavorite an article',
         params: SlugParams,
-        response: { 200: SingleArticleResponse, ...errorResponses(404) },
+        response: { 200: Type.Ref(SingleArticleResponse), ...errorResponses(404) },
       },
       handler: async (request) => {
         const viewerId = currentUserId(request);

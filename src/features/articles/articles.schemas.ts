@@ -1,4 +1,5 @@
-// Article DTOs: NewArticle/UpdateArticle in, Article (with body) and ArticleListItem (without) out.
+// Article DTOs, named as in RealWorld: NewArticle/UpdateArticle in (each wrapped in its …Request), Article (with
+// body) and ArticleListItem (without) out; ArticleMaybeWithCommentsResponse and ArticleStreamPart are Gather's.
 import { Type } from '@sinclair/typebox';
 import { type Dto, NonBlank, Paging, Timestamp } from '../../http/schemas.ts';
 import { Comment } from '../comments/comments.schemas.ts';
@@ -9,16 +10,14 @@ const Description = NonBlank(2_000, { examples: ['Ever wonder how?'] });
 const Body = NonBlank(100_000, { examples: ['You have to believe'] });
 const TagList = Type.Array(NonBlank(64), { maxItems: 20, examples: [['dragons', 'training']] });
 
-export const NewArticleBody = Type.Object(
+export const NewArticle = Type.Object(
+  { title: Title, description: Description, body: Body, tagList: Type.Optional(TagList) },
+  { $id: 'NewArticle' },
+);
+export const NewArticleRequest = Type.Object(
+  { article: Type.Ref(NewArticle) },
   {
-    article: Type.Object({
-      title: Title,
-      description: Description,
-      body: Body,
-      tagList: Type.Optional(TagList),
-    }),
-  },
-  {
+    $id: 'NewArticleRequest',
     examples: [
       {
         article: {
@@ -32,14 +31,13 @@ export const NewArticleBody = Type.Object(
   },
 );
 
-export const UpdateArticleBody = Type.Object(
-  {
-    article: Type.Object(
-      { title: Type.Optional(Title), description: Type.Optional(Description), body: Type.Optional(Body) },
-      { minProperties: 1 },
-    ),
-  },
-  { examples: [{ article: { title: 'Did you train your dragon?' } }] },
+export const UpdateArticle = Type.Object(
+  { title: Type.Optional(Title), description: Type.Optional(Description), body: Type.Optional(Body) },
+  { $id: 'UpdateArticle', minProperties: 1 },
+);
+export const UpdateArticleRequest = Type.Object(
+  { article: Type.Ref(UpdateArticle) },
+  { $id: 'UpdateArticleRequest', examples: [{ article: { title: 'Did you train your dragon?' } }] },
 );
 
 const articleFields = {
@@ -58,7 +56,10 @@ export const Article = Type.Object({ ...articleFields, body: Type.String() }, { 
 /** List items carry no body (RealWorld, since 2024-08-16). */
 export const ArticleListItem = Type.Object(articleFields, { $id: 'ArticleListItem' });
 
-export const SingleArticleResponse = Type.Object({ article: Type.Ref(Article) });
+export const SingleArticleResponse = Type.Object(
+  { article: Type.Ref(Article) },
+  { $id: 'SingleArticleResponse' },
+);
 /**
  * GET /articles/:slug: the article; with include=comments, also its comments (read concurrently). One object
  * schema with an optional member, not a union: fast-json-stringify serializes a union by validating the value
@@ -69,7 +70,7 @@ export const ArticleMaybeWithCommentsResponse = Type.Object(
     article: Type.Ref(Article),
     comments: Type.Optional(Type.Array(Type.Ref(Comment), { description: 'Only with include=comments' })),
   },
-  { description: 'The article; with include=comments, the article and its comments' },
+  { $id: 'ArticleMaybeWithCommentsResponse' },
 );
 export const ArticleQuery = Type.Object({
   include: Type.Optional(
@@ -89,12 +90,29 @@ export const ArticleStreamPart = Type.Union(
       { description: 'A part failed after the stream had started (status already sent): the last line' },
     ),
   ],
-  { description: 'One JSON object per line; `part` says which' },
+  { $id: 'ArticleStreamPart', description: 'One JSON object per line; `part` says which' },
 );
-export const MultipleArticlesResponse = Type.Object({
-  articles: Type.Array(Type.Ref(ArticleListItem)),
-  articlesCount: Type.Integer({ description: 'All articles matching the filter, not just this page' }),
-});
+export const MultipleArticlesResponse = Type.Object(
+  {
+    articles: Type.Array(Type.Ref(ArticleListItem)),
+    articlesCount: Type.Integer({ description: 'All articles matching the filter, not just this page' }),
+  },
+  { $id: 'MultipleArticlesResponse' },
+);
+
+/** The named models of this feature (app.addSchema; components.schemas in OpenAPI). */
+export const ARTICLE_MODELS = [
+  NewArticle,
+  NewArticleRequest,
+  UpdateArticle,
+  UpdateArticleRequest,
+  Article,
+  ArticleListItem,
+  SingleArticleResponse,
+  ArticleMaybeWithCommentsResponse,
+  ArticleStreamPart,
+  MultipleArticlesResponse,
+];
 
 export const ListArticlesQuery = Type.Composite([
   Type.Object({
@@ -110,5 +128,5 @@ export const ListArticlesQuery = Type.Composite([
 export type ArticleDto = Dto<typeof Article>;
 export type ArticleStreamPartDto = Dto<typeof ArticleStreamPart>;
 export type ArticleListItemDto = Dto<typeof ArticleListItem>;
-export type NewArticleInput = Dto<typeof NewArticleBody>['article'];
-export type UpdateArticleInput = Dto<typeof UpdateArticleBody>['article'];
+export type NewArticleInput = Dto<typeof NewArticle>;
+export type UpdateArticleInput = Dto<typeof UpdateArticle>;

@@ -9,7 +9,7 @@ import { presentComment } from './comments.present.ts';
 import {
   CommentParams,
   MultipleCommentsResponse,
-  NewCommentBody,
+  NewCommentRequest,
   SingleCommentResponse,
 } from './comments.schemas.ts';
 
@@ -24,7 +24,7 @@ export function commentsRoutes({ queries: { comments: queries } }: Deps): Fastif
         operationId: 'GetArticleComments',
         summary: 'Get comments for an article',
         params: SlugParams,
-        response: { 200: MultipleCommentsResponse, ...errorResponses(404) },
+        response: { 200: Type.Ref(MultipleCommentsResponse), ...errorResponses(404) },
       },
       handler: async (request) => {
         const { slug } = request.params;
@@ -45,8 +45,8 @@ export function commentsRoutes({ queries: { comments: queries } }: Deps): Fastif
         operationId: 'CreateArticleComment',
         summary: 'Create a comment for an article',
         params: SlugParams,
-        body: NewCommentBody,
-        response: { 200: SingleCommentResponse, ...errorResponses(404, 413, 415) },
+        body: Type.Ref(NewCommentRequest),
+        response: { 200: Type.Ref(SingleCommentResponse), ...errorResponses(404, 413, 415) },
       },
       handler: async (request) => {
         const row = await queries.create(

@@ -2,9 +2,13 @@ import { Type } from '@sinclair/typebox';
 import { type Dto, NonBlank, SlugParams, Timestamp } from '../../http/schemas.ts';
 import { Profile } from '../profiles/profiles.schemas.ts';
 
-export const NewCommentBody = Type.Object(
-  { comment: Type.Object({ body: NonBlank(20_000, { examples: ['His name was my name too.'] }) }) },
-  { examples: [{ comment: { body: 'His name was my name too.' } }] },
+export const NewComment = Type.Object(
+  { body: NonBlank(20_000, { examples: ['His name was my name too.'] }) },
+  { $id: 'NewComment' },
+);
+export const NewCommentRequest = Type.Object(
+  { comment: Type.Ref(NewComment) },
+  { $id: 'NewCommentRequest', examples: [{ comment: { body: 'His name was my name too.' } }] },
 );
 
 export const Comment = Type.Object(
@@ -18,8 +22,23 @@ export const Comment = Type.Object(
   { $id: 'Comment' },
 );
 
-export const SingleCommentResponse = Type.Object({ comment: Type.Ref(Comment) });
-export const MultipleCommentsResponse = Type.Object({ comments: Type.Array(Type.Ref(Comment)) });
+export const SingleCommentResponse = Type.Object(
+  { comment: Type.Ref(Comment) },
+  { $id: 'SingleCommentResponse' },
+);
+export const MultipleCommentsResponse = Type.Object(
+  { comments: Type.Array(Type.Ref(Comment)) },
+  { $id: 'MultipleCommentsResponse' },
+);
+
+/** The named models of this feature (app.addSchema; components.schemas in OpenAPI). */
+export const COMMENT_MODELS = [
+  NewComment,
+  NewCommentRequest,
+  Comment,
+  SingleCommentResponse,
+  MultipleCommentsResponse,
+];
 
 export const CommentParams = Type.Composite([
   SlugParams,

@@ -1,5 +1,6 @@
 // GET /profiles/:username, POST and DELETE /profiles/:username/follow.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { currentUserId } from '../../http/auth.ts';
 import { invalid, notFound } from '../../http/errors.ts';
 import { errorResponses } from '../../http/schemas.ts';
@@ -18,7 +19,7 @@ export function profilesRoutes({ queries: { profiles: queries } }: Deps): Fastif
         operationId: 'GetProfileByUsername',
         summary: 'Get a profile',
         params: UsernameParams,
-        response: { 200: ProfileResponse, ...errorResponses(404) },
+        response: { 200: Type.Ref(ProfileResponse), ...errorResponses(404) },
       },
       handler: async (request) => {
         const row = await queries.byUsername(request.params.username, request.viewerId);
@@ -34,7 +35,7 @@ export function profilesRoutes({ queries: { profiles: queries } }: Deps): Fastif
         operationId: 'FollowUserByUsername',
         summary: 'Follow a user',
         params: UsernameParams,
-        response: { 200: ProfileResponse, ...errorResponses(404) },
+        response: { 200: Type.Ref(ProfileResponse), ...errorResponses(404) },
       },
       handler: async (request) => {
         const viewerId = currentUserId(request);
@@ -52,7 +53,7 @@ export function profilesRoutes({ queries: { profiles: queries } }: Deps): Fastif
         operationId: 'UnfollowUserByUsername',
         summary: 'Unfollow a user',
         params: UsernameParams,
-        response: { 200: ProfileResponse, ...errorResponses(404) },
+        response: { 200: Type.Ref(ProfileResponse), ...errorResponses(404) },
       },
       handler: async (request) => {
         const row = await queries.unfollow(currentUserId(request), request.params.username);

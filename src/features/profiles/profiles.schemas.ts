@@ -14,6 +14,7 @@ export const Profile = Type.Object(
 export const ProfileResponse = Type.Object(
   { profile: Type.Ref(Profile) },
   {
+    $id: 'ProfileResponse',
     examples: [
       {
         profile: {
@@ -30,5 +31,8 @@ export const ProfileResponse = Type.Object(
 export const UsernameParams = Type.Object({
   username: Type.String({ minLength: 1, maxLength: 100, description: 'Username of the profile' }),
 });
+
+/** The named models of this feature (app.addSchema; components.schemas in OpenAPI). */
+export const PROFILE_MODELS = [Profile, ProfileResponse];
 
 export type ProfileDto = Dto<typeof Profile>;

@@ -3,11 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { errorResponses } from '../../http/schemas.ts';
 import type { Deps } from '../deps.ts';
-
-const TagsResponse = Type.Object(
-  { tags: Type.Array(Type.String()) },
-  { examples: [{ tags: ['reactjs', 'angularjs'] }] },
-);
+import { TagsResponse } from './tags.schemas.ts';
 
 export function tagsRoutes({ queries: { tags: queries } }: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -16,7 +12,7 @@ export function tagsRoutes({ queries: { tags: queries } }: Deps): FastifyPluginA
         tags: ['Tags'],
         operationId: 'GetTags',
         summary: 'Get tags',
-        response: { 200: TagsResponse, ...errorResponses() },
+        response: { 200: Type.Ref(TagsResponse), ...errorResponses() },
       },
       handler: async () => ({ tags: await queries.inUse() }),
     });

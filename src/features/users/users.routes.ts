@@ -1,11 +1,12 @@
 // POST /users, POST /users/login, GET /user, PUT /user.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import { currentUserId } from '../../http/auth.ts';
 import { invalid, taken, unauthorized } from '../../http/errors.ts';
 import { errorResponses } from '../../http/schemas.ts';
 import type { Deps } from '../deps.ts';
 import { presentUser } from './users.present.ts';
-import { LoginBody, NewUserBody, UpdateUserBody, UserResponse } from './users.schemas.ts';
+import { LoginUserRequest, NewUserRequest, UpdateUserRequest, UserResponse } from './users.schemas.ts';
 
 const TAG = 'User and Authentication';
 
@@ -23,8 +24,8 @@ export function usersRoutes({
         tags: [TAG],
         operationId: 'CreateUser',
         summary: 'Register a new user',
-        body: NewUserBody,
-        response: { 201: UserResponse, ...errorResponses(413, 415, 429) },
+        body: Type.Ref(NewUserRequest),
+        response: { 201: Type.Ref(UserResponse), ...errorResponses(413, 415, 429) },
       },
       handler: async (request, reply) => {
         const { username, email, password } = request.body.user;
@@ -44,8 +45,8 @@ export function usersRoutes({
         tags: [TAG],
         operationId: 'Login',
         summary: 'Existing user login',
-        body: LoginBody,
-        response: { 200: UserResponse, ...errorResponses(401, 413, 415, 429) },
+        body: Type.Ref(LoginUserRequest),
+        response: { 200: Type.Ref(UserResponse), ...errorResponses(401, 413, 415, 429) },
       },
       handler: async (request, reply) => {
         const { email, password } = request.body.user;
@@ -68,7 +69,7 @@ export function usersRoutes({
         tags: [TAG],
         operationId: 'GetCurrentUser',
         summary: 'Get current user',
-        response: { 200: UserResponse, ...errorResponses() },
+        response: { 200: Type.Ref(UserResponse), ...errorResponses() },
       },
       handler: async (request) => {
         const row = await queries.byId(currentUserId(request));
@@ -83,8 +84,8 @@ export function usersRoutes({
         tags: [TAG],
         operationId: 'UpdateCurrentUser',
         summary: 'Update current user',
-        body: UpdateUserBody,
-        response: { 200: UserResponse, ...errorResponses(413, 415) },
+        body: Type.Ref(UpdateUserRequest),
+        response: { 200: Type.Ref(UserResponse), ...errorResponses(413, 415) },
       },
       handler: async (request) => {
         const { password, image, ...rest } = request.body.user;

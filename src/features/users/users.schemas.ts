@@ -1,4 +1,5 @@
-// User DTOs: input (NewUser, LoginUser, UpdateUser) and output (User). The password hash has no field here.
+// User DTOs, named as in RealWorld: input (NewUser, LoginUser, UpdateUser, each wrapped in its …Request) and
+// output (User, wrapped in UserResponse). The password hash has no field here.
 import { Type } from '@sinclair/typebox';
 import { type Dto, NonBlank, NullableString } from '../../http/schemas.ts';
 
@@ -14,30 +15,43 @@ const Password = Type.String({ minLength: 8, maxLength: 256, format: 'password',
 const Bio = NullableString({ maxLength: 2_000, examples: ['I work at statefarm'] });
 const Image = NullableString({ maxLength: 2_000, examples: ['https://i.stack.imgur.com/xHWG8.jpg'] });
 
-export const NewUserBody = Type.Object(
-  { user: Type.Object({ username: Username, email: Email, password: Password }) },
-  { examples: [{ user: { username: 'jake', email: 'jake@jake.jake', password: 'jakejake' } }] },
+export const NewUser = Type.Object(
+  { username: Username, email: Email, password: Password },
+  { $id: 'NewUser' },
 );
-
-export const LoginBody = Type.Object(
-  { user: Type.Object({ email: Email, password: NonBlank(256, { format: 'password' }) }) },
-  { examples: [{ user: { email: 'jake@jake.jake', password: 'jakejake' } }] },
-);
-
-export const UpdateUserBody = Type.Object(
+export const NewUserRequest = Type.Object(
+  { user: Type.Ref(NewUser) },
   {
-    user: Type.Object(
-      {
-        email: Type.Optional(Email),
-        username: Type.Optional(Username),
-        password: Type.Optional(Password),
-        bio: Type.Optional(Bio),
-        image: Type.Optional(Image),
-      },
-      { minProperties: 1 },
-    ),
+    $id: 'NewUserRequest',
+    examples: [{ user: { username: 'jake', email: 'jake@jake.jake', password: 'jakejake' } }],
   },
-  { examples: [{ user: { bio: 'I like to skateboard', image: 'https://i.stack.imgur.com/xHWG8.jpg' } }] },
+);
+
+export const LoginUser = Type.Object(
+  { email: Email, password: NonBlank(256, { format: 'password' }) },
+  { $id: 'LoginUser' },
+);
+export const LoginUserRequest = Type.Object(
+  { user: Type.Ref(LoginUser) },
+  { $id: 'LoginUserRequest', examples: [{ user: { email: 'jake@jake.jake', password: 'jakejake' } }] },
+);
+
+export const UpdateUser = Type.Object(
+  {
+    email: Type.Optional(Email),
+    username: Type.Optional(Username),
+    password: Type.Optional(Password),
+    bio: Type.Optional(Bio),
+    image: Type.Optional(Image),
+  },
+  { $id: 'UpdateUser', minProperties: 1 },
+);
+export const UpdateUserRequest = Type.Object(
+  { user: Type.Ref(UpdateUser) },
+  {
+    $id: 'UpdateUserRequest',
+    examples: [{ user: { bio: 'I like to skateboard', image: 'https://i.stack.imgur.com/xHWG8.jpg' } }],
+  },
 );
 
 export const User = Type.Object(
@@ -54,6 +68,7 @@ export const User = Type.Object(
 export const UserResponse = Type.Object(
   { user: Type.Ref(User) },
   {
+    $id: 'UserResponse',
     examples: [
       {
         user: { email: 'jake@jake.jake', token: 'jwt.token.here', username: 'jake', bio: null, image: null },
@@ -62,6 +77,18 @@ export const UserResponse = Type.Object(
   },
 );
 
+/** The named models of this feature (app.addSchema; components.schemas in OpenAPI). */
+export const USER_MODELS = [
+  NewUser,
+  NewUserRequest,
+  LoginUser,
+  LoginUserRequest,
+  UpdateUser,
+  UpdateUserRequest,
+  User,
+  UserResponse,
+];
+
 export type UserDto = Dto<typeof User>;
-export type NewUserInput = Dto<typeof NewUserBody>['user'];
-export type UpdateUserInput = Dto<typeof UpdateUserBody>['user'];
+export type NewUserInput = Dto<typeof NewUser>;
+export type UpdateUserInput = Dto<typeof UpdateUser>;

@@ -1,0 +1,9 @@
+import { Type } from '@sinclair/typebox';
+
+export const TagsResponse = Type.Object(
+  { tags: Type.Array(Type.String()) },
+  { $id: 'TagsResponse', examples: [{ tags: ['reactjs', 'angularjs'] }] },
+);
+
+/** The named models of this feature (app.addSchema; components.schemas in OpenAPI). */
+export const TAG_MODELS = [TagsResponse];
