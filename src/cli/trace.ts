@@ -1,5 +1,6 @@
-// `gather trace <METHOD> <PATH>`: boots Gather in this process against the configured database, sends it one
-// request and prints the Mermaid sequence diagram of its trace (or a Markdown section; or, dev-time, SVG).
+// `gather trace <METHOD> <PATH>`: boots Gather in this process against the configured database, warms it up,
+// sends it the request and prints the Mermaid sequence diagram of its trace (or a Markdown section; or,
+// dev-time, SVG).
 import { InvalidArgumentError, Option } from 'commander';
 import { bootGather } from '../boot.ts';
 import { loadConfig } from '../config.ts';
@@ -19,6 +20,8 @@ export type TraceRequest = Readonly<{
   token?: string;
   body?: unknown;
   format: Format;
+  /** Send a request first, so that the traced one shows the times of a running server (default true). */
+  warmUp?: boolean;
 }>;
 
 function parseMethod(value: string): Method {
@@ -49,7 +52,9 @@ export function registerTrace({ program, finish }: Cli, devTime: DevTime | undef
     .description(
       'Runs one request inside this process (no server, no port) against the configured database ' +
         '(DATABASE_URL, or the embedded one in GATHER_DATA_DIR) and prints its sequence diagram on stdout; ' +
-        'the response (status and body) goes to stderr. Tracing is on for this request whatever GATHER_TRACE says.',
+        'the response (status and body) goes to stderr. Tracing is on for this request whatever GATHER_TRACE says. ' +
+        'A request is sent first to warm up, so that the times are those of a running server, not of a cold start: ' +
+        'the same request for a GET; for POST, PUT and DELETE, which change data, GET /api/articles?limit=1.',
     )
     .argument('<METHOD>', 'GET, POST, PUT or DELETE', parseMethod)
     .argument('<PATH>', 'as the API sees it, e.g. /api/articles?limit=5', parsePath)
@@ -59,6 +64,7 @@ export function registerTrace({ program, finish }: Cli, devTime: DevTime | undef
       'the request body, e.g. \'{"user":{"email":"a@example.com","password":"…"}}\'',
       parseBody,
     )
+    .option('--no-warm-up', 'trace the very first request of the process: its times include the cold start')
     .addOption(
       new Option(
         '--format <format>',
@@ -74,17 +80,31 @@ export function registerTrace({ program, finish }: Cli, devTime: DevTime | undef
         '/_gather/traces on the running server.',
     )
     .action(
-      async (method: Method, path: string, options: { token?: string; data?: unknown; format: Format }) => {
+      async (
+        method: Method,
+        path: string,
+        options: { token?: string; data?: unknown; format: Format; warmUp: boolean },
+      ) => {
         const request: TraceRequest = {
           method,
           path,
           format: options.format,
           token: options.token,
           body: options.data,
+          warmUp: options.warmUp,
         };
         finish(await trace(request, devTime));
       },
     );
+}
+
+/** The body as a person reads it: JSON indented; anything else (an NDJSON stream, text) as it came. */
+function readable(body: string): string {
+  try {
+    return JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    return body;
+  }
 }
 
 export async function trace(request: TraceRequest, devTime: DevTime | undefined): Promise<number> {
@@ -93,18 +113,33 @@ export async function trace(request: TraceRequest, devTime: DevTime | undefined)
   const config = loadConfig({ ...process.env, GATHER_TRACE: '1', LOG_LEVEL: 'silent' });
   const traces = new TraceStore(1);
   const gather = await bootGather({ config, migrations: 'standard', holder: 'gather trace', traces });
-  try {
-    const response = await gather.app.inject({
-      method: request.method,
-      url: request.path,
+  const send = (method: Method, url: string, body?: unknown) =>
+    gather.app.inject({
+      method,
+      url,
       headers: request.token === undefined ? {} : { authorization: `Token ${request.token}` },
-      ...(request.body !== undefined && { payload: request.body as object }),
+      ...(body !== undefined && { payload: body as object }),
     });
+  try {
+    if (request.warmUp !== false) {
+      // A process's first request pays for what a running server paid for long ago: the database's first
+      // statements (plans, caches; PGlite compiling its WebAssembly), each statement's preparation, V8
+      // compiling the code on the way. A GET reads only, so it is sent twice; a write must happen once, so
+      // only a read warms up before it (its own statements are still prepared on the traced request).
+      const warmUp = request.method === 'GET' ? request.path : '/api/articles?limit=1';
+      const started = performance.now();
+      await send('GET', warmUp);
+      console.error(
+        `gather trace: warmed up with GET ${warmUp} first (${(performance.now() - started).toFixed(0)} ms, ` +
+          'not shown; --no-warm-up traces a cold start)',
+      );
+    }
+    const response = await send(request.method, request.path, request.body);
     const recorded = traces.get(String(response.headers['x-trace-id']));
     if (recorded === undefined) throw new Error(`the request to ${request.path} left no trace`);
     // The response goes to stderr: it is where a token from login or register is read.
     console.error(
-      `gather trace: ${request.method} ${request.path} → ${response.statusCode} ${response.body}`,
+      `gather trace: ${request.method} ${request.path} → ${response.statusCode}\n${readable(response.body)}`,
     );
     if (request.format === 'md') process.stdout.write(traceMarkdown(recorded));
     else if (request.format === 'svg' && devTime !== undefined)

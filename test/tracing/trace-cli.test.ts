@@ -45,7 +45,12 @@ test('POST with --data, then GET with --token: each prints the diagram of its re
   const user = { username: 'clitracer', email: 'clitracer@example.com', password: 'password123' };
   const register = await gatherTrace(['POST', '/api/users', '--data', JSON.stringify({ user })]);
   assert.equal(register.code, 0, register.stderr);
-  assert.match(register.stderr, /POST \/api\/users → 201 /);
+  // A write is sent once: a read warms up before it.
+  assert.match(
+    register.stderr,
+    /^gather trace: warmed up with GET \/api\/articles\?limit=1 first \(\d+ ms, not shown;/,
+  );
+  assert.match(register.stderr, /POST \/api\/users → 201\n/);
   const written = await parseSequence(register.stdout);
   // Register hashes the password (the hash pool) before it inserts the user (the database).
   assert.deepEqual(written.actors, ['Client', 'Gather', 'Hash_pool', 'Database']);
@@ -58,24 +63,41 @@ test('POST with --data, then GET with --token: each prints the diagram of its re
   );
   assert.ok(!register.stdout.includes(user.email), 'no parameter values in the diagram');
 
-  const token = /"token":"([^"]+)"/.exec(register.stderr)?.[1];
+  const token = /"token": "([^"]+)"/.exec(register.stderr)?.[1];
   assert.ok(token, 'the response, with its token, is on stderr');
   // Tracing is on for the command whatever the environment says.
   const me = await gatherTrace(['get', '/api/user', '--token', token], { GATHER_TRACE: '0' });
   assert.equal(me.code, 0, me.stderr);
-  assert.match(me.stderr, /GET \/api\/user → 200 .*"username":"clitracer"/);
+  // A GET is sent twice; the diagram is of the second.
+  assert.match(me.stderr, /^gather trace: warmed up with GET \/api\/user first \(\d+ ms, not shown;/);
+  // The body as a person reads it: JSON indented by two spaces, after the status line.
+  const body = me.stderr.split('GET /api/user → 200\n')[1] ?? '';
+  assert.equal(body, `${JSON.stringify(JSON.parse(body), null, 2)}\n`);
+  assert.match(body, /^\{\n {2}"user": \{\n {4}"email": "clitracer@example.com",\n/);
+  assert.match(body, /\n {4}"username": "clitracer",\n/);
   const read = await parseSequence(me.stdout);
   const replies = read.statements.filter((s) => s.type === 'reply').map((s) => `${s.from}: ${s.text}`);
   assert.equal(replies.at(-1), 'Gather: 200');
-  assert.ok(replies.includes('Database: result'));
+  assert.ok(replies.includes('Database: 1 row'), 'the reply names the rows returned');
   // The measured durations are notes (the committed docs leave them out; this command does not).
   assert.ok(read.statements.some((s) => s.type === 'note' && / ms in total$/.test(s.text)));
+});
+
+test('--no-warm-up traces the first request of the process, and says nothing of a warm-up', async () => {
+  const run = await gatherTrace(['GET', '/api/tags', '--no-warm-up']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stderr, 'gather trace: GET /api/tags → 200\n{\n  "tags": []\n}\n');
+  const { statements } = await parseSequence(run.stdout);
+  assert.equal(statements.find((s) => s.type === 'call')?.text, 'GET /api/tags');
 });
 
 test('--format md prints a Markdown section whose diagram Mermaid parses; a 4xx is still drawn', async () => {
   const run = await gatherTrace(['GET', '/api/articles/no-such-article/comments', '--format', 'md']);
   assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stderr, /→ 404 \{"errors":\{"body":\["article not found"\]\}\}/);
+  assert.match(
+    run.stderr,
+    /→ 404\n\{\n {2}"errors": \{\n {4}"body": \[\n {6}"article not found"\n {4}\]\n {2}\}\n\}\n$/,
+  );
   assert.ok(run.stdout.startsWith('`GET /api/articles/no-such-article/comments` → 404, '));
   const [diagram, ...others] = mermaidBlocks(run.stdout);
   assert.equal(others.length, 0);
