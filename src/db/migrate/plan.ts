@@ -187,7 +187,7 @@ function renderPhase(phase: Phase): string {
       built === undefined
         ? ''
         : `-- first, an INVALID "${built}" left by a failed build is dropped (DROP INDEX CONCURRENTLY IF EXISTS)\n`;
-    return `-- outside a transaction (CONCURRENTLY cannot run inside one)\n${cleanup}${statements.join('')}`;
+    return `-- outside a transaction (CONCURRENTLY cannot run inside one)\n${cleanup}${statements.join('')}\n`;
   }
   const record = phase.record === undefined ? '' : `\n${phase.record};\n`;
   return `BEGIN;\n${statements.join('\n')}${record}COMMIT;\n`;
