@@ -128,6 +128,7 @@ export async function buildApp({
     database,
     queries,
     passwords: createPasswords(instrument),
+    instrument,
     tokens,
     registrationLimit,
     loginThrottle,

@@ -3,13 +3,14 @@
 // (what a sync framework does). Concurrent: GET /api/articles/:slug?include=comments, whose handler awaits
 // both reads together (Promise.all). Each run is traced by the per-request recorder, so the diagrams come
 // from the same spans the timings do.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { bootGather, type Gather, openData } from '../../src/boot.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import { createQueries } from '../../src/features/queries.ts';
-import { monotonicNow, newTrace, type RequestTrace, runInTrace } from '../../src/tracing/recorder.ts';
+import type { RequestTrace } from '../../src/tracing/recorder.ts';
 import { TraceStore } from '../../src/tracing/trace-store.ts';
+import { concurrentArticleUrl, traceSerialArticleWithComments } from '../../tools/harness/article-flows.ts';
 import { startDelayProxy } from '../../tools/harness/delay-proxy.ts';
 import { scratchDatabase } from '../../tools/harness/scratch-database.ts';
 import { median } from '../../tools/harness/stats.ts';
@@ -139,18 +140,12 @@ export async function latencyLab(options: LabOptions): Promise<LabResult> {
       });
       const served = gather.app;
       const slug = await seed(served);
-      const { articles, comments } = createQueries(gather.database.db);
-      const concurrentUrl = `/api/articles/${slug}?include=comments`;
+      const queries = createQueries(gather.database.db);
+      const concurrentUrl = concurrentArticleUrl(slug);
 
       // Serial: the same two reads, the second awaited only after the first answered, in a trace of its own.
       const serialRun = async () => {
-        const trace = newTrace(randomUUID(), 'GET', `/api/articles/${slug} (article, then comments)`);
-        await runInTrace(trace, async () => {
-          if ((await articles.bySlug(slug, null)) === undefined) throw new Error('the lab article is gone');
-          await comments.bySlug(slug, null);
-        });
-        trace.end = monotonicNow();
-        trace.status = 200;
+        const trace = await traceSerialArticleWithComments(queries, slug);
         return { ms: trace.end - trace.start, trace };
       };
       // Timed like the serial flow, by its trace: from the request's arrival in Gather to the response sent

@@ -114,7 +114,7 @@ function instrumentPglite(client: PGlite, instrument: Instrument): void {
   const query = client.query.bind(client);
   const exec = client.exec.bind(client);
   client.query = ((text: string, params?: unknown[], options?: object) =>
-    instrument('query', text, 'Database', () => query(text, params, options))) as PGlite['query'];
+    instrument('query', text, 'Database', () => query(text, params, options), params)) as PGlite['query'];
   client.exec = ((text: string, options?: object) =>
     instrument('query', text, 'Database', () => exec(text, options))) as PGlite['exec'];
 }
@@ -179,9 +179,13 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     // query fails instead (503) and the pool discards it on release.
     client.on('error', (error) => options.onPoolError?.(error));
     const query = client.query.bind(client) as (config: unknown, values?: unknown) => Promise<unknown>;
-    client.query = ((config: string | { text: string }, values?: unknown) =>
-      instrument('query', typeof config === 'string' ? config : config.text, 'Database', () =>
-        query(config, values),
+    client.query = ((config: string | { text: string; values?: unknown[] }, values?: unknown[]) =>
+      instrument(
+        'query',
+        typeof config === 'string' ? config : config.text,
+        'Database',
+        () => query(config, values),
+        values ?? (typeof config === 'string' ? undefined : config.values),
       )) as typeof client.query;
   });
   // pool.query, as drizzle calls it, re-implemented so that a wait for a free connection is its own call, and

@@ -3,6 +3,7 @@ import type { RateLimitOptions } from '@fastify/rate-limit';
 import type { Database } from '../db/client.ts';
 import type { TokenService } from '../http/auth.ts';
 import type { LoginThrottle } from '../http/login-throttle.ts';
+import type { Instrument } from '../instrument.ts';
 import type { Queries } from './queries.ts';
 import type { Passwords } from './users/password.ts';
 
@@ -15,4 +16,6 @@ export type Deps = Readonly<{
   registrationLimit: RateLimitOptions;
   /** Failed logins per account and per client address; login runs its password check through it. */
   loginThrottle: LoginThrottle;
+  /** The observer's hook (tracing), for what a feature waits on itself: the stream's writes. */
+  instrument: Instrument;
 }>;

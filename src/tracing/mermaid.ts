@@ -11,6 +11,11 @@ export type DiagramOptions = {
    * every run, while the shape (what is serial, what overlaps) still comes from the measured times.
    */
   timings?: boolean;
+  /**
+   * Each query's full SQL (one line, still without parameter values) as a `%%` comment above its arrow
+   * (default false): Mermaid ignores it, a reader of the .mmd text finds the statement the arrow shortens.
+   */
+  fullSql?: boolean;
 };
 
 const CLIENT = 'Client';
@@ -18,12 +23,20 @@ const GATHER = 'Gather';
 /** Peers drawn left to right: the pool sits between Gather and the database it hands out connections to. */
 const PEER_ORDER = ['Pool', 'Database'];
 
-const REPLY: Record<Span['kind'], string> = {
+const REPLY: Record<Exclude<Span['kind'], 'flush'>, string> = {
   handler: 'done',
   query: 'result',
   'pool-wait': 'connection',
   io: 'done',
 };
+
+/** A query's reply names the rows it returned, when known. */
+function replyText(span: Span): string {
+  if (span.error !== undefined) return `error: ${span.error}`;
+  const rows = span.query?.rows;
+  if (span.kind === 'query' && rows !== undefined) return `${rows} row${rows === 1 ? '' : 's'}`;
+  return REPLY[span.kind as keyof typeof REPLY];
+}
 
 const ENTITY: Record<string, string> = { '#': '#35;', ';': '#59;', '<': '#lt;', '>': '#gt;' };
 
@@ -131,10 +144,13 @@ export function renderSequenceDiagram(trace: RequestTrace, options: DiagramOptio
   const handler = trace.spans.find((span) => span.kind === 'handler');
   const calls = trace.spans.filter((span) => span.kind !== 'handler').map(finished);
 
-  const peerNames = [...new Set(calls.map((span) => span.peer))].sort((a, b) => {
-    const rank = (name: string) => (PEER_ORDER.includes(name) ? PEER_ORDER.indexOf(name) : -1);
-    return rank(a) - rank(b);
-  });
+  // A streamed part goes to the client: not a peer of its own.
+  const peerNames = [...new Set(calls.filter((span) => span.kind !== 'flush').map((span) => span.peer))].sort(
+    (a, b) => {
+      const rank = (name: string) => (PEER_ORDER.includes(name) ? PEER_ORDER.indexOf(name) : -1);
+      return rank(a) - rank(b);
+    },
+  );
   const peers = new Map(peerNames.map((name) => [name, participant(name)]));
 
   const lines = ['sequenceDiagram', '  autonumber', `  participant ${CLIENT}`, `  participant ${GATHER}`];
@@ -142,9 +158,19 @@ export function renderSequenceDiagram(trace: RequestTrace, options: DiagramOptio
   lines.push(`  ${CLIENT}->>+${GATHER}: ${escapeMessage(`${trace.method} ${trace.url}`)}`);
 
   const drawCall = (span: Span, indent: string): void => {
+    if (span.kind === 'flush') {
+      // One dashed arrow: a piece of the response, which the client does not answer.
+      lines.push(`${indent}${GATHER}-->>${CLIENT}: ${escapeMessage(span.name)}`);
+      if (timings)
+        lines.push(`${indent}Note over ${CLIENT},${GATHER}: sent at +${ms(span.start - trace.start)}`);
+      return;
+    }
     const peer = peers.get(span.peer)!.id;
     const text = span.kind === 'query' ? shortenSql(span.name, maxLength) : span.name;
-    const reply = span.error === undefined ? REPLY[span.kind] : `error: ${span.error}`;
+    const reply = replyText(span);
+    if (options.fullSql === true && span.kind === 'query') {
+      lines.push(`${indent}%% ${span.name.replace(/\s+/g, ' ').trim()}`);
+    }
     const took =
       span.kind === 'pool-wait' ? `waited ${ms(span.end - span.start)}` : ms(span.end - span.start);
     lines.push(

@@ -23,10 +23,18 @@ const KIND: Record<Span['kind'], SpanKind> = {
   query: SpanKind.CLIENT,
   'pool-wait': SpanKind.INTERNAL,
   io: SpanKind.CLIENT,
+  flush: SpanKind.INTERNAL,
 };
 
-function attributesOf(span: Span): Record<string, string> {
-  if (span.kind === 'query') return { 'db.system.name': 'postgresql', 'db.query.text': span.name };
+function attributesOf(span: Span): Record<string, string | number> {
+  if (span.kind === 'query') {
+    const rows = span.query?.rows;
+    return {
+      'db.system.name': 'postgresql',
+      'db.query.text': span.name,
+      ...(rows !== undefined && { 'db.response.returned_rows': rows }),
+    };
+  }
   return { 'gather.peer': span.peer };
 }
 

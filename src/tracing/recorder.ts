@@ -4,9 +4,22 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import type { CallKind, Instrument } from '../instrument.ts';
+import { addValueHashes, hashText, resultRows } from './fingerprint.ts';
 
 /** The handler's own span, and the calls it waits for (instrument.ts). */
 export type SpanKind = 'handler' | CallKind;
+
+/** What a query span keeps of its values: hashes only (fingerprint.ts), for the analysis, never shown. */
+export type QueryFacts = {
+  /** The hash of the whole parameter list: same SQL and same hash, the same statement. */
+  readonly paramsHash: number;
+  /** The hash of each parameter value. */
+  readonly paramHashes: ReadonlySet<number>;
+  /** The hash of each value in the result rows; undefined while running, null when too many to compare. */
+  resultHashes?: ReadonlySet<number> | null;
+  /** Rows returned (undefined while running, or when the call failed). */
+  rows?: number;
+};
 
 export type Span = {
   readonly kind: SpanKind;
@@ -18,6 +31,8 @@ export type Span = {
   readonly start: number;
   end: number;
   error?: string;
+  /** Queries: fingerprints of their parameters and results (tracing on only). */
+  query?: QueryFacts;
 };
 
 export type RequestTrace = {
@@ -84,8 +99,10 @@ export const recordSpan: Instrument = <T>(
   name: string,
   peer: string,
   run: () => Promise<T>,
+  params?: readonly unknown[],
 ): Promise<T> => {
   const span = startSpan(kind, name, peer);
+  if (span !== undefined && kind === 'query') span.query = queryFacts(params);
   let pending: Promise<T>;
   try {
     pending = run();
@@ -97,6 +114,7 @@ export const recordSpan: Instrument = <T>(
   return pending.then(
     (result) => {
       endSpan(span);
+      if (span.query !== undefined) recordResult(span.query, result);
       return result;
     },
     (error: unknown) => {
@@ -105,6 +123,23 @@ export const recordSpan: Instrument = <T>(
     },
   );
 };
+
+/** The facts of a query about to run with `params`. */
+export function queryFacts(params: readonly unknown[] = []): QueryFacts {
+  const paramHashes = new Set<number>();
+  addValueHashes(params, paramHashes);
+  const text = JSON.stringify(params, (_key, value) => (typeof value === 'bigint' ? String(value) : value));
+  return { paramsHash: hashText(text), paramHashes };
+}
+
+/** Adds what a query's result says: its row count and the hashes of its values. */
+export function recordResult(facts: QueryFacts, result: unknown): void {
+  const rows = resultRows(result);
+  if (rows === undefined) return;
+  facts.rows = rows.length;
+  const values = new Set<number>();
+  facts.resultHashes = addValueHashes(rows, values) ? values : null;
+}
 
 /** The database round trips of a finished trace, in start order. */
 export function querySpans(trace: RequestTrace): Span[] {

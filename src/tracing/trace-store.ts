@@ -1,8 +1,12 @@
-// The most recent finished request traces, kept in memory (a bounded ring) for /_gather/traces.
+// The most recent finished request traces, kept in memory (a bounded ring) for /_gather/traces, and told to
+// whoever listens (the list page's live updates) as each one is added.
 import type { RequestTrace } from './recorder.ts';
+
+export type TraceListener = (trace: RequestTrace) => void;
 
 export class TraceStore {
   readonly #traces = new Map<string, RequestTrace>();
+  readonly #listeners = new Set<TraceListener>();
 
   constructor(readonly capacity = 200) {}
 
@@ -12,14 +16,23 @@ export class TraceStore {
       const oldest = this.#traces.keys().next().value;
       if (oldest !== undefined) this.#traces.delete(oldest);
     }
+    for (const listener of this.#listeners) listener(trace);
   }
 
   get(id: string): RequestTrace | undefined {
     return this.#traces.get(id);
   }
 
-  /** Newest first. */
+  /** In the order they finished, last first (the list page orders them by arrival). */
   list(): RequestTrace[] {
     return [...this.#traces.values()].reverse();
+  }
+
+  /** Calls `listener` with every trace added from now on; returns the unsubscribe. */
+  subscribe(listener: TraceListener): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
   }
 }

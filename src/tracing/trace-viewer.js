@@ -1,5 +1,6 @@
 // Browser script of the trace page: draws every <pre class="mermaid"> with the Mermaid served by Gather.
 // When done, <body data-diagram="rendered"> (or "failed", with the reason shown) tells a watcher it finished.
+// Also opens the span a warning links to.
 /* global mermaid */
 mermaid.initialize({ startOnLoad: false, securityLevel: 'strict' });
 mermaid
@@ -13,3 +14,11 @@ mermaid
     message.hidden = false;
     document.body.dataset.diagram = 'failed';
   });
+
+// A warning links a span (#span-3): open its details when the link is followed.
+const openLinkedSpan = () => {
+  const target = location.hash === '' ? null : document.getElementById(location.hash.slice(1));
+  if (target instanceof HTMLDetailsElement) target.open = true;
+};
+window.addEventListener('hashchange', openLinkedSpan);
+openLinkedSpan();

@@ -176,3 +176,25 @@ test('traceMarkdown: what was asked and answered, then the diagram in a mermaid 
   const [diagram] = mermaidBlocks(markdown);
   assert.equal(diagram, renderSequenceDiagram(trace([query('select 1', 101, 102)]), { timings: false }));
 });
+
+test('a reply names the rows returned; streamed parts are dashed arrows to the client; fullSql adds %% comments', async () => {
+  const sql = 'select "id"   from "articles"\n where "slug" = $1 and "title" <> \'x;y\'';
+  const text = renderSequenceDiagram(
+    trace([
+      { ...query(sql, 101, 103), query: { paramsHash: 1, paramHashes: new Set(), rows: 3 } },
+      { kind: 'flush', name: 'NDJSON part: article (120 bytes)', peer: 'Client', start: 104, end: 104.1 },
+    ]),
+    { fullSql: true },
+  );
+  assert.ok(text.includes(`%% ${sql.replace(/\s+/g, ' ')}`), 'the statement, whole, on one line');
+  const { actors, statements } = await parseSequence(text);
+  assert.deepEqual(actors, ['Client', 'Gather', 'Database'], 'the client is not a peer of its own');
+  assert.deepEqual(
+    statements.filter((s) => s.type === 'reply').map((s) => [s.from, s.to, s.text]),
+    [
+      ['Database', 'Gather', '3 rows'],
+      ['Gather', 'Client', 'NDJSON part: article (120 bytes)'],
+      ['Gather', 'Client', '200'],
+    ],
+  );
+});

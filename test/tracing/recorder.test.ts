@@ -39,3 +39,28 @@ test('inside a trace each call is a span with monotonic sub-ms times, and a fail
   assert.ok(!Number.isInteger(slept!.start) || !Number.isInteger(slept!.end), 'sub-millisecond times');
   for (const span of trace.spans) assert.ok(span.end >= span.start);
 });
+
+test('a query span keeps its row count and hashes of its values, never the values', async () => {
+  const trace = newTrace('r2', 'GET', '/x');
+  const rows = [['secret@example.com', 41]];
+  await runInTrace(trace, () =>
+    recordSpan('query', 'select email, id from users where name = $1', 'Database', async () => ({ rows }), [
+      'jake',
+    ]),
+  );
+  const facts = trace.spans[0]!.query!;
+  assert.equal(facts.rows, 1);
+  assert.equal(facts.paramHashes.size, 1);
+  assert.equal(facts.resultHashes?.size, 2);
+  assert.ok(
+    !JSON.stringify(trace, (_key, value) => (value instanceof Set ? [...value] : value)).includes('secret'),
+  );
+  // The same parameters, the same hash; others, another.
+  await runInTrace(trace, async () => {
+    await recordSpan('query', 'q', 'Database', async () => ({ rows: [] }), ['jake']);
+    await recordSpan('query', 'q', 'Database', async () => ({ rows: [] }), ['ann']);
+  });
+  const [, same, other] = trace.spans.map((span) => span.query!.paramsHash);
+  assert.equal(same, facts.paramsHash);
+  assert.notEqual(other, facts.paramsHash);
+});

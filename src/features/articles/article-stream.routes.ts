@@ -1,6 +1,7 @@
 // GET /articles/:slug/stream: the article, its comments and its author as NDJSON, one part per line, each
-// written the moment its query finishes (asCompleted), so a client can show the fast parts first.
-import { Readable } from 'node:stream';
+// written the moment its query finishes (asCompleted), so a client can show the fast parts first. Each write
+// goes through the instrumentation hook ('flush'): the trace page shows when each part left.
+import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
@@ -8,6 +9,7 @@ import { asCompleted } from '../../http/as-completed.ts';
 import { fromDatabaseError } from '../../http/error-handler.ts';
 import { GatherError, internal, notFound } from '../../http/errors.ts';
 import { errorResponses, SlugParams } from '../../http/schemas.ts';
+import type { Instrument } from '../../instrument.ts';
 import { presentComment } from '../comments/comments.present.ts';
 import type { Deps } from '../deps.ts';
 import { presentProfile } from '../profiles/profiles.present.ts';
@@ -27,26 +29,52 @@ function errorPart(error: unknown, log: FastifyBaseLogger): ArticleStreamPartDto
   return { part: 'error', errors: { body: [...(known ?? internal()).messages] } };
 }
 
-/** The first part (already read) then the others as they complete; a failure becomes the last line. */
-async function* ndjsonLines(
+/** Resolves when `body` has taken `text` (at once, unless the client reads slower than Gather writes). */
+function write(body: PassThrough, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    body.write(text, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+/**
+ * Writes the first part (already read), then the others as they complete; a failure becomes the last line.
+ * Ends `body` in every case. A write that fails (the client left) stops it: nobody is there to read the rest.
+ */
+async function writeParts(
+  body: PassThrough,
   first: ArticleStreamPartDto,
   rest: AsyncIterable<PartResult>,
   log: FastifyBaseLogger,
-): AsyncGenerator<string> {
-  yield line(first);
+  instrument: Instrument,
+): Promise<void> {
+  const send = (part: ArticleStreamPartDto) => {
+    const text = line(part);
+    return instrument('flush', `NDJSON part: ${part.part} (${Buffer.byteLength(text)} bytes)`, 'Client', () =>
+      write(body, text),
+    );
+  };
   try {
-    for await (const part of rest) {
-      // The article went away between two parts' queries (deleted meanwhile).
-      if (part === undefined) throw notFound('article');
-      yield line(part);
+    await send(first);
+    try {
+      for await (const part of rest) {
+        // The article went away between two parts' queries (deleted meanwhile).
+        if (part === undefined) throw notFound('article');
+        await send(part);
+      }
+    } catch (error) {
+      if (body.destroyed) return;
+      await send(errorPart(error, log));
     }
-  } catch (error) {
-    yield line(errorPart(error, log));
+  } catch {
+    // Only a write fails out here: the response stream was destroyed, the client is gone.
+  } finally {
+    body.end();
   }
 }
 
 export function articleStreamRoutes({
   queries: { articles, comments, profiles },
+  instrument,
 }: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/articles/:slug/stream', {
@@ -90,7 +118,10 @@ export function articleStreamRoutes({
         if (first.done === true || first.value === undefined) throw notFound('article');
         // The body is a stream of parts, not one value of the schema: sent through the untyped reply.
         const streaming: FastifyReply = reply;
-        return streaming.type(NDJSON).send(Readable.from(ndjsonLines(first.value, parts, request.log)));
+        const body = new PassThrough();
+        // Started here, in the request's async context: its writes are spans of the request's trace.
+        void writeParts(body, first.value, parts, request.log, instrument);
+        return streaming.type(NDJSON).send(body);
       },
     });
   };
