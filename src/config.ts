@@ -2,7 +2,6 @@
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { CommandError } from './command-error.ts';
-import { DEFAULT_LOCK_POLICY, type LockPolicy } from './db/migrate/lock-policy.ts';
 
 /** The variables Gather reads (README "Configuration"), besides the standard OTEL_* ones. */
 export const SETTINGS = [
@@ -83,6 +82,16 @@ export type Config = Readonly<{
   /** How long each migration statement waits for its table lock, and how often a timed-out phase is tried. */
   migrationLocks: LockPolicy;
 }>;
+
+/** How `gather db upgrade` (and start-up migrations) wait for table locks; the migration runner applies it. */
+export type LockPolicy = Readonly<{
+  /** lock_timeout of every statement: the longest live traffic can queue behind a migration's lock wait. */
+  timeoutMs: number;
+  /** A phase whose lock is not granted in time is rolled back and run again, this many times in all. */
+  attempts: number;
+}>;
+
+export const DEFAULT_LOCK_POLICY: LockPolicy = { timeoutMs: 2_000, attempts: 5 };
 
 /** At most `max` in a window of `windowMs`, the window starting with the first one counted. */
 export type Limit = Readonly<{ max: number; windowMs: number }>;

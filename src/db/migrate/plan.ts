@@ -1,9 +1,10 @@
 // What an upgrade or downgrade will run, decided before anything runs: the same plan is executed by
 // `upgrade`/`downgrade` and printed by `sql`/`--dry-run`, so the review shows exactly what executes, each
 // statement annotated with what it locks (lint.ts).
+
+import type { LockPolicy } from '../../config.ts';
 import type { Migration } from './files.ts';
 import { type Annotation, type Lint, lintSql, refusals, WORK } from './lint.ts';
-import type { LockPolicy } from './lock-policy.ts';
 import { MigrationError } from './migration-error.ts';
 import { loadSqlParser, withoutConcurrently } from './statements.ts';
 

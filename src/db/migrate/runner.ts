@@ -4,9 +4,9 @@
 // phase that times out is rolled back and retried: live traffic never queues behind a migration's lock wait
 // for longer than that.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_LOCK_POLICY, type LockPolicy } from '../../config.ts';
 import type { Database, SqlSession } from '../client.ts';
 import type { Migration } from './files.ts';
-import { DEFAULT_LOCK_POLICY, type LockPolicy } from './lock-policy.ts';
 import { MigrationError } from './migration-error.ts';
 import {
   type AppliedMigration,
