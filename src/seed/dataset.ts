@@ -10,6 +10,12 @@ export type SeedSize = Readonly<{
   follows: number;
 }>;
 
+/** The large size's shape with `articles` articles: comments and favorites one per five articles. */
+export function largeShape(articles: number): SeedSize {
+  const fifth = Math.round(articles / 5);
+  return { users: 10_000, articles, tags: 1_000, comments: fifth, favorites: fifth, follows: 20_000 };
+}
+
 export const SIZES = {
   /** A few readable articles for a newcomer's embedded database. */
   demo: { users: 12, articles: 60, tags: 24, comments: 240, favorites: 150, follows: 40 },
@@ -17,6 +23,11 @@ export const SIZES = {
   bench: { users: 1_000, articles: 20_000, tags: 300, comments: 100_000, favorites: 50_000, follows: 5_000 },
   /** `gather bench http --quick`: the same shape, a tenth of the rows. */
   quick: { users: 100, articles: 2_000, tags: 60, comments: 10_000, favorites: 5_000, follows: 500 },
+  /**
+   * A large table to migrate under load (`npm run reliability -- migrate-live`): a million articles; fewer
+   * comments and favorites per article than bench, which that scenario does not need. PostgreSQL only.
+   */
+  large: largeShape(1_000_000),
 } as const satisfies Record<string, SeedSize>;
 
 export type SizeName = keyof typeof SIZES;
@@ -27,6 +38,13 @@ const DATASET_START = new Date('2024-01-01T00:00:00.000Z');
 
 /** The password of every seeded user (documented in the README: log in as any of them). */
 export const SEED_PASSWORD = 'password123';
+/**
+ * Every seeded user's password_hash: SEED_PASSWORD hashed once, when this was written (scrypt, the parameters
+ * and salt stored in it, as createPasswords().hash makes them). The password is public, so one shared salt
+ * hides nothing, and a seed costs no hashing at all.
+ */
+export const SEED_PASSWORD_HASH =
+  'scrypt$16384$8$1$aITx+IDSKfgDQnabsuqYQA==$YuOn2Pd/mYys9atb6f6FiBJq2rFwQmtPhLrL3kK1TQs=';
 
 export type SeedTable = 'users' | 'tags' | 'articles' | 'article_tags' | 'comments' | 'favorites' | 'follows';
 
@@ -93,12 +111,34 @@ function paragraph(random: Random, sentences: number): string {
   return Array.from({ length: sentences }, () => sentence(random, 6 + Math.floor(random() * 10))).join(' ');
 }
 
-function* inChunks(count: number, row: (index: number) => Value[]): Iterable<Value[][]> {
-  for (let start = 0; start < count; start += ROWS_PER_CHUNK) {
-    const rows: Value[][] = [];
-    for (let i = start; i < Math.min(count, start + ROWS_PER_CHUNK); i++) rows.push(row(i));
-    yield rows;
+/**
+ * Texts are picked from pools made once, not written word by word for every row: a million articles' bodies
+ * would otherwise cost more time than loading them.
+ */
+const POOL = 1_024;
+const textPool = (seed: number, text: (random: Random) => string) => {
+  const random = prng(seed);
+  return Array.from({ length: POOL }, () => text(random));
+};
+const DESCRIPTIONS = textPool(11, (random) => sentence(random, 12));
+const BODY_PARAGRAPHS = textPool(12, (random) => paragraph(random, 4));
+const COMMENT_BODIES = textPool(13, (random) => paragraph(random, 2));
+
+/** Rows in chunks of ROWS_PER_CHUNK, drawn as they are consumed: no table is ever held whole. */
+function* inChunks(rows: Iterable<Value[]>): Iterable<Value[][]> {
+  let chunk: Value[][] = [];
+  for (const row of rows) {
+    chunk.push(row);
+    if (chunk.length === ROWS_PER_CHUNK) {
+      yield chunk;
+      chunk = [];
+    }
   }
+  if (chunk.length > 0) yield chunk;
+}
+
+function* range<T>(count: number, row: (index: number) => T): Iterable<T> {
+  for (let i = 0; i < count; i++) yield row(i);
 }
 
 /** Timestamps spread evenly over the dataset's time span, increasing with the id. */
@@ -115,110 +155,207 @@ export const tagNameOf = (id: number): string =>
     ? TOPICS[id - 1]!
     : `${TOPICS[(id - 1) % TOPICS.length]}-${Math.ceil(id / TOPICS.length)}`;
 
-/** Unique (a, b) pairs of ids; `draw` proposes a pair, duplicates are drawn again. */
-function uniquePairs(count: number, draw: () => [number, number]): [number, number][] {
+/**
+ * `count` rows (a, b, created_at) of unique (a, b) pairs, drawn as they are consumed (`draw` proposes a pair,
+ * duplicates are drawn again); what is kept is one number per row so far, for the uniqueness check.
+ */
+function* uniquePairRows(count: number, draw: () => [number, number]): Iterable<Value[]> {
   const seen = new Set<number>();
-  const pairs: [number, number][] = [];
-  while (pairs.length < count) {
+  while (seen.size < count) {
     const [a, b] = draw();
     const key = a * 4_294_967_296 + b;
     if (seen.has(key)) continue;
+    yield [a, b, timeAt(seen.size, count)];
     seen.add(key);
-    pairs.push([a, b]);
   }
-  return pairs;
 }
 
-/** The tables in load order (parents before children), with their rows. Ids are 1..n. */
-export function generate(size: SeedSize, passwordHash: string): TableLoad[] {
-  const random = prng(7);
-  const articleAuthor = Array.from({ length: size.articles }, () => skewed(random, size.users));
-  const articleTags = Array.from({ length: size.articles }, () => {
-    const wanted = 1 + Math.floor(random() * 5);
-    const ids = new Set<number>();
-    while (ids.size < Math.min(wanted, size.tags)) ids.add(skewed(random, size.tags));
-    return [...ids];
-  });
-  const linkCount = articleTags.reduce((sum, ids) => sum + ids.length, 0);
-  const links = articleTags.flatMap((ids, index) => ids.map((tagId) => [index + 1, tagId] as const));
-  // Favorites and follows lean on the first users, so ?favorited= and the feed have real pages.
-  const favorites = uniquePairs(size.favorites, () => [
+/**
+ * An article's own random stream, seeded by its id: its author and tags are drawn first, so article_tags
+ * draws them again instead of keeping them for every article.
+ */
+function articleDraw(id: number, size: SeedSize): { random: Random; authorId: number; tagIds: number[] } {
+  const random = prng(Math.imul(id, 0x9e3779b1) ^ 0x2545f491);
+  const authorId = skewed(random, size.users);
+  const wanted = 1 + Math.floor(random() * 5);
+  const tagIds = new Set<number>();
+  while (tagIds.size < Math.min(wanted, size.tags)) tagIds.add(skewed(random, size.tags));
+  return { random, authorId, tagIds: [...tagIds] };
+}
+
+function* articleTagRows(size: SeedSize): Iterable<Value[]> {
+  for (let id = 1; id <= size.articles; id++)
+    for (const tagId of articleDraw(id, size).tagIds) yield [id, tagId];
+}
+
+// Favorites and follows lean on the first users, so ?favorited= and the feed have real pages.
+function favoriteRows(size: SeedSize): Iterable<Value[]> {
+  const random = prng(4);
+  return uniquePairRows(size.favorites, () => [
     skewed(random, size.users),
     1 + Math.floor(random() * size.articles),
   ]);
-  const follows = uniquePairs(size.follows, () => {
+}
+
+function followRows(size: SeedSize): Iterable<Value[]> {
+  const random = prng(5);
+  return uniquePairRows(size.follows, () => {
     const follower = skewed(random, size.users);
     const followee = 1 + Math.floor(random() * size.users);
     return followee === follower ? [follower, (follower % size.users) + 1] : [follower, followee];
   });
-  const titles = Array.from(
-    { length: size.articles },
-    (_, i) => `${pick(random, VERBS)} ${pick(random, NOUNS)} in ${tagNameOf(articleTags[i]![0]!)}`,
-  );
+}
 
+/**
+ * What the counter columns (kept by triggers in the running app) must hold, counted by drawing the rows once
+ * ahead, indexed by id: so the loaded rows carry their counters and nothing is updated after the load (a
+ * million articles updated would leave a million dead rows for VACUUM).
+ */
+function countersOf(size: SeedSize) {
+  const counters = {
+    links: 0,
+    userArticles: new Int32Array(size.users + 1),
+    userFavorites: new Int32Array(size.users + 1),
+    articleFavorites: new Int32Array(size.articles + 1),
+    tagArticles: new Int32Array(size.tags + 1),
+  };
+  for (let id = 1; id <= size.articles; id++) {
+    const { authorId, tagIds } = articleDraw(id, size);
+    counters.userArticles[authorId]! += 1;
+    for (const tagId of tagIds) counters.tagArticles[tagId]! += 1;
+    counters.links += tagIds.length;
+  }
+  for (const [userId, articleId] of favoriteRows(size)) {
+    counters.userFavorites[userId as number]! += 1;
+    counters.articleFavorites[articleId as number]! += 1;
+  }
+  return counters;
+}
+
+/**
+ * The tables in load order (parents before children). Ids are 1..n. Every table draws from a random stream
+ * of its own, started when its rows are asked for, and its rows are made chunk by chunk as the loader takes
+ * them: a million articles never exist in memory at once.
+ */
+export function generate(size: SeedSize): TableLoad[] {
+  const counters = countersOf(size);
   return [
     {
       table: 'users',
-      columns: ['id', 'username', 'email', 'password_hash', 'bio', 'image', 'created_at', 'updated_at'],
+      columns: [
+        'id',
+        'username',
+        'email',
+        'password_hash',
+        'bio',
+        'image',
+        'articles_count',
+        'favorites_count',
+        'created_at',
+        'updated_at',
+      ],
       rows: size.users,
-      chunks: () =>
-        inChunks(size.users, (i) => {
-          const username = usernameOf(i + 1);
-          const at = timeAt(i, size.users);
-          const bio = i % 3 === 2 ? null : `${sentence(random, 8)}`;
-          return [i + 1, username, `${username}@example.com`, passwordHash, bio, null, at, at];
-        }),
+      chunks: () => {
+        const random = prng(1);
+        return inChunks(
+          range(size.users, (i) => {
+            const username = usernameOf(i + 1);
+            const at = timeAt(i, size.users);
+            const bio = i % 3 === 2 ? null : sentence(random, 8);
+            const counts = [counters.userArticles[i + 1]!, counters.userFavorites[i + 1]!];
+            return [
+              i + 1,
+              username,
+              `${username}@example.com`,
+              SEED_PASSWORD_HASH,
+              bio,
+              null,
+              ...counts,
+              at,
+              at,
+            ];
+          }),
+        );
+      },
     },
     {
       table: 'tags',
-      columns: ['id', 'name'],
+      columns: ['id', 'name', 'articles_count'],
       rows: size.tags,
-      chunks: () => inChunks(size.tags, (i) => [i + 1, tagNameOf(i + 1)]),
+      chunks: () =>
+        inChunks(range(size.tags, (i) => [i + 1, tagNameOf(i + 1), counters.tagArticles[i + 1]!])),
     },
     {
       table: 'articles',
-      columns: ['id', 'slug', 'title', 'description', 'body', 'author_id', 'created_at', 'updated_at'],
+      columns: [
+        'id',
+        'slug',
+        'title',
+        'description',
+        'body',
+        'author_id',
+        'favorites_count',
+        'created_at',
+        'updated_at',
+      ],
       rows: size.articles,
       chunks: () =>
-        inChunks(size.articles, (i) => {
-          const title = titles[i]!;
-          const slug = `${title.toLowerCase().replaceAll(/[^a-z0-9]+/g, '-')}-${i + 1}`;
-          const at = timeAt(i, size.articles);
-          const body = Array.from({ length: 3 }, () => paragraph(random, 4)).join('\n\n');
-          return [i + 1, slug, title, sentence(random, 12), body, articleAuthor[i]!, at, at];
-        }),
+        inChunks(
+          range(size.articles, (i) => {
+            const { random, authorId, tagIds } = articleDraw(i + 1, size);
+            const [verb, noun, tag] = [pick(random, VERBS), pick(random, NOUNS), tagNameOf(tagIds[0]!)];
+            const title = `${verb} ${noun} in ${tag}`;
+            // The words are lower-case letters and tags [a-z0-9-]: the slug without a regular expression.
+            const slug = `${verb.toLowerCase()}-${noun}-in-${tag}-${i + 1}`;
+            const at = timeAt(i, size.articles);
+            const body = `${pick(random, BODY_PARAGRAPHS)}\n\n${pick(random, BODY_PARAGRAPHS)}\n\n${pick(random, BODY_PARAGRAPHS)}`;
+            const favorites = counters.articleFavorites[i + 1]!;
+            return [i + 1, slug, title, pick(random, DESCRIPTIONS), body, authorId, favorites, at, at];
+          }),
+        ),
     },
     {
       table: 'article_tags',
       columns: ['article_id', 'tag_id'],
-      rows: linkCount,
-      chunks: () => inChunks(linkCount, (i) => [...links[i]!]),
+      rows: counters.links,
+      chunks: () => inChunks(articleTagRows(size)),
     },
     {
       table: 'comments',
       columns: ['id', 'body', 'article_id', 'author_id', 'created_at', 'updated_at'],
       rows: size.comments,
-      chunks: () =>
-        inChunks(size.comments, (i) => {
-          const articleId = 1 + Math.floor(random() * size.articles);
-          // Comments follow their article, within the day (every seeded time stays before DATASET_END).
-          const at = new Date(
-            Date.parse(timeAt(articleId - 1, size.articles)) + (i % 1_440) * 60_000,
-          ).toISOString();
-          return [i + 1, paragraph(random, 2), articleId, 1 + Math.floor(random() * size.users), at, at];
-        }),
+      chunks: () => {
+        const random = prng(3);
+        return inChunks(
+          range(size.comments, (i) => {
+            const articleId = 1 + Math.floor(random() * size.articles);
+            // Comments follow their article, within the day (every seeded time stays before DATASET_END).
+            const at = new Date(
+              Date.parse(timeAt(articleId - 1, size.articles)) + (i % 1_440) * 60_000,
+            ).toISOString();
+            return [
+              i + 1,
+              pick(random, COMMENT_BODIES),
+              articleId,
+              1 + Math.floor(random() * size.users),
+              at,
+              at,
+            ];
+          }),
+        );
+      },
     },
     {
       table: 'favorites',
       columns: ['user_id', 'article_id', 'created_at'],
       rows: size.favorites,
-      chunks: () => inChunks(size.favorites, (i) => [...favorites[i]!, timeAt(i, size.favorites)]),
+      chunks: () => inChunks(favoriteRows(size)),
     },
     {
       table: 'follows',
       columns: ['follower_id', 'followee_id', 'created_at'],
       rows: size.follows,
-      chunks: () => inChunks(size.follows, (i) => [...follows[i]!, timeAt(i, size.follows)]),
+      chunks: () => inChunks(followRows(size)),
     },
   ];
 }

@@ -1,10 +1,9 @@
 // Seeds a migrated database (opened through boot.ts) with a generated dataset: every table by COPY in one
-// transaction with the counter triggers off, then the counters recomputed exactly from the rows.
+// transaction with the counter triggers off, the rows carrying their counters (counted as they are drawn).
 // Idempotent: a database whose row counts already match the size is left as it is.
 import { CommandError } from '../command-error.ts';
 import type { Database } from '../db/client.ts';
-import { createPasswords } from '../features/users/password.ts';
-import { DATASET_END, generate, SEED_PASSWORD, type SeedSize } from './dataset.ts';
+import { DATASET_END, generate, type SeedSize } from './dataset.ts';
 import { copyLoader, insertLoader, type Loader } from './loader.ts';
 import type { Progress } from './progress.ts';
 
@@ -19,28 +18,15 @@ export type SeedOptions = Readonly<{
 }>;
 export type SeedResult = { status: 'reused' | 'loaded'; counts: SeedSize; ms: number };
 
-/** Triggers that keep the counters (0001_init); off during the load, recomputed afterwards. */
+/** Triggers that keep the counters (0001_init); off during the load, whose rows carry their counters. */
 const COUNTER_TRIGGERS = [
   ['articles', 'articles_count'],
   ['favorites', 'favorites_count'],
   ['article_tags', 'article_tags_count'],
 ] as const;
 
-const RECOMPUTE_COUNTERS = `
-UPDATE "users" u SET "articles_count" = coalesce(a.n, 0), "favorites_count" = coalesce(f.n, 0)
-  FROM "users" x
-  LEFT JOIN (SELECT "author_id", count(*)::int n FROM "articles" GROUP BY 1) a ON a."author_id" = x."id"
-  LEFT JOIN (SELECT "user_id", count(*)::int n FROM "favorites" GROUP BY 1) f ON f."user_id" = x."id"
-  WHERE u."id" = x."id";
-UPDATE "articles" r SET "favorites_count" = coalesce(f.n, 0)
-  FROM "articles" x LEFT JOIN (SELECT "article_id", count(*)::int n FROM "favorites" GROUP BY 1) f
-    ON f."article_id" = x."id"
-  WHERE r."id" = x."id";
-UPDATE "tags" t SET "articles_count" = coalesce(l.n, 0)
-  FROM "tags" x LEFT JOIN (SELECT "tag_id", count(*)::int n FROM "article_tags" GROUP BY 1) l
-    ON l."tag_id" = x."id"
-  WHERE t."id" = x."id";
-UPDATE "article_totals" SET "articles_count" = (SELECT count(*) FROM "articles") WHERE "id" = 1;`;
+/** The one counter the generated rows do not carry (dataset.ts counts the others as it draws them). */
+const ARTICLE_TOTAL = `UPDATE "article_totals" SET "articles_count" = (SELECT count(*) FROM "articles") WHERE "id" = 1`;
 
 /** Identity sequences continue after the loaded ids, so the API's inserts do not collide. */
 const RESET_SEQUENCES = ['users', 'tags', 'articles', 'comments']
@@ -79,20 +65,54 @@ async function withLoader<T>(
   }
 }
 
-async function load(loader: Loader, options: SeedOptions, emptyFirst: boolean): Promise<void> {
-  const tables = generate(options.size, await createPasswords().hash(SEED_PASSWORD));
+/**
+ * The seeded tables' foreign keys and the indexes that back no constraint, read from the catalogs (whatever
+ * the migrations made), each as the statement that drops it and the one that makes it again: dropped for
+ * the load and made after it, one sorted build per index and one join per key instead of an index insertion
+ * and a parent-row lock per row (what pg_restore does). Foreign keys first, so they are dropped first.
+ */
+function deferredSql(tables: readonly string[]): string {
+  const list = `ARRAY[${tables.map((t) => `'"${t}"'`).join(', ')}]::regclass[]`;
+  return `
+SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname) AS "drop",
+       format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname, pg_get_constraintdef(oid)) AS "make",
+       1 AS "order"
+  FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(${list})
+UNION ALL
+SELECT format('DROP INDEX %s', indexrelid::regclass), pg_get_indexdef(indexrelid), 2
+  FROM pg_index i WHERE indrelid = ANY(${list})
+   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+ORDER BY 3`;
+}
+
+async function load(loader: Loader, options: SeedOptions): Promise<void> {
+  const tables = generate(options.size);
   await loader.query('BEGIN');
   try {
-    if (emptyFirst) await loader.query('TRUNCATE "users", "tags" RESTART IDENTITY CASCADE');
+    // Always, even when empty: COPY … FREEZE (PostgreSQL) needs tables truncated in this transaction.
+    await loader.query('TRUNCATE "users", "tags" RESTART IDENTITY CASCADE');
     for (const [table, trigger] of COUNTER_TRIGGERS)
       await loader.query(`ALTER TABLE "${table}" DISABLE TRIGGER "${trigger}"`);
+    const deferred = await loader.query<{ drop: string; make: string }>(
+      deferredSql(tables.map(({ table }) => table)),
+    );
+    for (const { drop } of deferred) await loader.query(drop);
     for (const { table, columns, rows, chunks } of tables) {
+      options.progress.update(table, 0, rows);
       await loader.load(table, columns, chunks(), (done) => options.progress.update(table, done, rows));
       options.progress.finish(table);
     }
+    await timed(
+      options.progress,
+      'constraints',
+      `${deferred.length} indexes and foreign keys made`,
+      async () => {
+        for (const { make } of [...deferred].reverse()) await loader.query(make);
+      },
+    );
     for (const [table, trigger] of COUNTER_TRIGGERS)
       await loader.query(`ALTER TABLE "${table}" ENABLE TRIGGER "${trigger}"`);
-    await loader.exec(RECOMPUTE_COUNTERS);
+    await loader.query(ARTICLE_TOTAL);
     await loader.exec(RESET_SEQUENCES);
     await loader.query('COMMIT');
   } catch (error) {
@@ -101,7 +121,14 @@ async function load(loader: Loader, options: SeedOptions, emptyFirst: boolean): 
   }
   // Fresh statistics, so the first queries after a load get the plans the data calls for; and a
   // visibility map, so index-only scans (tag pages, favorites) skip the heap from the first request.
-  await loader.query('VACUUM ANALYZE');
+  await timed(options.progress, 'vacuum', 'VACUUM ANALYZE', () => loader.query('VACUUM ANALYZE'));
+}
+
+/** Runs a step of the load and says how long it took. */
+async function timed(progress: Progress, label: string, text: string, step: () => Promise<unknown>) {
+  const started = performance.now();
+  await step();
+  progress.step(label, `${text} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
 /** Seeds through `loader` (a migrated database); reuses a database that already holds this seed. */
@@ -116,7 +143,7 @@ export async function seedWith(loader: Loader, options: SeedOptions): Promise<Se
         'this seed; use --replace to empty it first (this deletes every row)',
     );
   }
-  await load(loader, options, before.users + before.tags > 0);
+  await load(loader, options);
   return { status: 'loaded', counts: await countRows(loader), ms: performance.now() - started };
 }
 

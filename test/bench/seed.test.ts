@@ -8,6 +8,7 @@ import { silentProgress } from '../../src/seed/progress.ts';
 import { SeedError, type SeedOptions, seedWith } from '../../src/seed/seed.ts';
 import { call, registerUser } from '../../tools/harness/factories.ts';
 import { bootTestApp, type TestApp } from '../../tools/harness/test-app.ts';
+import { counterMismatches } from './seed-checks.ts';
 
 const options: SeedOptions = { size: SIZES.demo, replace: false, progress: silentProgress };
 
@@ -27,12 +28,7 @@ test('the demo seed loads exactly its rows, with counters that match them', asyn
   assert.equal(result.status, 'loaded');
   assert.deepEqual(result.counts, SIZES.demo);
 
-  const [mismatches] = await rows<{ users: number; tags: number; articles: number; total: number }>(`select
-    (select count(*)::int from users u where articles_count <> (select count(*) from articles a where a.author_id = u.id)
-       or favorites_count <> (select count(*) from favorites f where f.user_id = u.id)) as users,
-    (select count(*)::int from tags t where articles_count <> (select count(*) from article_tags l where l.tag_id = t.id)) as tags,
-    (select count(*)::int from articles a where favorites_count <> (select count(*) from favorites f where f.article_id = a.id)) as articles,
-    (select articles_count from article_totals) as total`);
+  const mismatches = await counterMismatches(t.database);
   assert.deepEqual(mismatches, { users: 0, tags: 0, articles: 0, total: SIZES.demo.articles });
   const perArticle = await rows<{ tags: number }>(
     'select count(*)::int as tags from article_tags group by article_id order by 1',

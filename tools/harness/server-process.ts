@@ -231,13 +231,26 @@ export type GatherRun = Readonly<{ code: number; stdout: string; stderr: string 
  */
 export function runGather(
   args: readonly string[],
-  { env = {}, cwd, timeoutMs = 120_000 }: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+  {
+    env = {},
+    cwd,
+    timeoutMs = 120_000,
+    mergeStderr = false,
+  }: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    timeoutMs?: number;
+    /** stderr into stdout's pipe (`2>&1`): both in the order they were written, as a terminal shows them. */
+    mergeStderr?: boolean;
+  } = {},
 ): Promise<GatherRun> {
   const { DATABASE_URL: _inherited, ...environment } = process.env;
+  const command = [process.execPath, GATHER, ...args];
+  const [file, ...fileArgs] = mergeStderr ? ['/bin/sh', '-c', 'exec "$0" "$@" 2>&1', ...command] : command;
   return new Promise((resolve) => {
     execFile(
-      process.execPath,
-      [GATHER, ...args],
+      file!,
+      fileArgs,
       {
         cwd,
         env: { ...environment, ...env },
