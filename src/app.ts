@@ -24,6 +24,13 @@ import { createTokenService, registerAuth } from './http/auth.ts';
 import { frameworkErrors, installErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health.ts';
 import { registerOpenApi } from './http/openapi.ts';
+import {
+  keepingMs,
+  memoryPositions,
+  redisPositions,
+  registerReadYourWrites,
+  WAL_POSITION_HEADER,
+} from './http/read-your-writes.ts';
 import { loggerOptions, RequestLog } from './http/request-log.ts';
 import { ErrorBody } from './http/schemas.ts';
 import { registerSecurity } from './http/security.ts';
@@ -99,7 +106,20 @@ export async function buildApp({
   // First: every request gets its deadline and bulkhead.
   registerBudgets(app, config);
   // Before any route is declared: the rate-limit plugin and the auth hook read each route's config as it is added.
-  const { registrationLimit, loginThrottle } = await registerSecurity(app, config);
+  const { registrationLimit, loginThrottle, redis } = await registerSecurity(app, config);
+  if (database.readReplicas > 0) {
+    const keepMs = keepingMs(config.replicaMaxLagMs);
+    const positions =
+      redis === undefined
+        ? memoryPositions(keepMs)
+        : redisPositions(redis, keepMs, (error) =>
+            app.log.warn({ err: error }, 'redis for read-your-writes positions is unavailable'),
+          );
+    registerReadYourWrites(app, positions);
+    database.onReplicaHealth((replica, health, reason) =>
+      app.log.warn({ replica, health, reason }, `${replica} is ${health}: ${reason}`),
+    );
+  }
   const tokens = createTokenService(jwtSecret, config.jwtExpiresIn);
   registerAuth(app, tokens);
   for (const model of MODELS) app.addSchema(model);
@@ -117,8 +137,8 @@ export async function buildApp({
   await app.register(cors, {
     origin: '*',
     methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
-    allowedHeaders: ['Content-Type', 'Authorization', 'X-Requested-With'],
-    exposedHeaders: ['x-trace-id', 'x-request-id'],
+    allowedHeaders: ['Content-Type', 'Authorization', 'X-Requested-With', WAL_POSITION_HEADER],
+    exposedHeaders: ['x-trace-id', 'x-request-id', WAL_POSITION_HEADER],
     maxAge: 86_400,
   });
   await registerOpenApi(app, VERSION);

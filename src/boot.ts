@@ -69,6 +69,8 @@ export async function openData(options: OpenOptions): Promise<Database> {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolMax: options.poolMax ?? config.dbPoolMax,
+    replicaUrls: config.replicaUrls,
+    replicaMaxLagMs: config.replicaMaxLagMs,
     holder: options.holder,
     instrument: instrumentFor(config),
     limits: {

@@ -8,6 +8,8 @@ export const SETTINGS = [
   'PORT',
   'HOST',
   'DATABASE_URL',
+  'DATABASE_REPLICA_URLS',
+  'REPLICA_MAX_LAG_MS',
   'DB_POOL_MAX',
   'GATHER_DATA_DIR',
   'JWT_SECRET',
@@ -48,6 +50,10 @@ export type Config = Readonly<{
   host: string;
   /** Unset means the embedded PGlite database in `dataDir`. */
   databaseUrl: string | undefined;
+  /** Read replicas of DATABASE_URL (docs/scaling.md); empty: every query goes to the primary. */
+  replicaUrls: readonly string[];
+  /** How far behind a replica may be to serve a read that does not need a client's own write. */
+  replicaMaxLagMs: number;
   dbPoolMax: number;
   dataDir: string;
   /** Unset outside production: a secret is generated once and kept in `dataDir`. */
@@ -270,6 +276,20 @@ export function loadConfig(
     );
   }
 
+  const replicaUrls = (env.DATABASE_REPLICA_URLS ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  const badReplica = replicaUrls.find((entry) => !/^postgres(ql)?:\/\//.test(entry));
+  if (badReplica !== undefined) {
+    throw new ConfigError(
+      `DATABASE_REPLICA_URLS must list postgres:// URLs, comma-separated, got "${badReplica.replace(/:[^:@/]*@/, ':…@')}"`,
+    );
+  }
+  if (replicaUrls.length > 0 && databaseUrl === undefined) {
+    throw new ConfigError('DATABASE_REPLICA_URLS needs DATABASE_URL (the primary they replicate)');
+  }
+
   const jwtSecret = env.JWT_SECRET || undefined;
   if (production && jwtSecret === undefined) {
     throw new ConfigError('JWT_SECRET is required when NODE_ENV=production');
@@ -315,6 +335,8 @@ export function loadConfig(
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: env.HOST || '127.0.0.1',
     databaseUrl,
+    replicaUrls: Object.freeze(replicaUrls),
+    replicaMaxLagMs: integer(env, 'REPLICA_MAX_LAG_MS', 1_000, 0, 3_600_000),
     dbPoolMax,
     dataDir: env.GATHER_DATA_DIR || './.gather',
     jwtSecret,

@@ -18,7 +18,12 @@ export type RequestBudget = Readonly<{
   deadline: number;
   /** The feature whose pool share the request draws on; undefined: not capped (health checks). */
   bulkhead: string | undefined;
+  /** The WAL positions of read-your-writes (db/replicas.ts), filled in as the request runs. */
+  wal: WalMark;
 }>;
+
+/** What a request's reads must see, and what its writes reached (0n: nothing), as WAL positions in bytes. */
+export type WalMark = { needed: bigint; written: bigint };
 
 const storage = new AsyncLocalStorage<RequestBudget>();
 
@@ -30,6 +35,11 @@ export function withinBudget<T>(budget: RequestBudget, fn: () => T): T {
 /** Whether the caller runs on behalf of a request (inside a budget). */
 export function inRequest(): boolean {
   return storage.getStore() !== undefined;
+}
+
+/** The current request's WAL positions; undefined outside a request. */
+export function walMark(): WalMark | undefined {
+  return storage.getStore()?.wal;
 }
 
 /** Milliseconds left before the current request's deadline; Infinity outside a request. */

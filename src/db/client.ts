@@ -7,8 +7,15 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { CommandError } from '../command-error.ts';
 import { type Instrument, uninstrumented } from '../instrument.ts';
-import { createBulkheads, inRequest, OverCapacity, untilDeadline } from './admission.ts';
+import { createBulkheads, inRequest, OverCapacity, untilDeadline, walMark } from './admission.ts';
 import { type DataFolder, openDataFolder } from './data-folder.ts';
+import {
+  createReplicaRouter,
+  parseWalPosition,
+  REPLICA_STATUS_SQL,
+  type ReplicaHealth,
+  type ReplicaView,
+} from './replicas.ts';
 import * as schema from './schema/index.ts';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -33,6 +40,12 @@ export type Database = {
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   poolStats(): PoolStats | undefined;
+  /** Read replicas (DATABASE_REPLICA_URLS); 0 on PGlite. */
+  readonly readReplicas: number;
+  /** Queries per server, the primary first; empty on PGlite. */
+  servers(): ServerStats[];
+  /** Who is told when a replica changes health (the app's log); one listener, the last one set. */
+  onReplicaHealth(listener: ReplicaHealthListener): void;
   close(): Promise<void>;
 };
 
@@ -48,7 +61,17 @@ export type DatabaseOptions = {
   /** PostgreSQL: what a request may wait for and what each session may take (config.ts says which). */
   limits?: PoolLimits;
   onPoolError?: (error: Error) => void;
+  /** postgres://… of read replicas (DATABASE_REPLICA_URLS): one pool each, like the primary's. */
+  replicaUrls?: readonly string[];
+  /** How far behind a replica may be to serve a read that needs no WAL position (REPLICA_MAX_LAG_MS). */
+  replicaMaxLagMs?: number;
 };
+
+/** Told once per change of a replica's health (up, lagging, down). */
+export type ReplicaHealthListener = (name: string, health: ReplicaHealth, reason: string) => void;
+
+/** A replica status check that takes longer counts as the replica being down. */
+const STATUS_TIMEOUT_MS = 2_000;
 
 export type PoolLimits = Readonly<{
   /** Connections the requests of one feature may hold at once (admission.ts). */
@@ -102,6 +125,9 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
       await client.query('select 1');
     },
     poolStats: () => undefined,
+    readReplicas: 0,
+    servers: () => [],
+    onReplicaHealth: () => {},
     close: async () => {
       await client.close();
       await folder?.release();
@@ -146,12 +172,37 @@ function connectError(url: URL, error: unknown): CommandError {
   );
 }
 
-async function openPostgres(options: DatabaseOptions): Promise<Database> {
-  const url = new URL(options.databaseUrl!);
+/** What a prepared statement declares (statement.ts), carried in its query config to the pool's router. */
+export type StatementKind = 'read' | 'write';
+export const STATEMENT_KIND = 'gatherStatementKind';
+
+type QueryConfig = { text: string; values?: unknown[]; [STATEMENT_KIND]?: StatementKind };
+type PoolQuery = (config: string | QueryConfig, values?: unknown[]) => Promise<unknown>;
+
+/** A server's share of the queries: what /metrics counts. */
+export type ServerStats = Readonly<{
+  /** 'Database' (the primary) or 'Database (replica N)': the peer of its spans in traces. */
+  name: string;
+  queries: number;
+  /** Replicas only. */
+  replica?: ReplicaView;
+}>;
+
+/**
+ * A pg pool whose every round trip is instrumented under `peer`, whose sessions carry the deadlines of
+ * `limits`, and whose `query` (as drizzle calls it) waits for a connection in the request's bulkhead and
+ * queue, until its deadline.
+ */
+function openPool(
+  connectionString: string,
+  options: DatabaseOptions,
+  peer: string,
+  counted: () => void,
+): pg.Pool {
   const instrument = options.instrument ?? uninstrumented;
   const limits = options.limits;
   const pool = new pg.Pool({
-    connectionString: options.databaseUrl,
+    connectionString,
     max: options.poolMax,
     // A database that is down must fail fast (503), not hang the request.
     connectionTimeoutMillis: 5_000,
@@ -179,14 +230,16 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     // query fails instead (503) and the pool discards it on release.
     client.on('error', (error) => options.onPoolError?.(error));
     const query = client.query.bind(client) as (config: unknown, values?: unknown) => Promise<unknown>;
-    client.query = ((config: string | { text: string; values?: unknown[] }, values?: unknown[]) =>
-      instrument(
+    client.query = ((config: string | QueryConfig, values?: unknown[]) => {
+      counted();
+      return instrument(
         'query',
         typeof config === 'string' ? config : config.text,
-        'Database',
+        peer,
         () => query(config, values),
         values ?? (typeof config === 'string' ? undefined : config.values),
-      )) as typeof client.query;
+      );
+    }) as typeof client.query;
   });
   // pool.query, as drizzle calls it, re-implemented so that a wait for a free connection is its own call, and
   // so that a connection is discarded only when an error broke it. An idle connection already promised to an
@@ -211,23 +264,112 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
       leave();
     }
   }) as typeof pool.query;
+  return pool;
+}
+
+/** An error that says the replica could not be reached (a read then goes to the primary). */
+function replicaUnreachable(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code) || /^(08|57P0)/.test(code);
+}
+
+/** SQLSTATE 40001 on a standby: the read was cancelled because replay had to remove what it was reading. */
+const CONFLICT_WITH_RECOVERY = '40001';
+
+async function openPostgres(options: DatabaseOptions): Promise<Database> {
+  const url = new URL(options.databaseUrl!);
+  const queries = { primary: 0, replicas: [] as number[] };
+  const primary = openPool(options.databaseUrl!, options, 'Database', () => {
+    queries.primary += 1;
+  });
+  let healthListener: ReplicaHealthListener = () => {};
+  const replicaUrls = options.replicaUrls ?? [];
+  const replicas = replicaUrls.map((replicaUrl, index) => {
+    queries.replicas.push(0);
+    return openPool(replicaUrl, options, `Database (replica ${index + 1})`, () => {
+      queries.replicas[index]! += 1;
+    });
+  });
+  const router =
+    replicas.length === 0
+      ? undefined
+      : createReplicaRouter(
+          replicas.map((pool, index) => ({
+            name: `Database (replica ${index + 1})`,
+            // Outside the request's bulkhead and deadline: one check serves every read that waits for it.
+            status: async () => {
+              const client = await pool.connect();
+              try {
+                const { rows } = await client.query<{ replayed: string; lag_ms: number }>({
+                  text: REPLICA_STATUS_SQL,
+                  query_timeout: STATUS_TIMEOUT_MS,
+                } as pg.QueryConfig);
+                client.release();
+                return { replayed: parseWalPosition(rows[0]!.replayed) ?? 0n, lagMs: rows[0]!.lag_ms };
+              } catch (error) {
+                client.release(error as Error);
+                throw error;
+              }
+            },
+          })),
+          options.replicaMaxLagMs ?? 1_000,
+          { onHealth: (name, health, reason) => healthListener(name, health, reason) },
+        );
+
+  if (router !== undefined) {
+    const onPrimary = primary.query.bind(primary) as PoolQuery;
+    const onReplica = replicas.map((pool) => pool.query.bind(pool) as PoolQuery);
+    // Reads (statements declared 'read') go to a replica that qualifies, everything else to the primary. A
+    // write in a request reads the primary's WAL insert position after it: the commit record is behind it,
+    // so a replica that has replayed it has the write (read-your-writes, db/replicas.ts).
+    primary.query = (async (config: string | QueryConfig, values?: unknown[]) => {
+      const kind = typeof config === 'string' ? undefined : config[STATEMENT_KIND];
+      const mark = walMark();
+      if (kind === 'read') {
+        const index = await router.pick(mark?.needed ?? 0n);
+        if (index !== undefined) {
+          try {
+            return await onReplica[index]!(config, values);
+          } catch (error) {
+            const conflict = (error as { code?: unknown }).code === CONFLICT_WITH_RECOVERY;
+            if (!conflict && !replicaUnreachable(error)) throw error;
+            if (!conflict) router.failed(index, error as Error);
+          }
+        }
+      }
+      const result = await onPrimary(config, values);
+      if (kind === 'write' && mark !== undefined) {
+        const [row] = (
+          (await onPrimary('select pg_current_wal_insert_lsn()::text as position')) as {
+            rows: { position: string }[];
+          }
+        ).rows;
+        const position = parseWalPosition(row!.position) ?? 0n;
+        if (position > mark.written) mark.written = position;
+        if (position > mark.needed) mark.needed = position;
+      }
+      return result;
+    }) as typeof primary.query;
+  }
 
   // Opened means answering: a server that is down, a database that does not exist or a refused login is
-  // one line at start, not a stack trace at the first request.
+  // one line at start, not a stack trace at the first request. A replica may come later: until it answers,
+  // the primary serves its reads.
   try {
-    await pool.query('select 1');
+    await primary.query('select 1');
   } catch (error) {
-    await pool.end();
+    await Promise.all([primary, ...replicas].map((pool) => pool.end()));
     throw connectError(url, error);
   }
 
   return {
     kind: 'postgres',
     label: `PostgreSQL (${url.hostname}:${url.port || 5432}${url.pathname})`,
-    db: drizzlePg({ client: pool, schema }) as unknown as Db,
+    db: drizzlePg({ client: primary, schema }) as unknown as Db,
     dataFolder: undefined,
+    readReplicas: replicas.length,
     withSession: async (fn) => {
-      const client = await pool.connect();
+      const client = await primary.connect();
       try {
         return await fn({
           query: async (text, params) => (await client.query(text, params)).rows,
@@ -240,9 +382,22 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
       }
     },
     ping: async () => {
-      await pool.query('select 1');
+      await primary.query('select 1');
     },
-    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-    close: () => pool.end(),
+    poolStats: () => ({ total: primary.totalCount, idle: primary.idleCount, waiting: primary.waitingCount }),
+    servers: () => [
+      { name: 'Database', queries: queries.primary },
+      ...(router?.view() ?? []).map((replica, index) => ({
+        name: replica.name,
+        queries: queries.replicas[index]!,
+        replica,
+      })),
+    ],
+    onReplicaHealth: (listener) => {
+      healthListener = listener;
+    },
+    close: async () => {
+      await Promise.all([primary, ...replicas].map((pool) => pool.end()));
+    },
   };
 }

@@ -14,9 +14,20 @@
 // features/shared/sql.ts, `as "name"` in a template), and timestamps leave PostgreSQL as ISO 8601 text in
 // UTC (`isoText()`), never as Date. A partial update is one statement too: `coalesce(placeholder, column)`
 // keeps a field that is not given (null), with an explicit flag where a column may be set to null.
-import type { SQLWrapper } from 'drizzle-orm';
-import { PgDialect } from 'drizzle-orm/pg-core';
-import type { Db } from './client.ts';
+import { is, type SQLWrapper } from 'drizzle-orm';
+import { PgDialect, PgSelectBase } from 'drizzle-orm/pg-core';
+import { type Db, STATEMENT_KIND, type StatementKind } from './client.ts';
+
+/**
+ * What a statement does, declared by how it is built: a select builder without a locking clause only reads
+ * (a read replica may serve it, db/replicas.ts); anything else (insert, update, delete, a template such as a
+ * data-modifying CTE, select … for update) is a write and goes to the primary.
+ */
+function kindOf(query: SQLWrapper): StatementKind {
+  if (!is(query, PgSelectBase)) return 'write';
+  const { lockingClause } = (query as unknown as { config: { lockingClause?: unknown } }).config;
+  return lockingClause === undefined ? 'read' : 'write';
+}
 
 /** A prepared statement: its placeholders' values in, the rows out. */
 export type Statement<Row> = (values?: Readonly<Record<string, unknown>>) => Promise<Row[]>;
@@ -35,6 +46,8 @@ export function prepare<Row>(db: Db, name: string, query: SQLWrapper): Statement
     undefined,
     name,
     false,
-  ) as unknown as RawRowsStatement;
+  ) as unknown as RawRowsStatement & { rawQueryConfig?: Record<string, unknown> };
+  // node-postgres hands this config to pool.query on every run: the router there reads the kind from it.
+  if (statement.rawQueryConfig !== undefined) statement.rawQueryConfig[STATEMENT_KIND] = kindOf(query);
   return (values = {}) => statement.all(values) as Promise<Row[]>;
 }

@@ -6,6 +6,7 @@
 import helmet from '@fastify/helmet';
 import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import { type AttemptCounter, memoryCounter, redisCounter } from './attempt-counter.ts';
 import { GatherError } from './errors.ts';
@@ -18,7 +19,12 @@ import { createLoginThrottle, type LoginThrottle } from './login-throttle.ts';
 export const RATE_LIMIT_NAMESPACE = 'gather-rate-limit-';
 
 /** What the users routes declare and call: the registration limit and the login throttle. */
-export type AbuseControls = Readonly<{ registrationLimit: RateLimitOptions; loginThrottle: LoginThrottle }>;
+export type AbuseControls = Readonly<{
+  registrationLimit: RateLimitOptions;
+  loginThrottle: LoginThrottle;
+  /** The Redis of REDIS_URL, shared with read-your-writes' positions; undefined without one. */
+  redis: Redis | undefined;
+}>;
 
 // Swagger UI (/docs) and the trace viewer load scripts from this origin only; Swagger UI and Mermaid's SVG
 // set inline styles, and Swagger UI shows data: images. No inline scripts, no other origins.
@@ -119,5 +125,6 @@ export async function registerSecurity(app: FastifyInstance, config: Config): Pr
       },
       config.authLimits,
     ),
+    redis,
   };
 }

@@ -99,6 +99,7 @@ export function registerBudgets(app: FastifyInstance, config: Config): void {
     const budget = {
       deadline: performance.now() + requestMs,
       bulkhead: request.routeOptions.config.bulkhead,
+      wal: { needed: 0n, written: 0n },
     };
     withinBudget(budget, done);
   });

@@ -79,6 +79,42 @@ export function createMetrics(database: Database): {
     },
   });
 
+  // Which server each query went to: the primary ('Database') or a read replica ('Database (replica N)').
+  new Counter({
+    name: 'gather_db_queries_total',
+    help: 'Database round trips by server (the primary, or a read replica), summed over workers',
+    labelNames: ['server'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const server of database.servers()) this.inc({ server: server.name }, server.queries);
+    },
+  });
+  new Gauge({
+    name: 'gather_db_replica_usable',
+    help: 'Whether a read replica serves reads (1) or is skipped as down or lagging (0); worst worker',
+    labelNames: ['server'],
+    aggregator: 'min',
+    registers: [registry],
+    collect() {
+      for (const { replica } of database.servers()) {
+        if (replica !== undefined) this.set({ server: replica.name }, replica.health === 'up' ? 1 : 0);
+      }
+    },
+  });
+  new Counter({
+    name: 'gather_db_replica_skips_total',
+    help: 'Times a read replica started being skipped (down, or lagging past REPLICA_MAX_LAG_MS)',
+    labelNames: ['server'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { replica } of database.servers()) {
+        if (replica !== undefined) this.inc({ server: replica.name }, replica.skips);
+      }
+    },
+  });
+
   return {
     registry,
     observeRequest(route, method, status, seconds) {

@@ -10,7 +10,11 @@ import { fromDatabaseError } from '../../src/http/error-handler.ts';
 import { call } from '../../tools/harness/factories.ts';
 import { bootTestApp, type TestApp } from '../../tools/harness/test-app.ts';
 
-const budget = (ms: number, bulkhead?: string) => ({ deadline: performance.now() + ms, bulkhead });
+const budget = (ms: number, bulkhead?: string) => ({
+  deadline: performance.now() + ms,
+  bulkhead,
+  wal: { needed: 0n, written: 0n },
+});
 
 describe('admission', () => {
   test('a wait ends at the deadline with OverCapacity; what arrives later is handed back', async () => {

@@ -3,7 +3,7 @@
 // commands run as the `postgres` user.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -31,7 +31,17 @@ export function postgresBinaries(): string | undefined {
   return versions[0] === undefined ? undefined : join(root, versions[0], 'bin');
 }
 
-export async function createPrivatePostgres(bin: string): Promise<PrivatePostgres> {
+export type ClusterOptions = Readonly<{
+  /** A streaming replica of this cluster (pg_basebackup -R) instead of a new primary. */
+  replicaOf?: PrivatePostgres;
+  /** The replica's recovery_min_apply_delay: its lag, made on purpose. */
+  applyDelayMs?: number;
+}>;
+
+export async function createPrivatePostgres(
+  bin: string,
+  options: ClusterOptions = {},
+): Promise<PrivatePostgres> {
   const asRoot = userInfo().uid === 0;
   const folder = await mkdtemp(join(tmpdir(), 'gather-pg-'));
   if (asRoot) await chown(folder, Number((await run('id', ['-u', 'postgres'])).stdout), 0);
@@ -40,7 +50,26 @@ export async function createPrivatePostgres(bin: string): Promise<PrivatePostgre
   const pg = (tool: string, args: string[]) =>
     asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]) : run(join(bin, tool), args);
 
-  await pg('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync']);
+  const primary = options.replicaOf;
+  if (primary === undefined) {
+    await pg('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync']);
+  } else {
+    // initdb's pg_hba.conf trusts replication connections from 127.0.0.1; -R writes standby.signal and
+    // primary_conninfo, and the settings after it are appended to postgresql.auto.conf.
+    await pg('pg_basebackup', [
+      '-D',
+      data,
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(primary.port),
+      '-U',
+      'postgres',
+      '-R',
+    ]);
+    const delay = `recovery_min_apply_delay = '${options.applyDelayMs ?? 0}ms'\n`;
+    await appendFile(join(data, 'postgresql.auto.conf'), delay);
+  }
   // fsync=off: this cluster is for restarts (a clean stop writes everything), not for power cuts.
   const start = async () => {
     await pg('pg_ctl', [

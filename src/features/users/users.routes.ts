@@ -36,6 +36,8 @@ export function usersRoutes({
             ? invalid(...fields.map((f) => `${f} has already been taken`))
             : taken('user');
         }
+        // Signed in from here (the token below): read-your-writes keeps this write's position for the user.
+        request.viewerId = row.id;
         return reply.status(201).send({ user: presentUser(row, tokens.sign(row.id)) });
       },
     });
