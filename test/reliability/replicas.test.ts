@@ -128,6 +128,33 @@ describe('read replicas', {
     assert.ok(onReplica() > replayed, "the author's read went to the replica once it had replayed the write");
   });
 
+  test('a replica lagging past REPLICA_MAX_LAG_MS is skipped: every read then goes to the primary', async () => {
+    const strict = await bootTestApp({
+      DATABASE_URL: primary.url,
+      DATABASE_REPLICA_URLS: replica.url,
+      REPLICA_MAX_LAG_MS: '100',
+    });
+    try {
+      const author = await registerUser(strict.app);
+      const article = await createArticle(strict.app, author.token);
+      await caughtUp();
+      // The replica's last replayed commit is older than 100 ms, and it has received one it holds back.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await call(strict.app, 'POST', `/api/articles/${article.slug}/comments`, {
+        token: author.token,
+        body: { comment: { body: 'held back' } },
+      });
+      const read = await call(strict.app, 'GET', `/api/articles/${article.slug}/comments`);
+      assert.deepEqual(
+        read.body.comments.map((comment: { body: string }) => comment.body),
+        ['held back'],
+      );
+      assert.equal(strict.database.servers()[1]!.replica!.health, 'lagging');
+    } finally {
+      await strict.close();
+    }
+  });
+
   test('registration signs the user in: their first reads see their own account', async () => {
     const user = await registerUser(gather.app);
     const me = await call(gather.app, 'GET', '/api/user', { token: user.token });
