@@ -7,6 +7,7 @@ import { integer, positiveInteger } from '../option-values.ts';
 import type { CrashOptions } from './crash.ts';
 import type { FuzzOptions } from './fuzz.ts';
 import type { MidFlightOptions } from './mid-flight.ts';
+import type { MigrateLiveOptions } from './migrate-live.ts';
 import type { OverloadOptions } from './overload.ts';
 import type { StuckLockOptions } from './stuck-lock.ts';
 
@@ -98,6 +99,21 @@ function register({ program, finish }: Cli): void {
     'ACCESS EXCLUSIVE held on articles: article reads 503 within the deadline, the rest unharmed',
     () => import('./stuck-lock.ts'),
     (command) => command.option('--hold-seconds <s>', 'how long the lock is held', positiveInteger, 20),
+  );
+  scenario<MigrateLiveOptions>(
+    'migrate-live',
+    'An unsafe migration and its safe rewrite on a large articles table under reads and writes: the stall, and none',
+    () => import('./migrate-live.ts'),
+    (command) =>
+      command
+        .option(
+          '--articles <n>',
+          'articles seeded (gather seed --size large: 1,000,000)',
+          positiveInteger,
+          1_000_000,
+        )
+        .option('--seconds <s>', 'load time per phase, at least', positiveInteger, 10)
+        .option('--clients <n>', 'clients, half reading and half writing', positiveInteger, 16),
   );
   program
     .command('all')
