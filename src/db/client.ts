@@ -179,11 +179,16 @@ export const STATEMENT_KIND = 'gatherStatementKind';
 type QueryConfig = { text: string; values?: unknown[]; [STATEMENT_KIND]?: StatementKind };
 type PoolQuery = (config: string | QueryConfig, values?: unknown[]) => Promise<unknown>;
 
+export type QueryCounts = Record<StatementKind | 'other', number>;
+const noQueries = (): QueryCounts => ({ read: 0, write: 0, other: 0 });
+
 /** A server's share of the queries: what /metrics counts. */
 export type ServerStats = Readonly<{
   /** 'Database' (the primary) or 'Database (replica N)': the peer of its spans in traces. */
   name: string;
-  queries: number;
+  /** Round trips by what ran: a statement declared a read or a write, or anything else ('other': status
+   * checks, WAL positions, health checks, migrations). */
+  queries: QueryCounts;
   /** Replicas only. */
   replica?: ReplicaView;
 }>;
@@ -197,7 +202,7 @@ function openPool(
   connectionString: string,
   options: DatabaseOptions,
   peer: string,
-  counted: () => void,
+  counted: (kind: StatementKind | 'other') => void,
 ): pg.Pool {
   const instrument = options.instrument ?? uninstrumented;
   const limits = options.limits;
@@ -231,7 +236,7 @@ function openPool(
     client.on('error', (error) => options.onPoolError?.(error));
     const query = client.query.bind(client) as (config: unknown, values?: unknown) => Promise<unknown>;
     client.query = ((config: string | QueryConfig, values?: unknown[]) => {
-      counted();
+      counted((typeof config === 'string' ? undefined : config[STATEMENT_KIND]) ?? 'other');
       return instrument(
         'query',
         typeof config === 'string' ? config : config.text,
@@ -278,16 +283,16 @@ const CONFLICT_WITH_RECOVERY = '40001';
 
 async function openPostgres(options: DatabaseOptions): Promise<Database> {
   const url = new URL(options.databaseUrl!);
-  const queries = { primary: 0, replicas: [] as number[] };
-  const primary = openPool(options.databaseUrl!, options, 'Database', () => {
-    queries.primary += 1;
+  const queries = { primary: noQueries(), replicas: [] as QueryCounts[] };
+  const primary = openPool(options.databaseUrl!, options, 'Database', (kind) => {
+    queries.primary[kind] += 1;
   });
   let healthListener: ReplicaHealthListener = () => {};
   const replicaUrls = options.replicaUrls ?? [];
   const replicas = replicaUrls.map((replicaUrl, index) => {
-    queries.replicas.push(0);
-    return openPool(replicaUrl, options, `Database (replica ${index + 1})`, () => {
-      queries.replicas[index]! += 1;
+    queries.replicas.push(noQueries());
+    return openPool(replicaUrl, options, `Database (replica ${index + 1})`, (kind) => {
+      queries.replicas[index]![kind] += 1;
     });
   });
   const router =
@@ -386,10 +391,10 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     },
     poolStats: () => ({ total: primary.totalCount, idle: primary.idleCount, waiting: primary.waitingCount }),
     servers: () => [
-      { name: 'Database', queries: queries.primary },
+      { name: 'Database', queries: { ...queries.primary } },
       ...(router?.view() ?? []).map((replica, index) => ({
         name: replica.name,
-        queries: queries.replicas[index]!,
+        queries: { ...queries.replicas[index]! },
         replica,
       })),
     ],

@@ -82,12 +82,16 @@ export function createMetrics(database: Database): {
   // Which server each query went to: the primary ('Database') or a read replica ('Database (replica N)').
   new Counter({
     name: 'gather_db_queries_total',
-    help: 'Database round trips by server (the primary, or a read replica), summed over workers',
-    labelNames: ['server'],
+    help:
+      'Database round trips by server (the primary, or a read replica) and statement kind (read, write, ' +
+      'other: status checks, WAL positions, health checks), summed over workers',
+    labelNames: ['server', 'kind'],
     registers: [registry],
     collect() {
       this.reset();
-      for (const server of database.servers()) this.inc({ server: server.name }, server.queries);
+      for (const { name, queries } of database.servers()) {
+        for (const [kind, count] of Object.entries(queries)) this.inc({ server: name, kind }, count);
+      }
     },
   });
   new Gauge({

@@ -9,6 +9,7 @@ import type { FuzzOptions } from './fuzz.ts';
 import type { MidFlightOptions } from './mid-flight.ts';
 import type { MigrateLiveOptions } from './migrate-live.ts';
 import type { OverloadOptions } from './overload.ts';
+import type { ReplicasOptions } from './replicas.ts';
 import type { StuckLockOptions } from './stuck-lock.ts';
 
 type Scenario = Readonly<{ name: string; run(): Promise<boolean> }>;
@@ -114,6 +115,20 @@ function register({ program, finish }: Cli): void {
         )
         .option('--seconds <s>', 'load time per phase, at least', positiveInteger, 10)
         .option('--clients <n>', 'clients, half reading and half writing', positiveInteger, 16),
+  );
+  scenario<ReplicasOptions>(
+    'replicas',
+    'A primary and a lagging streaming replica behind haproxy and two instances: 0 stale reads of own writes, replica stopped mid-run',
+    () => import('./replicas.ts'),
+    (command) =>
+      command
+        .option('--sequences <n>', 'write-then-read sequences per run', positiveInteger, 1_000)
+        .option(
+          '--clients <n>',
+          'concurrent writers, each with its own user and article',
+          positiveInteger,
+          8,
+        ),
   );
   program
     .command('all')
