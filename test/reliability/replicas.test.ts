@@ -48,7 +48,7 @@ describe('read replicas', {
   let gather: TestApp;
 
   const queriesOn = (name: string) =>
-    gather.database.servers().find((server) => server.name === name)!.queries;
+    gather.database.servers().find((server) => server.name === name)!.queries.read;
   const onReplica = () => queriesOn('Database (replica 1)');
   const comments = async (
     slug: string,
