@@ -27,8 +27,16 @@ type Client = {
   send(method: string, path: string, body?: object, token?: string): Promise<Record<string, unknown>>;
 };
 
+/** How many 503s (server busy) in all the seeding waits out before it gives up. */
+const BUSY_RETRIES = 20;
+
+const retryAfterSeconds = (response: Response): number =>
+  Number(response.headers.get('retry-after') ?? 1) || 1;
+const sleep = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+
 function client(baseUrl: string): Client {
   let warned = false;
+  let busyRetries = 0;
   const send: Client['send'] = async (method, path, body, token) => {
     let response: Response;
     try {
@@ -48,14 +56,20 @@ function client(baseUrl: string): Client {
     }
     if (response.status === 429) {
       // Sign-ups are rate limited per client address (REGISTRATIONS_PER_ADDRESS): wait as the server asks.
-      const seconds = Number(response.headers.get('retry-after') ?? 1);
+      const seconds = retryAfterSeconds(response);
       if (!warned) {
         console.error(
           `gather seed: the server limits sign-ups (REGISTRATIONS_PER_ADDRESS); waiting ${seconds} s`,
         );
         warned = true;
       }
-      await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+      await sleep(seconds);
+      return send(method, path, body, token);
+    }
+    if (response.status === 503 && busyRetries < BUSY_RETRIES) {
+      // The server shed the request before doing it (it is busy, or the database is): come back as it asks.
+      busyRetries += 1;
+      await sleep(retryAfterSeconds(response));
       return send(method, path, body, token);
     }
     const text = await response.text();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { type ServerProcess, startGather } from '../../tools/harness/server-process.ts';
-import { TEST_JWT_SECRET } from '../../tools/harness/test-app.ts';
+import { TEST_BUDGET_ENV, TEST_JWT_SECRET } from '../../tools/harness/test-app.ts';
 
 const skip = process.env.DATABASE_URL ? 'runs in the PGlite pass (npm test)' : false;
 
@@ -14,9 +14,7 @@ const ENV = {
   LOG_LEVEL: 'info',
   GATHER_DATA_DIR: 'memory://',
   JWT_SECRET: TEST_JWT_SECRET,
-  // A loaded machine makes a cold server slow, not overloaded: no 503 in the way of the lines counted.
-  REQUEST_TIMEOUT_MS: '60000',
-  SHED_EVENT_LOOP_DELAY_MS: '60000',
+  ...TEST_BUDGET_ENV,
 };
 
 /** Three requests: a 200, a 404 and a 422 (each error answered by the error handler). */

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runGather, type ServerProcess, startGather } from '../../tools/harness/server-process.ts';
+import { TEST_BUDGET_ENV } from '../../tools/harness/test-app.ts';
 
 const skip = process.env.DATABASE_URL ? 'runs in the PGlite pass (npm test)' : false;
 
@@ -17,6 +18,7 @@ const env = () => ({
   NODE_ENV: 'development',
   LOG_LEVEL: 'warn',
   GATHER_DATA_DIR: dataDir,
+  ...TEST_BUDGET_ENV,
 });
 
 async function api(method: string, path: string, body?: object, token?: string) {
