@@ -98,6 +98,20 @@ test('sql prints the transaction upgrade will run and changes nothing', async ()
   assert.deepEqual(await dump(), before0);
 });
 
+test('sql --format json gives tools the same plan: each statement with its lock and findings', async () => {
+  type Statement = { sql: string; table: string | null; lock: string | null; findings: unknown[] };
+  type Plan = { steps: { migration: string; direction: string; phases: { statements: Statement[] }[] }[] };
+  const plan = JSON.parse(ok(await project.db('sql', '--format', 'json'))) as Plan;
+  const step = plan.steps.find(({ migration }) => migration === added);
+  assert.equal(step?.direction, 'up');
+  const [statement] = step!.phases.flatMap(({ statements }) => statements);
+  assert.equal(statement?.sql, `ALTER TABLE "users" ADD COLUMN "nickname" text DEFAULT 'anon' NOT NULL`);
+  assert.equal(statement?.table, 'users');
+  assert.equal(statement?.lock, 'ACCESS EXCLUSIVE');
+  assert.deepEqual(statement?.findings, []);
+  assert.deepEqual(await dump(), before0);
+});
+
 test('upgrade applies it; downgrade restores the schema exactly; upgrade again', async () => {
   assert.match(ok(await project.db('upgrade')), new RegExp(`applied ${added}`));
   afterUpgrade = await dump();
