@@ -54,12 +54,24 @@ export type HttpOptions = Readonly<{
  * The benchmark's own data, a schema on PostgreSQL or a PGlite folder: as the settings that point the
  * in-process Gathers and the servers at it, and for PostgreSQL its URL (the floor's too).
  */
-type BenchData = Readonly<{ label: string; postgresUrl: string | undefined; env: Record<string, string> }>;
+export type BenchData = Readonly<{
+  label: string;
+  postgresUrl: string | undefined;
+  env: Record<string, string>;
+}>;
 
-/** PostgreSQL: the benchmark's own schema (created if missing), selected through search_path. */
-async function postgresData(size: SizeName): Promise<BenchData> {
-  const base = postgresServerUrl();
-  const schema = `gather_bench_${size}`;
+export const benchSchema = (size: SizeName) => `gather_bench_${size}`;
+
+/** `base` with `schema` selected through search_path. */
+export function schemaUrl(base: string, schema: string): string {
+  const url = new URL(base);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return url.toString();
+}
+
+/** PostgreSQL at `base`: the benchmark's own schema (created if missing), selected through search_path. */
+export async function postgresData(size: SizeName, base = postgresServerUrl()): Promise<BenchData> {
+  const schema = benchSchema(size);
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   try {
@@ -67,13 +79,8 @@ async function postgresData(size: SizeName): Promise<BenchData> {
   } finally {
     await admin.end();
   }
-  const url = new URL(base);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    label: `PostgreSQL (schema ${schema})`,
-    postgresUrl: url.toString(),
-    env: { DATABASE_URL: url.toString() },
-  };
+  const url = schemaUrl(base, schema);
+  return { label: `PostgreSQL (schema ${schema})`, postgresUrl: url, env: { DATABASE_URL: url } };
 }
 
 function pgliteData(size: SizeName): BenchData {
@@ -86,7 +93,7 @@ function pgliteData(size: SizeName): BenchData {
 }
 
 /** Migrates the benchmark's data and seeds it (reused when its row counts match). */
-async function seedData(data: BenchData, size: SeedSize): Promise<SeedResult> {
+export async function seedData(data: BenchData, size: SeedSize): Promise<SeedResult> {
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', GATHER_TRACE: '0', ...data.env });
   // The benchmark's own schema or folder: whatever migration is pending, apply it.
   const database = await openData({ config, migrations: 'apply', holder: HOLDER, poolMax: 1 });
@@ -101,27 +108,28 @@ async function seedData(data: BenchData, size: SeedSize): Promise<SeedResult> {
 
 type Servers = { gather: ServerProcess; floor: ServerProcess | undefined };
 
-async function startServers(data: BenchData, jwtSecret: string, withFloor: boolean): Promise<Servers> {
-  const poolMax = process.env.DB_POOL_MAX || '10';
-  // Started as a production user starts it: compiled (npm run build, then npm run start:dist), not
-  // through tsx, whose loader thread alone holds ~35 MB.
-  await buildGather();
-  const gather = await startGather({
+const poolMax = () => process.env.DB_POOL_MAX || '10';
+
+/**
+ * Gather as a production user starts it: compiled (npm run build, then npm run start:dist), not through tsx,
+ * whose loader thread alone holds ~35 MB. Build it first (buildGather).
+ */
+export function startBenchGather(env: Record<string, string>, jwtSecret: string): Promise<ServerProcess> {
+  return startGather({
     compiled: true,
-    env: {
-      NODE_ENV: 'production',
-      JWT_SECRET: jwtSecret,
-      LOG_LEVEL: 'warn',
-      DB_POOL_MAX: poolMax,
-      ...data.env,
-    },
+    env: { NODE_ENV: 'production', JWT_SECRET: jwtSecret, LOG_LEVEL: 'warn', DB_POOL_MAX: poolMax(), ...env },
   });
+}
+
+async function startServers(data: BenchData, jwtSecret: string, withFloor: boolean): Promise<Servers> {
+  await buildGather();
+  const gather = await startBenchGather(data.env, jwtSecret);
   if (!withFloor || data.postgresUrl === undefined) return { gather, floor: undefined };
   try {
     const floor = await startServer({
       script: FLOOR_SERVER,
       nodeArgs: ['--import', 'tsx'],
-      env: { DATABASE_URL: data.postgresUrl, DB_POOL_MAX: poolMax },
+      env: { DATABASE_URL: data.postgresUrl, DB_POOL_MAX: poolMax() },
       ready: /floor: listening on/,
     });
     return { gather, floor };
@@ -132,7 +140,7 @@ async function startServers(data: BenchData, jwtSecret: string, withFloor: boole
 }
 
 /** The figures a row shows: a run's, or the medians of several. */
-type LoadFigures = Omit<LoadResult, 'byStatus'>;
+export type LoadFigures = Omit<LoadResult, 'byStatus'>;
 
 function row(c: BenchCase, connections: number, roundTrips: number, load: LoadFigures): ResultRow {
   return {
@@ -155,7 +163,7 @@ function row(c: BenchCase, connections: number, roundTrips: number, load: LoadFi
 }
 
 /** Medians of each figure over alternating runs; non-2xx summed, RSS the largest. */
-function medianLoad(runs: LoadResult[]): LoadFigures {
+export function medianLoad(runs: LoadResult[]): LoadFigures {
   return {
     rps: median(runs.map((r) => r.rps)),
     p50Ms: median(runs.map((r) => r.p50Ms)),
@@ -168,9 +176,22 @@ function medianLoad(runs: LoadResult[]): LoadFigures {
 }
 
 /**
- * Gather against the floor: ROUNDS alternating runs of half the case's time each (Gather, floor, Gather, …),
- * so a burst of noise from elsewhere on the machine hits both; the medians are compared.
+ * ROUNDS alternating runs of half a case's `seconds` each (a, b, a, b, …), so that a burst of noise from
+ * elsewhere on the machine hits every contender: each contender's runs, in the order given.
  */
+export async function alternatingRuns<T>(
+  seconds: number,
+  contenders: readonly ((roundSeconds: number) => Promise<T>)[],
+): Promise<T[][]> {
+  const roundSeconds = Math.max(1, Math.ceil(seconds / 2));
+  const runs: T[][] = contenders.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, contender] of contenders.entries()) runs[i]!.push(await contender(roundSeconds));
+  }
+  return runs;
+}
+
+/** Gather against the floor, alternating (Gather, floor, Gather, …); the medians are compared. */
 async function compareWithFloor(
   gather: ServerProcess,
   floor: ServerProcess,
@@ -179,15 +200,12 @@ async function compareWithFloor(
   seconds: number,
   checks: Check[],
 ): Promise<ResultRow> {
-  const roundSeconds = Math.max(1, Math.ceil(seconds / 2));
-  const gatherRuns: LoadResult[] = [];
-  const floorRuns: LoadResult[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    gatherRuns.push(await runLoad(gather, t.case, connections, roundSeconds));
-    floorRuns.push(await runLoad(floor, t.case, connections, roundSeconds));
-  }
-  const result = row(t.case, connections, t.roundTrips, medianLoad(gatherRuns));
-  const floorResult = medianLoad(floorRuns);
+  const [gatherRuns, floorRuns] = await alternatingRuns(seconds, [
+    (s) => runLoad(gather, t.case, connections, s),
+    (s) => runLoad(floor, t.case, connections, s),
+  ]);
+  const result = row(t.case, connections, t.roundTrips, medianLoad(gatherRuns!));
+  const floorResult = medianLoad(floorRuns!);
   result.floor_rps = floorResult.rps;
   result.floor_p99_ms = floorResult.p99Ms;
   result.floor_cpu_us = Math.round(floorResult.cpuUs);
@@ -198,24 +216,45 @@ async function compareWithFloor(
   return result;
 }
 
-async function writeResults(mode: Mode, heading: string, table: string, checks: Check[], rows: ResultRow[]) {
+/** bench/results/<date><suffix>.md and latest<suffix>.json; `flags` (the --quick of a quick run) name the run. */
+export async function writeResults(
+  flags: readonly string[],
+  heading: string,
+  table: string,
+  checks: Check[],
+  rows: readonly object[],
+) {
   const date = new Date().toISOString().slice(0, 10);
-  const suffix = mode.name === 'full' ? '' : `-${mode.name}`;
+  const suffix = flags.map((flag) => `-${flag}`).join('');
   await mkdir(RESULTS_DIR, { recursive: true });
-  const markdown = `# gather bench http${suffix === '' ? '' : ` --${mode.name}`}: ${date}\n\n${heading}\n\n${table}\n\n\`\`\`\n${checkLines(checks)}\n\`\`\`\n`;
+  const title = ['gather bench http', ...flags.map((flag) => `--${flag}`)].join(' ');
+  const markdown = `# ${title}: ${date}\n\n${heading}\n\n${table}\n\n\`\`\`\n${checkLines(checks)}\n\`\`\`\n`;
   await writeFile(join(RESULTS_DIR, `${date}${suffix}.md`), markdown);
   await writeFile(join(RESULTS_DIR, `latest${suffix}.json`), `${JSON.stringify({ cases: rows }, null, 2)}\n`);
   return [`bench/results/${date}${suffix}.md`, `bench/results/latest${suffix}.json`];
 }
 
-export async function run(options: HttpOptions): Promise<number> {
+/** The run's mode with the options' times and connections; a partial run does not replace the results. */
+export function benchMode(options: HttpOptions): Mode {
   const base = MODES[options.mode];
-  const seconds = options.seconds ?? base.seconds;
-  const connections = options.connections ?? base.connections;
-  // A partial run (one case, other connections or times) prints its table but does not replace the results.
   const partial =
     options.case !== undefined || options.connections !== undefined || options.seconds !== undefined;
-  const mode: Mode = { ...base, seconds, connections, results: base.results && !partial };
+  return {
+    ...base,
+    seconds: options.seconds ?? base.seconds,
+    connections: options.connections ?? base.connections,
+    results: base.results && !partial,
+  };
+}
+
+/** The settings and the machine, for a table's heading. */
+export const machineLine = () =>
+  `DB_POOL_MAX=${poolMax()}; Node ${process.version}; ${availableParallelism()} × ${cpus()[0]?.model ?? 'unknown CPU'}; ` +
+  'Gather compiled (npm run build).';
+
+export async function run(options: HttpOptions): Promise<number> {
+  const mode = benchMode(options);
+  const { seconds, connections } = mode;
   const size = SIZES[mode.size];
   const started = performance.now();
 
@@ -277,17 +316,14 @@ export async function run(options: HttpOptions): Promise<number> {
   );
   if (mode.floor) checks.push(...targetChecks(rows));
 
-  const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const heading =
-    `${data.label}, ${size.articles.toLocaleString('en-US')} articles; ${seconds} s per case; ` +
-    `DB_POOL_MAX=${process.env.DB_POOL_MAX || '10'}; Node ${process.version}; ${availableParallelism()} × ${cpu}; ` +
-    'Gather compiled (npm run build). ' +
+    `${data.label}, ${size.articles.toLocaleString('en-US')} articles; ${seconds} s per case; ${machineLine()} ` +
     'p50/p99 as autocannon measures them; rows with a floor: medians of 3 alternating Gather/floor runs, ' +
     'ratio = Gather req/s ÷ floor req/s.';
   const table = markdownTable(rows);
   console.log(`\n${heading}\n\n${table}\n\n${checkLines(checks)}`);
   if (mode.results) {
-    const files = await writeResults(mode, heading, table, checks, rows);
+    const files = await writeResults(mode.name === 'full' ? [] : [mode.name], heading, table, checks, rows);
     console.log(`\nwrote ${files.join(' and ')}`);
   }
   console.log(`gather bench http: done in ${((performance.now() - started) / 1000).toFixed(0)} s`);

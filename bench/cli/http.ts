@@ -12,6 +12,7 @@ type HttpCommandOptions = {
   quick?: true;
   smoke?: true;
   pglite?: true;
+  replica?: true;
   seconds?: number;
   connections?: number[];
   case?: string;
@@ -36,6 +37,13 @@ export function registerHttp(bench: GatherCommand, { finish }: Cli): void {
       '--pglite',
       `the embedded database (in ${join(tmpdir(), 'gather-bench-<size>')}) instead of PostgreSQL; no floor`,
     )
+    .addOption(
+      new Option(
+        '--replica',
+        'the list and article reads on a private primary alone vs with a streaming replica ' +
+          '(DATABASE_REPLICA_URLS), at the highest connection count; see below',
+      ).conflicts('pglite'),
+    )
     .option('--seconds <s>', 'time per case and connection count (default: as above)', numberAtLeast(1))
     .option(
       '--connections <list>',
@@ -56,10 +64,17 @@ Without --quick or --smoke: ${SIZES.bench.articles.toLocaleString('en-US')} arti
 writes bench/results/<date>.md + latest.json.
 (With --seconds, --connections or --case the results files are left as they are.)
 PostgreSQL: DATABASE_URL (default ${DEFAULT_DATABASE_URL}), in a schema of its own (gather_bench_<size>).
-Both servers get DB_POOL_MAX connections (default 10).`,
+Both servers get DB_POOL_MAX connections (default 10).
+With --replica: a private primary and a streaming replica (initdb, pg_basebackup; free ports, a temporary
+folder, removed after), the same dataset seeded on the primary and replayed by the replica; then Gather
+without a replica and Gather with DATABASE_REPLICA_URLS alternate (3 runs each of S/2 s; medians) on the list
+and article reads. Prints req/s, p50, p99, Gather's CPU µs per request, the read round trips per request
+each server served (Gather's /metrics), the replica's share of reads and each PostgreSQL server's CPU µs per
+request; exits 1 on a non-2xx or when the replica serves under 80 % of reads. Without --quick or --smoke,
+writes bench/results/<date>-replica.md + latest-replica.json.`,
     )
     .action(async (options: HttpCommandOptions) => {
-      const { run } = await import('../http.ts');
+      const { run } = options.replica ? await import('../http-replica.ts') : await import('../http.ts');
       finish(
         await run({
           mode: options.smoke ? 'smoke' : options.quick ? 'quick' : 'full',

@@ -124,3 +124,87 @@ export function hardChecks(
   }
   return checks;
 }
+
+/** `npm run bench -- --replica`: one case at one connection count, on the primary alone or with a replica. */
+export type ReplicaRow = {
+  name: string;
+  path: string;
+  connections: number;
+  /** 0: Gather on the primary alone; 1: DATABASE_REPLICA_URLS names the replica. */
+  replicas: number;
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  non2xx: number;
+  /** Gather's CPU time per request, in µs. */
+  cpu_us: number;
+  /** Read round trips per request on each server, from Gather's /metrics (gather_db_queries_total). */
+  primary_reads: number;
+  replica_reads: number;
+  /** The replica's share of the read round trips, 0–1. */
+  replica_share: number;
+  /** The PostgreSQL server's CPU time per request (postmaster, backends, workers), in µs. */
+  primary_pg_cpu_us: number;
+  replica_pg_cpu_us: number;
+};
+
+/** The replica's target share of reads (issue 13). */
+export const MIN_REPLICA_SHARE = 0.8;
+
+export function replicaTable(rows: ReplicaRow[]): string {
+  const header = [
+    'case',
+    'conns',
+    'replicas',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'non-2xx',
+    'Gather CPU µs/req',
+    'primary reads/req',
+    'replica reads/req',
+    'replica share',
+    'primary PG CPU µs/req',
+    'replica PG CPU µs/req',
+  ];
+  const cells = rows.map((r) => [
+    r.name,
+    String(r.connections),
+    String(r.replicas),
+    fixed(r.rps, 0),
+    fixed(r.p50_ms, 1),
+    fixed(r.p99_ms, 1),
+    String(r.non2xx),
+    fixed(r.cpu_us, 0),
+    fixed(r.primary_reads, 2),
+    fixed(r.replica_reads, 2),
+    `${(r.replica_share * 100).toFixed(0)} %`,
+    fixed(r.primary_pg_cpu_us, 0),
+    fixed(r.replica_pg_cpu_us, 0),
+  ]);
+  return alignedMarkdown(header, cells);
+}
+
+/** No errors; with a replica, the replica serves at least MIN_REPLICA_SHARE of the reads. */
+export function replicaChecks(rows: ReplicaRow[]): Check[] {
+  const failed = rows.filter((r) => r.non2xx > 0);
+  const checks: Check[] = [
+    {
+      pass: failed.length === 0,
+      text:
+        failed.length === 0
+          ? 'no non-2xx responses or socket errors'
+          : `non-2xx responses: ${failed.map((r) => `${r.name} @${r.connections} ${r.replicas === 0 ? 'without' : 'with'} a replica: ${r.non2xx}`).join(', ')}`,
+    },
+  ];
+  for (const r of rows.filter((row) => row.replicas > 0)) {
+    const alone = rows.find((a) => a.replicas === 0 && a.name === r.name && a.connections === r.connections);
+    checks.push({
+      pass: r.replica_share >= MIN_REPLICA_SHARE,
+      text:
+        `${r.name} @${r.connections}: the replica served ${(r.replica_share * 100).toFixed(0)} % of reads, ` +
+        `target ≥ ${MIN_REPLICA_SHARE * 100} %; primary reads/request ${alone === undefined ? '' : `${alone.primary_reads.toFixed(2)} → `}${r.primary_reads.toFixed(2)}`,
+    });
+  }
+  return checks;
+}

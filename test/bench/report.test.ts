@@ -1,7 +1,15 @@
 // The benchmark's verdicts: a page size that adds round trips, a non-2xx, or a slow Gather must FAIL.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { hardChecks, markdownTable, type ResultRow, targetChecks } from '../../bench/lib/report.ts';
+import {
+  hardChecks,
+  markdownTable,
+  type ReplicaRow,
+  type ResultRow,
+  replicaChecks,
+  replicaTable,
+  targetChecks,
+} from '../../bench/lib/report.ts';
 
 const row = (overrides: Partial<ResultRow>): ResultRow => ({
   name: 'list articles',
@@ -57,4 +65,35 @@ test('the table has one line per row, floor cells blank where there is no floor'
   assert.equal(lines.length, 4);
   assert.match(lines[2]!, /\| list articles +\| +64 \| +1000 \|.*\| +300 \| +– \| +– \| +– \| +– \|$/);
   assert.match(lines[3]!, /\| +900 \| +30\.0 \| +250 \| +1\.11 \|$/);
+});
+
+test('replica checks: the replica must serve ≥ 80 % of reads, and no request may fail', () => {
+  const replicaRow = (overrides: Partial<ReplicaRow>): ReplicaRow => ({
+    name: 'article',
+    path: '/api/articles/a',
+    connections: 64,
+    replicas: 1,
+    rps: 1000,
+    p50_ms: 10,
+    p99_ms: 40,
+    non2xx: 0,
+    cpu_us: 300,
+    primary_reads: 0,
+    replica_reads: 1,
+    replica_share: 1,
+    primary_pg_cpu_us: 20,
+    replica_pg_cpu_us: 200,
+    ...overrides,
+  });
+  const alone = replicaRow({ replicas: 0, primary_reads: 1, replica_reads: 0, replica_share: 0 });
+  const checks = replicaChecks([alone, replicaRow({})]);
+  assert.deepEqual(failed(checks), []);
+  assert.match(checks[1]!.text, /served 100 % of reads, target ≥ 80 %; primary reads\/request 1\.00 → 0\.00/);
+  const texts = failed(
+    replicaChecks([alone, replicaRow({ replica_share: 0.5, primary_reads: 0.5, non2xx: 2 })]),
+  );
+  assert.equal(texts.length, 2);
+  assert.match(texts[0]!, /article @64 with a replica: 2/);
+  assert.match(texts[1]!, /served 50 % of reads/);
+  assert.equal(replicaTable([alone, replicaRow({})]).split('\n').length, 4);
 });

@@ -3,11 +3,11 @@
 // commands run as the `postgres` user.
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { appendFile, chown, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, chown, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './server-process.ts';
+import { freePort, processCpuMs } from './server-process.ts';
 
 const run = promisify(execFile);
 
@@ -19,6 +19,8 @@ export type PrivatePostgres = Readonly<{
   stop(): Promise<void>;
   /** Stops the server and deletes the folder. */
   destroy(): Promise<void>;
+  /** CPU time the server (its postmaster and every backend and worker) has used since it started, in ms. */
+  cpuMs(): Promise<number>;
 }>;
 
 /** The bin folder of the newest installed PostgreSQL, or undefined when there is none. */
@@ -92,6 +94,9 @@ export async function createPrivatePostgres(
     port,
     start,
     stop,
+    // postmaster.pid's first line: the postmaster's pid (this start's).
+    cpuMs: async () =>
+      processCpuMs(Number((await readFile(join(data, 'postmaster.pid'), 'utf8')).split('\n')[0])),
     destroy: async () => {
       await stop().catch(() => undefined);
       await rm(folder, { recursive: true, force: true });

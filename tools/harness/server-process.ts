@@ -79,17 +79,24 @@ const TICKS_PER_SECOND = 100;
 
 function cpuTicks(pid: number): number {
   try {
-    // Fields after the command name "(…)": utime and stime are the 12th and 13th.
+    // Fields after the command name "(…)": utime and stime are the 12th and 13th; cutime and cstime (the
+    // 14th and 15th), the children that have exited and been waited for, so that a child's time still counts
+    // once it is gone (PostgreSQL's postmaster reaps backends and autovacuum workers).
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (
       Number(fields[11]) +
       Number(fields[12]) +
+      Number(fields[13]) +
+      Number(fields[14]) +
       childrenOf(pid).reduce((sum, child) => sum + cpuTicks(child), 0)
     );
   } catch {
     return 0; // the process is gone (or this is not Linux)
   }
 }
+
+/** CPU time (user + system) that process `pid` and its children, living or exited, have used so far, in ms. */
+export const processCpuMs = (pid: number): number => (cpuTicks(pid) * 1000) / TICKS_PER_SECOND;
 
 const tail = (text: string) => text.slice(-4_000);
 
@@ -148,7 +155,7 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     output: () => output,
     waitFor,
     rssMb: () => rssKb(child.pid ?? 0) / 1024,
-    cpuMs: () => (cpuTicks(child.pid ?? 0) * 1000) / TICKS_PER_SECOND,
+    cpuMs: () => processCpuMs(child.pid ?? 0),
     kill: (signal) => {
       child.kill(signal);
     },

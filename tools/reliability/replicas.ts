@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { WAL_POSITION_HEADER } from '../../src/http/read-your-writes.ts';
 import { sleep } from '../harness/api-client.ts';
+import { PRIMARY, readsByServer, replicaName } from '../harness/db-queries.ts';
 import { createPrivatePostgres, postgresBinaries } from '../harness/private-postgres.ts';
 import { freePort, startGather } from '../harness/server-process.ts';
 import { scenarioEnv } from './scenario-env.ts';
@@ -21,7 +22,7 @@ import { scenarioEnv } from './scenario-env.ts';
 export type ReplicasOptions = Readonly<{ sequences: number; clients: number }>;
 
 const APPLY_DELAY_MS = 500;
-const REPLICA = 'Database (replica 1)';
+const REPLICA = replicaName(1);
 
 type Reply = { status: number; body: unknown; position: string | null };
 
@@ -64,21 +65,6 @@ async function redisUrl(): Promise<string | undefined> {
   } finally {
     redis.disconnect();
   }
-}
-
-/** Read round trips per server, summed over the instances' /metrics. */
-async function readsByServer(instances: readonly string[]): Promise<Map<string, number>> {
-  const totals = new Map<string, number>();
-  for (const base of instances) {
-    const text = await (await fetch(`${base}/metrics`)).text();
-    for (const match of text.matchAll(/^gather_db_queries_total\{([^}]*)\} (\d+)/gm)) {
-      const labels = match[1]!;
-      if (!labels.includes('kind="read"')) continue;
-      const server = /server="([^"]+)"/.exec(labels)![1]!;
-      totals.set(server, (totals.get(server) ?? 0) + Number(match[2]));
-    }
-  }
-  return totals;
 }
 
 export async function run(options: ReplicasOptions): Promise<boolean> {
@@ -218,7 +204,7 @@ export async function run(options: ReplicasOptions): Promise<boolean> {
       const readsAfter = await readsByServer(instances);
       const delta = (server: string) => (readsAfter.get(server) ?? 0) - (readsBefore.get(server) ?? 0);
       const onReplica = delta(REPLICA);
-      const onPrimary = delta('Database');
+      const onPrimary = delta(PRIMARY);
       const share = onReplica / Math.max(1, onReplica + onPrimary);
       return { stale, errors, onReplica, onPrimary, share };
     };
@@ -246,7 +232,7 @@ export async function run(options: ReplicasOptions): Promise<boolean> {
       const after = await readsByServer(instances);
       duringStop = {
         onReplica: (after.get(REPLICA) ?? 0) - (before.get(REPLICA) ?? 0),
-        onPrimary: (after.get('Database') ?? 0) - (before.get('Database') ?? 0),
+        onPrimary: (after.get(PRIMARY) ?? 0) - (before.get(PRIMARY) ?? 0),
       };
       await replica.start();
     });
@@ -274,7 +260,7 @@ export async function run(options: ReplicasOptions): Promise<boolean> {
     );
     const after = await readsByServer(instances);
     const onReplica = (after.get(REPLICA) ?? 0) - (before.get(REPLICA) ?? 0);
-    const onPrimary = (after.get('Database') ?? 0) - (before.get('Database') ?? 0);
+    const onPrimary = (after.get(PRIMARY) ?? 0) - (before.get(PRIMARY) ?? 0);
     const share = onReplica / Math.max(1, onReplica + onPrimary);
     console.log(
       `  after it returns, ${options.sequences} anonymous reads: ${onReplica} replica, ${onPrimary} primary ` +
