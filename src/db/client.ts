@@ -37,8 +37,10 @@ export type Database = {
   /** The locked PGlite folder; undefined in memory and on PostgreSQL. */
   readonly dataFolder: DataFolder | undefined;
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
-  /** Resolves when the database answers a trivial query. */
+  /** Resolves when the database answers a trivial query (with replicas: the primary, which takes the writes). */
   ping(): Promise<void>;
+  /** Resolves when a read can be served: the primary answers, or a replica within REPLICA_MAX_LAG_MS does. */
+  pingReads(): Promise<void>;
   poolStats(): PoolStats | undefined;
   /** Read replicas (DATABASE_REPLICA_URLS); 0 on PGlite. */
   readonly readReplicas: number;
@@ -122,6 +124,9 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     // PGlite is a single connection: a session is the instance itself.
     withSession: (fn) => fn(session),
     ping: async () => {
+      await client.query('select 1');
+    },
+    pingReads: async () => {
       await client.query('select 1');
     },
     poolStats: () => undefined,
@@ -388,6 +393,15 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     },
     ping: async () => {
       await primary.query('select 1');
+    },
+    pingReads: async () => {
+      const replicaAnswers = async () => {
+        const index = await router?.pick(0n);
+        if (index === undefined) throw new Error('no replica within REPLICA_MAX_LAG_MS');
+        await replicas[index]!.query('select 1');
+      };
+      // Whichever answers first: a primary that is down does not hold up a replica that is up.
+      await Promise.any([primary.query('select 1'), replicaAnswers()]);
     },
     poolStats: () => ({ total: primary.totalCount, idle: primary.idleCount, waiting: primary.waitingCount }),
     servers: () => [

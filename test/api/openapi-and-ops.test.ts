@@ -218,6 +218,11 @@ describe('operations', () => {
     assert.deepEqual((await t.app.inject({ method: 'GET', url: '/healthz' })).json(), { status: 'ok' });
     const ready = (await t.app.inject({ method: 'GET', url: '/readyz' })).json();
     assert.equal(ready.status, 'ready');
+    const forReads = await t.app.inject({ method: 'GET', url: '/readyz?reads=true' });
+    assert.equal(forReads.statusCode, 200);
+    assert.equal(forReads.json().status, 'ready');
+    const unclear = await t.app.inject({ method: 'GET', url: '/readyz?reads=maybe' });
+    assert.equal(unclear.statusCode, 422, 'reads is true or false');
   });
 
   test('CORS preflight answers with the allowed origin and headers', async () => {

@@ -194,8 +194,12 @@ describe('read replicas', {
   test('a stopped primary: writes answer 503, reads are still served by the replica', async () => {
     const author = await registerUser(gather.app);
     await caughtUp();
+    const ready = async (url: string) => (await gather.app.inject(url)).statusCode;
+    assert.deepEqual([await ready('/readyz'), await ready('/readyz?reads=true')], [200, 200]);
     await primary.stop();
     try {
+      // Not ready for writes, ready for reads: a balancer routing on ?reads=true keeps the instance.
+      assert.deepEqual([await ready('/readyz'), await ready('/readyz?reads=true')], [503, 200]);
       const write = await call(gather.app, 'POST', '/api/articles', {
         token: author.token,
         body: { article: { title: 'down', description: 'd', body: 'b' } },
@@ -203,6 +207,12 @@ describe('read replicas', {
       assert.equal(write.status, 503);
       const read = await call(gather.app, 'GET', '/api/articles?limit=5', { token: author.token });
       assert.equal(read.status, 200);
+      await replica.stop();
+      try {
+        assert.equal(await ready('/readyz?reads=true'), 503, 'neither server answers: not ready for reads');
+      } finally {
+        await replica.start();
+      }
     } finally {
       await primary.start();
     }
