@@ -118,17 +118,14 @@ function register({ program, finish }: Cli): void {
   );
   scenario<ReplicasOptions>(
     'replicas',
-    'A primary and a lagging streaming replica behind haproxy and two instances: 0 stale reads of own writes, replica stopped mid-run',
+    'A primary and a lagging streaming replica behind haproxy and two instances, a blog mix: 0 stale reads of own writes, ≥ 80 % of reads on the replica, replica stopped mid-run',
     () => import('./replicas.ts'),
     (command) =>
       command
         .option('--sequences <n>', 'write-then-read sequences per run', positiveInteger, 1_000)
-        .option(
-          '--clients <n>',
-          'concurrent writers, each with its own user and article',
-          positiveInteger,
-          8,
-        ),
+        .option('--clients <n>', 'concurrent writers, each with its own user and article', positiveInteger, 8)
+        .option('--readers <n>', 'concurrent readers who do not write (half signed in)', positiveInteger, 8)
+        .option('--reads-per-write <n>', "readers' reads per write-then-read sequence", positiveInteger, 10),
   );
   program
     .command('all')

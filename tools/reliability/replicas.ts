@@ -1,12 +1,17 @@
 // Read replicas through a real load balancer: a private primary and a streaming replica that applies WAL
 // 500 ms late (recovery_min_apply_delay), haproxy in front of two Gather instances. Write-then-read sequences
 // (post a comment, then read the comments; favorite or unfavorite, then read the article) through haproxy:
-// - with read-your-writes (the reads carry the writer's token): 0 stale reads;
+// - with read-your-writes (the reads carry the writer's token), in a blog-like mix: readers who are not the
+//   writers (half anonymous, half signed in) read lists, articles and comments meanwhile, --reads-per-write
+//   reads for each sequence: 0 stale reads of one's own write, and the replica's share of all read queries
+//   (≥ 80 %; the writers' own reads stay on the primary, their write being younger than the apply delay);
 // - without it (the same reads sent anonymously, bound to no writer, which is what switching it off means to
 //   a client): the stale count, which must be above 0 to prove the check can fail;
-// - the replica stopped mid-run: 0 errors, its reads move to the primary, and back once it returns.
-// The instances share the per-user positions through Redis when one answers (REDIS_URL or 127.0.0.1:6379);
-// without Redis, the reads echo the Gather-Wal-Position header instead.
+// - writers alone, then the replica stopped mid-run: 0 errors, its reads move to the primary, and back once it
+//   returns.
+// The shares are read queries per server (gather_db_queries_total{kind="read"}) summed over both instances'
+// /metrics. The instances share the per-user positions through Redis when one answers (REDIS_URL or
+// 127.0.0.1:6379); without Redis, the reads echo the Gather-Wal-Position header instead.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,7 +24,12 @@ import { createPrivatePostgres, postgresBinaries } from '../harness/private-post
 import { freePort, startGather } from '../harness/server-process.ts';
 import { scenarioEnv } from './scenario-env.ts';
 
-export type ReplicasOptions = Readonly<{ sequences: number; clients: number }>;
+export type ReplicasOptions = Readonly<{
+  sequences: number;
+  clients: number;
+  readers: number;
+  readsPerWrite: number;
+}>;
 
 const APPLY_DELAY_MS = 500;
 const REPLICA = replicaName(1);
@@ -108,8 +118,10 @@ export async function run(options: ReplicasOptions): Promise<boolean> {
       '  default_backend instances',
       'backend instances',
       '  balance roundrobin',
-      `  server a 127.0.0.1:${a.port}`,
-      `  server b 127.0.0.1:${b.port}`,
+      // Ready for reads (docs/scaling.md): with the primary down, the instances would stay in for reads.
+      '  option httpchk GET /readyz?reads=true',
+      `  server a 127.0.0.1:${a.port} check inter 1s`,
+      `  server b 127.0.0.1:${b.port} check inter 1s`,
       '',
     ].join('\n'),
   );
@@ -126,15 +138,20 @@ export async function run(options: ReplicasOptions): Promise<boolean> {
         `(recovery_min_apply_delay ${APPLY_DELAY_MS} ms); positions ${redis === undefined ? 'echoed in the header (no Redis)' : `in ${redis}`}`,
     );
 
-    /** `clients` writers, each with its own user and article, running `sequences` write-then-read pairs. */
-    const phase = async (bound: boolean, during?: (done: () => number) => Promise<void>) => {
-      let stale = 0;
-      let errors = 0;
-      let done = 0;
-      const readsBefore = await readsByServer(instances);
-      const client = async (id: number) => {
-        const username = `replica${id}${bound ? 'on' : 'off'}${Date.now().toString(36)}`;
-        const user = await send(
+    /** A set-up request (not measured): a 503 of a loaded machine is waited out; anything but 2xx throws. */
+    const setUp = async (what: string, request: () => Promise<Reply>) => {
+      let reply = await request();
+      for (let retry = 0; reply.status === 503 && retry < 20; retry++) {
+        await sleep(1_000);
+        reply = await request();
+      }
+      if (reply.status >= 300) throw new Error(`${what}: ${reply.status} ${JSON.stringify(reply.body)}`);
+      return reply;
+    };
+    /** A new user, signed in: their token's Authorization header. */
+    const signUp = async (username: string) => {
+      const user = await setUp(`registering ${username}`, () =>
+        send(
           base,
           'POST',
           '/api/users',
@@ -142,16 +159,71 @@ export async function run(options: ReplicasOptions): Promise<boolean> {
           {
             user: { username, email: `${username}@example.com`, password: 'password123' },
           },
-        );
-        const token = (user.body as { user: { token: string } }).user.token;
-        const auth = { authorization: `Token ${token}` };
-        const created = await send(base, 'POST', '/api/articles', auth, {
-          article: { title: `${username} article`, description: 'd', body: 'b' },
-        });
-        const slug = (created.body as { article: { slug: string } }).article.slug;
+        ),
+      );
+      return { authorization: `Token ${(user.body as { user: { token: string } }).user.token}` };
+    };
+    /** Read queries per server over both instances, from `before` to now. */
+    const readsSince = async (before: Map<string, number>) => {
+      const after = await readsByServer(instances);
+      const onReplica = (after.get(REPLICA) ?? 0) - (before.get(REPLICA) ?? 0);
+      const onPrimary = (after.get(PRIMARY) ?? 0) - (before.get(PRIMARY) ?? 0);
+      return { onReplica, onPrimary, share: onReplica / Math.max(1, onReplica + onPrimary) };
+    };
+    const shareText = (reads: { onReplica: number; onPrimary: number; share: number }) =>
+      `${reads.onReplica} replica, ${reads.onPrimary} primary (${(reads.share * 100).toFixed(0)} % replica)`;
+    // The readers of the blog mix, who never write while it runs: half anonymous, half signed in.
+    const readerHeaders: Record<string, string>[] = [];
+    for (let id = 0; id < options.readers; id++) {
+      readerHeaders.push(id % 2 === 0 ? {} : await signUp(`reader${id}${Date.now().toString(36)}`));
+    }
+
+    /**
+     * `clients` writers, each with its own user and article, running `sequences` write-then-read pairs; with
+     * `readsPerWrite`, the readers read lists, articles and comments meanwhile, that many reads for each
+     * sequence (the two kept in step: neither runs more than `clients` sequences ahead of the other).
+     */
+    const phase = async (
+      bound: boolean,
+      readsPerWrite: number,
+      during?: (done: () => number) => Promise<void>,
+    ) => {
+      let stale = 0;
+      let errors = 0;
+      let done = 0;
+      let readerReads = 0;
+      const fail = (message: string) => {
+        errors += 1;
+        if (errors <= 3) console.log(`  error: ${message}`);
+      };
+      const writers = await Promise.all(
+        Array.from({ length: options.clients }, async (_, id) => {
+          const auth = await signUp(`replica${id}${bound ? 'on' : 'off'}${Date.now().toString(36)}`);
+          const created = await setUp('an article', () =>
+            send(base, 'POST', '/api/articles', auth, {
+              article: { title: `replica ${id} ${Date.now().toString(36)}`, description: 'd', body: 'b' },
+            }),
+          );
+          return { auth, created };
+        }),
+      );
+      const slugs = writers.map(
+        ({ created }) => (created.body as { article: { slug: string } }).article.slug,
+      );
+      // The readers read published articles: ones the replica has (an anonymous read of a newer one may 404).
+      for (const slug of slugs) {
+        while ((await send(base, 'GET', `/api/articles/${slug}`, {})).status !== 200) await sleep(50);
+      }
+      const readsBefore = await readsByServer(instances);
+      const writer = async ({ auth, created }: (typeof writers)[number], id: number) => {
+        const slug = slugs[id]!;
         let favorited = false;
         let position = created.position;
         while (done < options.sequences) {
+          if (readerReads < readsPerWrite * (done - options.clients)) {
+            await sleep(2);
+            continue;
+          }
           const sequence = done++;
           const readHeaders = (): Record<string, string> =>
             !bound
@@ -192,81 +264,102 @@ export async function run(options: ReplicasOptions): Promise<boolean> {
               if (count !== undefined && count !== (favorited ? 1 : 0)) stale += 1;
             }
           } catch (error) {
-            errors += 1;
-            if (errors <= 3) console.log(`  error: ${(error as Error).message}`);
+            fail((error as Error).message);
+          }
+        }
+      };
+      const reader = async (headers: Record<string, string>) => {
+        const total = readsPerWrite * options.sequences;
+        while (readerReads < total) {
+          if (readerReads >= readsPerWrite * (done + options.clients)) {
+            await sleep(2);
+            continue;
+          }
+          const n = readerReads++;
+          const slug = slugs[Math.floor(n / 3) % slugs.length]!;
+          const path = ['/api/articles?limit=10', `/api/articles/${slug}`, `/api/articles/${slug}/comments`][
+            n % 3
+          ]!;
+          const reply = await send(base, 'GET', path, headers).catch((error: Error) => error);
+          if (reply instanceof Error || reply.status !== 200) {
+            fail(`reader ${path}: ${reply instanceof Error ? reply.message : reply.status}`);
           }
         }
       };
       await Promise.all([
-        ...Array.from({ length: options.clients }, (_, id) => client(id)),
+        ...writers.map(writer),
+        ...(readsPerWrite === 0 ? [] : readerHeaders.map(reader)),
         during?.(() => done),
       ]);
-      const readsAfter = await readsByServer(instances);
-      const delta = (server: string) => (readsAfter.get(server) ?? 0) - (readsBefore.get(server) ?? 0);
-      const onReplica = delta(REPLICA);
-      const onPrimary = delta(PRIMARY);
-      const share = onReplica / Math.max(1, onReplica + onPrimary);
-      return { stale, errors, onReplica, onPrimary, share };
+      return { stale, errors, readerReads, ...(await readsSince(readsBefore)) };
     };
 
-    const on = await phase(true);
+    const on = await phase(true, options.readsPerWrite);
     console.log(
-      `  read-your-writes on:  ${options.sequences} sequences, ${on.stale} stale, ${on.errors} errors; ` +
-        `reads: ${on.onReplica} replica, ${on.onPrimary} primary (${(on.share * 100).toFixed(0)} % replica)`,
+      `  read-your-writes on, blog mix: ${options.sequences} write-then-read sequences by ${options.clients} writers ` +
+        `with ${on.readerReads} reads by ${options.readers} readers (half anonymous, half signed in): ` +
+        `${on.stale} stale, ${on.errors} errors`,
     );
+    console.log(`    read queries: ${shareText(on)}`);
     check(on.stale === 0 && on.errors === 0, 'read-your-writes on: 0 stale reads, 0 errors');
-    const off = await phase(false);
+    check(
+      on.share >= 0.8,
+      `blog mix: ${(on.share * 100).toFixed(0)} % of read queries served by the replica (≥ 80 %)`,
+    );
+    const off = await phase(false, 0);
     console.log(
       `  read-your-writes off: ${options.sequences} sequences, ${off.stale} stale, ${off.errors} errors; ` +
-        `reads: ${off.onReplica} replica, ${off.onPrimary} primary (${(off.share * 100).toFixed(0)} % replica)`,
+        `read queries: ${shareText(off)}`,
     );
     check(off.stale > 0, 'read-your-writes off: stale reads (> 0), which proves the check can fail');
 
-    // The replica stopped a third of the way in, started again at two thirds.
-    let duringStop = { onReplica: 0, onPrimary: 0 };
-    const stopped = await phase(true, async (done) => {
+    // Writers alone for the first third (their own reads), the replica stopped for the second, back for the last.
+    let alone = { onReplica: 0, onPrimary: 0, share: 0 };
+    let duringStop = alone;
+    const stopped = await phase(true, 0, async (done) => {
+      const start = await readsByServer(instances);
       while (done() < options.sequences / 3) await sleep(10);
+      alone = await readsSince(start);
       await replica.stop();
       const before = await readsByServer(instances);
       while (done() < (2 * options.sequences) / 3) await sleep(10);
-      const after = await readsByServer(instances);
-      duringStop = {
-        onReplica: (after.get(REPLICA) ?? 0) - (before.get(REPLICA) ?? 0),
-        onPrimary: (after.get(PRIMARY) ?? 0) - (before.get(PRIMARY) ?? 0),
-      };
+      duringStop = await readsSince(before);
       await replica.start();
     });
     console.log(
+      `  writers alone (read-your-writes on, replica up): their read queries ${shareText(alone)}: ` +
+        `each read comes milliseconds after its own write, inside the ${APPLY_DELAY_MS} ms apply delay`,
+    );
+    console.log(
       `  replica stopped mid-run: ${stopped.stale} stale, ${stopped.errors} errors; while stopped: ` +
-        `${duringStop.onReplica} replica reads, ${duringStop.onPrimary} primary reads`,
+        `read queries ${shareText(duringStop)}`,
     );
     check(stopped.errors === 0 && stopped.stale === 0, 'replica stopped mid-run: 0 errors, 0 stale reads');
     check(
       duringStop.onReplica === 0 && duringStop.onPrimary > 0,
       'while it is stopped, reads go to the primary',
     );
-    // Once it is back (re-checked every second): a reading public, as a blog mostly has.
+    // Once it is back (re-checked every second): anonymous readers are served by it again.
     await sleep(1_500);
     const before = await readsByServer(instances);
     const paths = ['/api/articles?limit=10', '/api/tags', '/api/articles?limit=5&offset=5'];
     let readErrors = 0;
     await Promise.all(
-      Array.from({ length: options.clients }, async (_, id) => {
-        for (let i = id; i < options.sequences; i += options.clients) {
+      Array.from({ length: options.readers }, async (_, id) => {
+        for (let i = id; i < options.sequences; i += options.readers) {
           const read = await send(base, 'GET', paths[i % paths.length]!, {}).catch(() => undefined);
           if (read?.status !== 200) readErrors += 1;
         }
       }),
     );
-    const after = await readsByServer(instances);
-    const onReplica = (after.get(REPLICA) ?? 0) - (before.get(REPLICA) ?? 0);
-    const onPrimary = (after.get(PRIMARY) ?? 0) - (before.get(PRIMARY) ?? 0);
-    const share = onReplica / Math.max(1, onReplica + onPrimary);
+    const back = await readsSince(before);
     console.log(
-      `  after it returns, ${options.sequences} anonymous reads: ${onReplica} replica, ${onPrimary} primary ` +
-        `(${(share * 100).toFixed(0)} % replica), ${readErrors} errors`,
+      `  after it returns, ${options.sequences} anonymous reads: read queries ${shareText(back)}, ${readErrors} errors`,
     );
-    check(readErrors === 0 && share >= 0.8, 'back on the replica: ≥ 80 % of reads served by it, 0 errors');
+    check(
+      readErrors === 0 && back.share >= 0.8,
+      'back on the replica: ≥ 80 % of reads served by it, 0 errors',
+    );
   } finally {
     haproxy.kill('SIGTERM');
     await Promise.all([a.stop(), b.stop()]);
