@@ -38,6 +38,8 @@ export type OpenOptions = Readonly<{
   poolMax?: number;
   /** Told of each migration applied. */
   onApply?: (migration: Migration) => void;
+  /** Told when the slow part of opening begins (the embedded folder is ours; a new one takes seconds). */
+  onOpening?: () => void;
 }>;
 
 /** Tracing's recorder when anything records spans (the trace viewer, OTLP export); otherwise nothing. */
@@ -72,6 +74,7 @@ export async function openData(options: OpenOptions): Promise<Database> {
     replicaUrls: config.replicaUrls,
     replicaMaxLagMs: config.replicaMaxLagMs,
     holder: options.holder,
+    onOpening: options.onOpening,
     instrument: instrumentFor(config),
     limits: {
       groupMax: config.dbPoolGroupMax,

@@ -5,7 +5,6 @@ import { Option } from 'commander';
 import { openData } from '../boot.ts';
 import { CommandError } from '../command-error.ts';
 import { loadConfig } from '../config.ts';
-import type { Database } from '../db/client.ts';
 import { SEED_PASSWORD, SIZES, type SizeName, usernameOf } from '../seed/dataset.ts';
 import { seedOverHttp } from '../seed/over-http.ts';
 import { progressBar } from '../seed/progress.ts';
@@ -66,23 +65,15 @@ async function seed(options: SeedOptions): Promise<number> {
       );
     }
     const opening = performance.now();
-    // Said only when opening is slow (a new PGlite folder): a refusal (the folder is held) stays one line.
-    const openingNotice = setTimeout(
-      () =>
-        progress.step(
-          'database',
-          config.databaseUrl === undefined
-            ? `opening PGlite (${config.dataDir}); a new folder takes a few seconds`
-            : 'opening PostgreSQL',
-        ),
-      1000,
-    );
-    let database: Database;
-    try {
-      database = await openData({ config, migrations: 'standard', holder: 'gather seed', poolMax: 1 });
-    } finally {
-      clearTimeout(openingNotice);
-    }
+    const database = await openData({
+      config,
+      migrations: 'standard',
+      holder: 'gather seed',
+      poolMax: 1,
+      // Said once the folder is ours: a refusal (the folder is held) stays one line.
+      onOpening: () =>
+        progress.step('database', `opening PGlite (${config.dataDir}); a new folder takes a few seconds`),
+    });
     progress.step('database', `ready in ${seconds(performance.now() - opening)}`);
     try {
       result = await seedDatabase(database, config.databaseUrl, {

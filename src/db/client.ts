@@ -59,6 +59,8 @@ export type DatabaseOptions = {
   poolMax: number;
   /** Who opens it ("gather serve"): written in the PGlite folder's lock for a refused second process. */
   holder: string;
+  /** Told when the slow part of opening begins (PGlite: the folder is ours, PostgreSQL starts inside it). */
+  onOpening?: () => void;
   instrument?: Instrument;
   /** PostgreSQL: what a request may wait for and what each session may take (config.ts says which). */
   limits?: PoolLimits;
@@ -91,13 +93,18 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 async function openPglite(options: DatabaseOptions): Promise<Database> {
+  // The folder's lock first: a second process is refused at once, before any slow work.
+  const inMemory = options.dataDir === 'memory://';
+  const folder = inMemory ? undefined : await openDataFolder(options.dataDir, options.holder);
+  options.onOpening?.();
   // Loaded on demand: PGlite's module alone adds ~40 MB of resident memory to a PostgreSQL server.
   const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([
     import('@electric-sql/pglite'),
     import('drizzle-orm/pglite'),
-  ]);
-  const inMemory = options.dataDir === 'memory://';
-  const folder = inMemory ? undefined : await openDataFolder(options.dataDir, options.holder);
+  ]).catch(async (error: unknown) => {
+    await folder?.release();
+    throw error;
+  });
   let client: PGlite;
   try {
     client = folder === undefined ? await PGlite.create() : await PGlite.create(folder.pgdata);
