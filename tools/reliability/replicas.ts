@@ -8,12 +8,14 @@
 // - without it (the same reads sent anonymously, bound to no writer, which is what switching it off means to
 //   a client): the stale count, which must be above 0 to prove the check can fail;
 // - writers alone, then the replica stopped mid-run: 0 errors, its reads move to the primary, and back once it
-//   returns.
+//   returns;
+// - client addresses: through haproxy's X-Forwarded-For, trusted only from haproxy (TRUST_PROXY).
 // The shares are read queries per server (gather_db_queries_total{kind="read"}) summed over both instances'
 // /metrics. The instances share the per-user positions through Redis when one answers (REDIS_URL or
 // 127.0.0.1:6379); without Redis, the reads echo the Gather-Wal-Position header instead.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -32,6 +34,7 @@ export type ReplicasOptions = Readonly<{
 }>;
 
 const APPLY_DELAY_MS = 500;
+const FAILED_LOGINS_PER_ADDRESS = 3;
 const REPLICA = replicaName(1);
 
 type Reply = { status: number; body: unknown; position: string | null };
@@ -55,6 +58,43 @@ async function send(
     body: text === '' ? undefined : JSON.parse(text),
     position: response.headers.get(WAL_POSITION_HEADER),
   } satisfies Reply;
+}
+
+/**
+ * A login attempt through haproxy from another loopback address (127.0.0.0/8 is all this host's), so that the
+ * client's address differs from haproxy's own (127.0.0.1, the only one Gather trusts): its status.
+ */
+function loginFrom(
+  localAddress: string,
+  port: number,
+  email: string,
+  forwardedFor?: string,
+): Promise<number> {
+  const body = JSON.stringify({ user: { email, password: 'not-the-password' } });
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        localAddress,
+        method: 'POST',
+        path: '/api/users/login',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          ...(forwardedFor !== undefined && { 'x-forwarded-for': forwardedFor }),
+        },
+        timeout: 10_000,
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error('no answer within 10 s')));
+    request.on('error', reject);
+    request.end(body);
+  });
 }
 
 /** Redis on a database of its own (1–15), or undefined when none answers. */
@@ -103,6 +143,8 @@ export async function run(options: ReplicasOptions): Promise<boolean> {
     DB_POOL_MAX: '5',
     GATHER_METRICS: '1',
     TRUST_PROXY: '127.0.0.1',
+    // Small enough for the client-address check at the end to reach it; no other client fails a login.
+    LOGIN_FAILURES_PER_ADDRESS: `${FAILED_LOGINS_PER_ADDRESS}/15m`,
     REDIS_URL: redis ?? '',
   });
   const a = await startGather({ env, args: ['--migrate'] });
@@ -363,6 +405,28 @@ export async function run(options: ReplicasOptions): Promise<boolean> {
     check(
       readErrors === 0 && back.share >= 0.8,
       'back on the replica: ≥ 80 % of reads served by it, 0 errors',
+    );
+
+    // Client addresses reach Gather through haproxy's X-Forwarded-For, trusted only from haproxy: failed
+    // logins are limited per client address, so one address reaching its limit leaves another untouched
+    // (without the trust both would be haproxy's 127.0.0.1), and a forged X-Forwarded-For does not escape it
+    // (haproxy appends the real address; Gather takes the nearest one it does not trust).
+    const email = (n: number) => `nobody${n}@addresses.example`;
+    const firstAddress: number[] = [];
+    for (let n = 0; n <= FAILED_LOGINS_PER_ADDRESS; n++)
+      firstAddress.push(await loginFrom('127.0.0.2', port, email(n)));
+    const secondAddress = await loginFrom('127.0.0.3', port, email(100));
+    const forged = await loginFrom('127.0.0.2', port, email(200), '198.51.100.7');
+    console.log(
+      `  client addresses through haproxy (LOGIN_FAILURES_PER_ADDRESS=${FAILED_LOGINS_PER_ADDRESS}/15m): from 127.0.0.2 ` +
+        `${firstAddress.join(', ')}; from 127.0.0.3 ${secondAddress}; from 127.0.0.2 claiming 198.51.100.7: ${forged}`,
+    );
+    check(
+      firstAddress.at(-1) === 429 &&
+        firstAddress.slice(0, -1).every((status) => status !== 429) &&
+        secondAddress !== 429 &&
+        forged === 429,
+      'client addresses: each is limited on its own through haproxy, and a forged X-Forwarded-For is not believed',
     );
   } finally {
     haproxy.kill('SIGTERM');
