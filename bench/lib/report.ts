@@ -94,20 +94,23 @@ export function targetChecks(rows: ResultRow[]): Check[] {
   return checks;
 }
 
+/** Passes when no row had a non-2xx response or socket error; otherwise names each row (`label`) and its count. */
+function non2xxCheck<R extends { non2xx: number }>(rows: R[], label: (row: R) => string): Check {
+  const failed = rows.filter((r) => r.non2xx > 0);
+  return {
+    pass: failed.length === 0,
+    text:
+      failed.length === 0
+        ? 'no non-2xx responses or socket errors'
+        : `non-2xx responses: ${failed.map((r) => `${label(r)}: ${r.non2xx}`).join(', ')}`,
+  };
+}
+
 export function hardChecks(
   rows: ResultRow[],
   probes: { name: string; write: boolean; roundTrips: number; small?: number; large?: number }[],
 ): Check[] {
-  const failed = rows.filter((r) => r.non2xx > 0);
-  const checks: Check[] = [
-    {
-      pass: failed.length === 0,
-      text:
-        failed.length === 0
-          ? 'no non-2xx responses or socket errors'
-          : `non-2xx responses: ${failed.map((r) => `${r.name} @${r.connections}: ${r.non2xx}`).join(', ')}`,
-    },
-  ];
+  const checks: Check[] = [non2xxCheck(rows, (r) => `${r.name} @${r.connections}`)];
   for (const p of probes) {
     if (p.small !== undefined && p.large !== undefined) {
       checks.push({
@@ -187,15 +190,11 @@ export function replicaTable(rows: ReplicaRow[]): string {
 
 /** No errors; with a replica, the replica serves at least MIN_REPLICA_SHARE of the reads. */
 export function replicaChecks(rows: ReplicaRow[]): Check[] {
-  const failed = rows.filter((r) => r.non2xx > 0);
   const checks: Check[] = [
-    {
-      pass: failed.length === 0,
-      text:
-        failed.length === 0
-          ? 'no non-2xx responses or socket errors'
-          : `non-2xx responses: ${failed.map((r) => `${r.name} @${r.connections} ${r.replicas === 0 ? 'without' : 'with'} a replica: ${r.non2xx}`).join(', ')}`,
-    },
+    non2xxCheck(
+      rows,
+      (r) => `${r.name} @${r.connections} ${r.replicas === 0 ? 'without' : 'with'} a replica`,
+    ),
   ];
   for (const r of rows.filter((row) => row.replicas > 0)) {
     const alone = rows.find((a) => a.replicas === 0 && a.name === r.name && a.connections === r.connections);

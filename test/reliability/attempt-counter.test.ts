@@ -6,7 +6,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { after, before, describe, mock, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { type AttemptCounter, memoryCounter, redisCounter } from '../../src/http/attempt-counter.ts';
-import { privateRedis } from '../helpers/private-redis.ts';
+import { privateRedis } from '../../tools/harness/private-redis.ts';
 
 const WINDOW_MS = 60_000;
 

@@ -18,11 +18,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { WAL_POSITION_HEADER } from '../../src/http/read-your-writes.ts';
 import { sleep } from '../harness/api-client.ts';
 import { PRIMARY, readsByServer, replicaName } from '../harness/db-queries.ts';
 import { createPrivatePostgres, postgresBinaries } from '../harness/private-postgres.ts';
+import { privateRedis } from '../harness/private-redis.ts';
 import { freePort, startGather } from '../harness/server-process.ts';
 import { scenarioEnv } from './scenario-env.ts';
 
@@ -97,26 +97,6 @@ function loginFrom(
   });
 }
 
-/** Redis on a database of its own (1–15), or undefined when none answers. */
-async function redisUrl(): Promise<string | undefined> {
-  const url = new URL(process.env.REDIS_URL || 'redis://127.0.0.1:6379');
-  url.pathname = `/${1 + Math.floor(Math.random() * 15)}`;
-  const redis = new Redis(url.toString(), {
-    lazyConnect: true,
-    connectTimeout: 1_000,
-    maxRetriesPerRequest: 1,
-  });
-  try {
-    await redis.connect();
-    await redis.flushdb();
-    return url.toString();
-  } catch {
-    return undefined;
-  } finally {
-    redis.disconnect();
-  }
-}
-
 export async function run(options: ReplicasOptions): Promise<boolean> {
   const bin = postgresBinaries();
   if (bin === undefined) {
@@ -132,7 +112,11 @@ export async function run(options: ReplicasOptions): Promise<boolean> {
   const primary = await createPrivatePostgres(bin);
   const replica = await createPrivatePostgres(bin, { replicaOf: primary, applyDelayMs: APPLY_DELAY_MS });
   const folder = await mkdtemp(join(tmpdir(), 'gather-haproxy-'));
-  const redis = await redisUrl();
+  // A Redis database of the scenario's own, emptied; none: positions go in the header instead.
+  const privateDb = await privateRedis();
+  await privateDb?.redis.flushdb();
+  privateDb?.redis.disconnect();
+  const redis = privateDb?.url;
   const env = scenarioEnv({
     DATABASE_URL: primary.url,
     DATABASE_REPLICA_URLS: replica.url,

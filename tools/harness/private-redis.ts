@@ -1,6 +1,6 @@
-// A Redis database for a test file: one of 1–15, at random, on the shared server (REDIS_URL, or the local
-// one), so that test files running at once rarely share one; undefined when no Redis answers (the tests that
-// need it skip).
+// A Redis database for a test file or a scenario: one of 1–15, at random, on the shared server (REDIS_URL, or
+// the local one), so that those running at once rarely share one; undefined when no Redis answers (the tests
+// that need it skip; the replicas scenario echoes positions in a header instead).
 import { randomInt } from 'node:crypto';
 import { Redis } from 'ioredis';
 
