@@ -9,8 +9,8 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config.ts';
 import { RATE_LIMIT_NAMESPACE } from '../../src/http/security.ts';
 import { call, registerUser, type TestUser, uniqueName } from '../../tools/harness/factories.ts';
-import { bootTestApp, type TestApp } from '../../tools/harness/test-app.ts';
 import { privateRedis } from '../../tools/harness/private-redis.ts';
+import { bootTestApp, type TestApp } from '../../tools/harness/test-app.ts';
 
 /** The test apps raise every limit; an empty value puts the default back. */
 const DEFAULT_LIMITS = {
