@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { get, request } from 'node:http';
 import { test } from 'node:test';
 import { startGather } from '../../tools/harness/server-process.ts';
-import { freshDatabase } from '../../tools/harness/test-app.ts';
+import { freshDatabase, TEST_BUDGET_ENV } from '../../tools/harness/test-app.ts';
 
 /** What every start here runs with, on top of the test's own variables. */
-const ENV = { NODE_ENV: 'test', LOG_LEVEL: 'warn', GATHER_TRACE: '0' };
+const ENV = { NODE_ENV: 'test', LOG_LEVEL: 'warn', GATHER_TRACE: '0', ...TEST_BUDGET_ENV };
 
 /** One request on a new connection (no keep-alive), so the cluster can hand each to any worker. */
 function fetchText(port: number, path: string): Promise<{ status: number; body: string }> {

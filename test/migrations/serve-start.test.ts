@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { loadMigrations } from '../../src/db/migrate/files.ts';
 import { type ServerProcess, startGather } from '../../tools/harness/server-process.ts';
-import { freshDatabase, TEST_JWT_SECRET } from '../../tools/harness/test-app.ts';
+import { freshDatabase, TEST_BUDGET_ENV, TEST_JWT_SECRET } from '../../tools/harness/test-app.ts';
 
 /** Starts `gather serve` without waiting for it to listen (it may refuse to); stopped when the test ends. */
 async function startServe(t: TestContext, env: Record<string, string>): Promise<ServerProcess> {
   const serve = await startGather({
-    env: { NODE_ENV: 'test', LOG_LEVEL: 'warn', JWT_SECRET: TEST_JWT_SECRET, ...env },
+    env: { NODE_ENV: 'test', LOG_LEVEL: 'warn', JWT_SECRET: TEST_JWT_SECRET, ...TEST_BUDGET_ENV, ...env },
     waitForListening: false,
   });
   t.after(() => serve.stop());
