@@ -19,21 +19,26 @@ declare module 'fastify' {
 }
 
 /**
- * Whether the event loop fell behind by more than `thresholdMs` on average over the last second. A second with
- * no sample at all (one long block: a start's setup work) says nothing about the next one and is passed over
- * (@fastify/under-pressure reads it as an infinite delay, and sheds the first requests after a start).
+ * Whether the event loop fell behind by more than `thresholdMs` on average over the last second, watched from
+ * `start()` (when the server listens): the start's own work (compiling every schema, building the OpenAPI
+ * document at ready) blocks the loop once and says nothing about serving — counted, it shed the first requests
+ * after a start, as @fastify/under-pressure does. A second with no sample at all is passed over too.
  */
-function watchEventLoop(thresholdMs: number): { behind(): boolean; stop(): void } {
+function watchEventLoop(thresholdMs: number): { start(): void; behind(): boolean; stop(): void } {
   const RESOLUTION_MS = 10;
   const delays = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
-  delays.enable();
   let behind = false;
-  const timer = setInterval(() => {
-    if (delays.count > 0) behind = delays.mean / 1e6 - RESOLUTION_MS > thresholdMs;
-    delays.reset();
-  }, 1_000);
-  timer.unref();
+  let timer: NodeJS.Timeout | undefined;
   return {
+    start: () => {
+      if (timer !== undefined) return;
+      delays.enable();
+      timer = setInterval(() => {
+        if (delays.count > 0) behind = delays.mean / 1e6 - RESOLUTION_MS > thresholdMs;
+        delays.reset();
+      }, 1_000);
+      timer.unref();
+    },
     behind: () => behind,
     stop: () => {
       clearInterval(timer);
@@ -83,6 +88,7 @@ export function createShedding(config: Config): Shedding {
       response.once('close', leave);
       handler(request, response);
     });
+    server.once('listening', loop.start);
     // What Fastify sets on a server it makes itself.
     server.keepAliveTimeout = options.keepAliveTimeout;
     server.requestTimeout = options.requestTimeout;
