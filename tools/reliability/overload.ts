@@ -18,7 +18,14 @@ export type OverloadOptions = { seconds: number; connections: number };
 /** The connection count the machine serves well (the benchmark's highest). */
 const NORMAL_CONNECTIONS = 64;
 const RSS_LIMIT_MB = 300;
-const SHED_P99_LIMIT_MS = 50;
+/**
+ * A refusal must not wait where the admitted requests wait: the shed requests' p99 at most this share of the
+ * admitted ones' p99 in the same run. A ratio, not milliseconds: on a slower or busier machine both grow
+ * (CI's 2-core machine answered 503s in 57 ms at p99 where this one takes 19 ms, its admitted list 220 ms
+ * where this one takes 84), while a 503 that queued for a pool connection or a hash comes near the
+ * admitted latency, or the deadline.
+ */
+const SHED_P99_SHARE = 0.5;
 const RECOVERY_LIMIT_MS = 2_000;
 
 const CASES: Record<string, LoadRequest> = {
@@ -94,8 +101,8 @@ export async function run({ seconds, connections }: OverloadOptions): Promise<bo
             `${name}: admitted requests' p99 ${admitted?.p99.toFixed(0)} ms ≤ 2 × ${normalP99.toFixed(0)} ms at ${NORMAL_CONNECTIONS} connections (${admitted?.count ?? 0} admitted)`,
           ],
           [
-            shed !== undefined && shed.p99 <= SHED_P99_LIMIT_MS,
-            `${name}: shed requests answered 503 with Retry-After, p99 ${shed?.p99.toFixed(0)} ms ≤ ${SHED_P99_LIMIT_MS} ms (${shed?.count ?? 0} shed)`,
+            shed !== undefined && admitted !== undefined && shed.p99 <= SHED_P99_SHARE * admitted.p99,
+            `${name}: shed requests answered 503 with Retry-After, p99 ${shed?.p99.toFixed(0)} ms ≤ ${SHED_P99_SHARE} × the admitted ${admitted?.p99.toFixed(0)} ms (${shed?.count ?? 0} shed)`,
           ],
           [
             otherAnswers(runs.heavy) + otherAnswers(runs.flood) === 0,
