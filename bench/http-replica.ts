@@ -191,7 +191,7 @@ export async function run(options: HttpOptions): Promise<number> {
     console.log(`\n${heading}\n\n${table}\n\n${checkLines(checks)}`);
     if (mode.results) {
       const flags = [...(mode.name === 'full' ? [] : [mode.name]), 'replica'];
-      const files = await writeResults(flags, heading, table, checks, rows);
+      const files = await writeResults(flags, heading, table, checks, { cases: rows });
       console.log(`\nwrote ${files.join(' and ')}`);
     }
     console.log(

@@ -83,7 +83,8 @@ export async function postgresData(size: SizeName, base = postgresServerUrl()): 
   return { label: `PostgreSQL (schema ${schema})`, postgresUrl: url, env: { DATABASE_URL: url } };
 }
 
-function pgliteData(size: SizeName): BenchData {
+/** A PGlite folder of its own per size, in the system's temporary folder. */
+export function pgliteData(size: SizeName): BenchData {
   const dataDir = join(tmpdir(), `gather-bench-${size}`);
   return {
     label: `PGlite (${dataDir})`,
@@ -91,6 +92,10 @@ function pgliteData(size: SizeName): BenchData {
     env: { DATABASE_URL: '', GATHER_DATA_DIR: dataDir },
   };
 }
+
+/** What seeding did, for the log: "seeded in 12.3 s" or "reused the seeded data in 0.4 s". */
+export const seededText = (seeded: SeedResult) =>
+  `${seeded.status === 'reused' ? 'reused the seeded data' : 'seeded'} in ${(seeded.ms / 1000).toFixed(1)} s`;
 
 /** Migrates the benchmark's data and seeds it (reused when its row counts match). */
 export async function seedData(data: BenchData, size: SeedSize): Promise<SeedResult> {
@@ -216,13 +221,16 @@ async function compareWithFloor(
   return result;
 }
 
-/** bench/results/<date><suffix>.md and latest<suffix>.json; `flags` (the --quick of a quick run) name the run. */
+/**
+ * bench/results/<date><suffix>.md and latest<suffix>.json; `flags` (the --quick of a quick run) name the run,
+ * `results` is the JSON's content (`{ cases: rows }`).
+ */
 export async function writeResults(
   flags: readonly string[],
   heading: string,
   table: string,
   checks: Check[],
-  rows: readonly object[],
+  results: Readonly<Record<string, readonly object[]>>,
 ) {
   const date = new Date().toISOString().slice(0, 10);
   const suffix = flags.map((flag) => `-${flag}`).join('');
@@ -230,7 +238,7 @@ export async function writeResults(
   const title = ['gather bench http', ...flags.map((flag) => `--${flag}`)].join(' ');
   const markdown = `# ${title}: ${date}\n\n${heading}\n\n${table}\n\n\`\`\`\n${checkLines(checks)}\n\`\`\`\n`;
   await writeFile(join(RESULTS_DIR, `${date}${suffix}.md`), markdown);
-  await writeFile(join(RESULTS_DIR, `latest${suffix}.json`), `${JSON.stringify({ cases: rows }, null, 2)}\n`);
+  await writeFile(join(RESULTS_DIR, `latest${suffix}.json`), `${JSON.stringify(results, null, 2)}\n`);
   return [`bench/results/${date}${suffix}.md`, `bench/results/latest${suffix}.json`];
 }
 
@@ -261,9 +269,7 @@ export async function run(options: HttpOptions): Promise<number> {
   const data = options.pglite ? pgliteData(mode.size) : await postgresData(mode.size);
   console.log(`gather bench http (${mode.name}): ${data.label}, seeding ${mode.size} size`);
   const seeded = await seedData(data, size);
-  console.log(
-    `  ${seeded.status === 'reused' ? 'reused the seeded data' : 'seeded'} in ${(seeded.ms / 1000).toFixed(1)} s`,
-  );
+  console.log(`  ${seededText(seeded)}`);
 
   const jwtSecret = randomBytes(32).toString('hex');
   const pass = await tracedPass(data.env, jwtSecret);
@@ -323,7 +329,9 @@ export async function run(options: HttpOptions): Promise<number> {
   const table = markdownTable(rows);
   console.log(`\n${heading}\n\n${table}\n\n${checkLines(checks)}`);
   if (mode.results) {
-    const files = await writeResults(mode.name === 'full' ? [] : [mode.name], heading, table, checks, rows);
+    const files = await writeResults(mode.name === 'full' ? [] : [mode.name], heading, table, checks, {
+      cases: rows,
+    });
     console.log(`\nwrote ${files.join(' and ')}`);
   }
   console.log(`gather bench http: done in ${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -6,6 +6,7 @@ import type { Cli, GatherCommand } from '../../src/cli/program.ts';
 import { SIZES } from '../../src/seed/dataset.ts';
 import { numberAtLeast, positiveIntegers } from '../../tools/option-values.ts';
 import { MODES } from '../lib/http-modes.ts';
+import { MAX_TAGS_P99_RATIO } from '../lib/pglite-report.ts';
 import { DEFAULT_DATABASE_URL } from '../lib/postgres-server.ts';
 
 type HttpCommandOptions = {
@@ -13,10 +14,18 @@ type HttpCommandOptions = {
   smoke?: true;
   pglite?: true;
   replica?: true;
+  pgliteVsPostgres?: true;
   seconds?: number;
   connections?: number[];
   case?: string;
 };
+
+/** The module that runs the mode the options choose, loaded only then. */
+function modeModule(options: HttpCommandOptions) {
+  if (options.replica) return import('../http-replica.ts');
+  if (options.pgliteVsPostgres) return import('../http-pglite.ts');
+  return import('../http.ts');
+}
 
 export function registerHttp(bench: GatherCommand, { finish }: Cli): void {
   bench
@@ -43,6 +52,13 @@ export function registerHttp(bench: GatherCommand, { finish }: Cli): void {
         'the list and article reads on a private primary alone vs with a streaming replica ' +
           '(DATABASE_REPLICA_URLS), at the highest connection count; see below',
       ).conflicts('pglite'),
+    )
+    .addOption(
+      new Option(
+        '--pglite-vs-postgres',
+        'every read case on Gather on PGlite beside Gather on PostgreSQL, in one run, with the ratios ' +
+          'checked; see below',
+      ).conflicts(['pglite', 'replica']),
     )
     .option('--seconds <s>', 'time per case and connection count (default: as above)', numberAtLeast(1))
     .option(
@@ -71,10 +87,17 @@ without a replica and Gather with DATABASE_REPLICA_URLS alternate (3 runs each o
 and article reads. Prints req/s, p50, p99, Gather's CPU µs per request, the read round trips per request
 each server served (Gather's /metrics), the replica's share of reads and each PostgreSQL server's CPU µs per
 request; exits 1 on a non-2xx or when the replica serves under 80 % of reads. Without --quick or --smoke,
-writes bench/results/<date>-replica.md + latest-replica.json.`,
+writes bench/results/<date>-replica.md + latest-replica.json.
+With --pglite-vs-postgres: the same dataset seeded on PostgreSQL (as above) and in the --pglite folder, Gather
+started on each; for every read case at each connection count, the two alternate (3 runs each of S/2 s;
+medians). Prints both databases' req/s, p50, p99, CPU µs per request and RSS, and PGlite req/s ÷ PostgreSQL
+req/s beside its target (docs/performance.md); then GET /api/tags p99 from one connection, alone and during
+a list articles load, on each. Exits 1 on a non-2xx, or (not with --smoke) when a ratio at the highest
+connection count is under its target or PGlite's tags p99 during the list load is over ${MAX_TAGS_P99_RATIO} × its p99 alone.
+Without --quick or --smoke, writes bench/results/<date>-pglite-vs-postgres.md + latest-pglite-vs-postgres.json.`,
     )
     .action(async (options: HttpCommandOptions) => {
-      const { run } = options.replica ? await import('../http-replica.ts') : await import('../http.ts');
+      const { run } = await modeModule(options);
       finish(
         await run({
           mode: options.smoke ? 'smoke' : options.quick ? 'quick' : 'full',

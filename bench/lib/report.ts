@@ -32,7 +32,8 @@ export const TARGETS = {
   maxRssMb: 200,
 } as const;
 
-const fixed = (value: number | null, digits: number) => (value === null ? '–' : value.toFixed(digits));
+/** A figure with `digits` decimals, or – where there is none. */
+export const fixed = (value: number | null, digits: number) => (value === null ? '–' : value.toFixed(digits));
 
 export function markdownTable(rows: ResultRow[]): string {
   const header = [
@@ -95,7 +96,7 @@ export function targetChecks(rows: ResultRow[]): Check[] {
 }
 
 /** Passes when no row had a non-2xx response or socket error; otherwise names each row (`label`) and its count. */
-function non2xxCheck<R extends { non2xx: number }>(rows: R[], label: (row: R) => string): Check {
+export function non2xxCheck<R extends { non2xx: number }>(rows: R[], label: (row: R) => string): Check {
   const failed = rows.filter((r) => r.non2xx > 0);
   return {
     pass: failed.length === 0,
