@@ -9,6 +9,7 @@ import { CommandError } from '../command-error.ts';
 import { type Instrument, uninstrumented } from '../instrument.ts';
 import { createBulkheads, inRequest, OverCapacity, untilDeadline, walMark } from './admission.ts';
 import { type DataFolder, openDataFolder } from './data-folder.ts';
+import { openPgliteThread, type PgliteThread } from './pglite-thread.ts';
 import {
   createReplicaRouter,
   parseWalPosition,
@@ -97,17 +98,14 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   const inMemory = options.dataDir === 'memory://';
   const folder = inMemory ? undefined : await openDataFolder(options.dataDir, options.holder);
   options.onOpening?.();
-  // Loaded on demand: PGlite's module alone adds ~40 MB of resident memory to a PostgreSQL server.
-  const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([
-    import('@electric-sql/pglite'),
-    import('drizzle-orm/pglite'),
-  ]).catch(async (error: unknown) => {
+  // Loaded on demand: a PostgreSQL server never loads PGlite's driver.
+  const { drizzle: drizzlePglite } = await import('drizzle-orm/pglite').catch(async (error: unknown) => {
     await folder?.release();
     throw error;
   });
-  let client: PGlite;
+  let client: PgliteThread;
   try {
-    client = folder === undefined ? await PGlite.create() : await PGlite.create(folder.pgdata);
+    client = await openPgliteThread(folder?.pgdata);
   } catch (error) {
     await folder?.release();
     throw new CommandError(
@@ -126,7 +124,8 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   return {
     kind: 'pglite',
     label: inMemory ? 'PGlite (in memory)' : `PGlite (${options.dataDir})`,
-    db: drizzlePglite({ client, schema }) as unknown as Db,
+    // drizzle's PGlite driver, on the thread's client (its query, exec and transaction are PGlite's).
+    db: drizzlePglite({ client: client as unknown as PGlite, schema }) as unknown as Db,
     dataFolder: folder,
     // PGlite is a single connection: a session is the instance itself.
     withSession: (fn) => fn(session),
@@ -147,14 +146,19 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   };
 }
 
-function instrumentPglite(client: PGlite, instrument: Instrument): void {
+function instrumentPglite(client: PgliteThread, instrument: Instrument): void {
   if (instrument === uninstrumented) return;
   const query = client.query.bind(client);
   const exec = client.exec.bind(client);
-  client.query = ((text: string, params?: unknown[], options?: object) =>
-    instrument('query', text, 'Database', () => query(text, params, options), params)) as PGlite['query'];
-  client.exec = ((text: string, options?: object) =>
-    instrument('query', text, 'Database', () => exec(text, options))) as PGlite['exec'];
+  client.query = ((text, params, options) =>
+    instrument(
+      'query',
+      text,
+      'Database',
+      () => query(text, params, options),
+      params,
+    )) as PgliteThread['query'];
+  client.exec = (text) => instrument('query', text, 'Database', () => exec(text));
 }
 
 /** A query error with a SQLSTATE outside "connection exception" leaves the connection usable. */

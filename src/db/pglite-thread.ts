@@ -1,0 +1,169 @@
+// The embedded database in a thread of its own (pglite-worker.js), seen from the event loop: a client with
+// PGlite's query, exec and transaction, as drizzle's PGlite driver and the migrations call them, each a message
+// to the thread and a promise of its answer. The loop no longer runs the queries' WebAssembly itself: while the
+// database thread works, the loop parses and answers other requests (the second core does the other half).
+//
+// The data folder's lock stays with this process (data-folder.ts, taken before the thread starts); the thread
+// opens the folder and is the only one to touch it. A transaction holds the thread for itself: statements sent
+// outside it wait until it ends (PGlite is one connection; they would otherwise run inside it). A thread that
+// dies fails what was sent and everything after with SQLSTATE 57P01 (the server went away: 503).
+import { Worker } from 'node:worker_threads';
+
+export type PgliteResults<Row> = {
+  rows: Row[];
+  fields: { name: string; dataTypeID: number }[];
+  affectedRows?: number;
+};
+
+/** The options drizzle's PGlite driver passes: a row form, and parsers that keep some types' text as it is. */
+export type PgliteQueryOptions = {
+  rowMode?: 'array' | 'object';
+  parsers?: Record<number, (text: string) => unknown>;
+};
+
+export type PgliteSession = {
+  query<Row>(text: string, params?: unknown[], options?: PgliteQueryOptions): Promise<PgliteResults<Row>>;
+  exec(text: string): Promise<PgliteResults<Record<string, unknown>>[]>;
+};
+
+export type PgliteThread = PgliteSession & {
+  /** `fn` with the thread to itself, between BEGIN and COMMIT (ROLLBACK when it throws). */
+  transaction<T>(fn: (tx: PgliteSession & { rollback(): Promise<void> }) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+};
+
+type Request =
+  | { kind: 'query'; text: string; params: unknown[]; rowMode: 'array' | 'object'; keepText: number[] }
+  | { kind: 'exec'; text: string }
+  | { kind: 'close' };
+type Reply = { id: number; result?: unknown; error?: Record<string, unknown> & { message: string } };
+
+const WORKER = new URL('./pglite-worker.js', import.meta.url);
+
+/**
+ * The types whose parser keeps PostgreSQL's text (drizzle's, for timestamps and dates): functions cannot cross
+ * to the thread, so only this kind of parser is accepted, as a list of type OIDs; worked out once per options.
+ */
+const keptTextOf = new WeakMap<object, number[]>();
+function keptText(parsers: PgliteQueryOptions['parsers']): number[] {
+  if (parsers === undefined) return [];
+  let types = keptTextOf.get(parsers);
+  if (types === undefined) {
+    types = Object.entries(parsers).map(([type, parse]) => {
+      if (parse('2000-01-01 00:00:00') !== '2000-01-01 00:00:00') {
+        throw new Error(`a parser for type ${type} that changes the text cannot run in the database thread`);
+      }
+      return Number(type);
+    });
+    keptTextOf.set(parsers, types);
+  }
+  return types;
+}
+
+/** An error as the thread described it, with its fields (code, constraint…) where the error handler reads them. */
+function databaseError(fields: Record<string, unknown> & { message: string }): Error {
+  return Object.assign(new Error(fields.message), fields);
+}
+
+/** Starts the thread and opens the database in it: `dataDir` a folder, or undefined for memory. */
+export async function openPgliteThread(dataDir: string | undefined): Promise<PgliteThread> {
+  const worker = new Worker(WORKER, { workerData: { dataDir } });
+  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  let nextId = 0;
+  let gone: Error | undefined;
+
+  await new Promise<void>((resolve, reject) => {
+    const onExit = (code: number) =>
+      reject(new Error(`the database thread exited with ${code} while opening`));
+    worker.once('exit', onExit);
+    worker.once('error', reject);
+    worker.once('message', (message: { opened: boolean; error?: { message: string } }) => {
+      worker.off('exit', onExit).off('error', reject);
+      if (message.opened) resolve();
+      else reject(databaseError(message.error ?? { message: 'the database thread could not open it' }));
+    });
+  });
+
+  const fail = (reason: string) => {
+    gone = databaseError({ message: `the embedded database's thread ${reason}`, code: '57P01' });
+    for (const { reject } of pending.values()) reject(gone);
+    pending.clear();
+  };
+  worker.on('message', ({ id, result, error }: Reply) => {
+    const waiting = pending.get(id);
+    pending.delete(id);
+    if (pending.size === 0) worker.unref();
+    if (error === undefined) waiting?.resolve(result);
+    else waiting?.reject(databaseError(error));
+  });
+  worker.on('error', (error) => fail(`failed (${error.message})`));
+  worker.on('exit', (code) => fail(`exited (${code})`));
+  // Idle, the thread must not keep a finished command's process alive; a statement on its way must.
+  worker.unref();
+
+  const send = <T>(request: Request): Promise<T> => {
+    if (gone !== undefined) return Promise.reject(gone);
+    const id = nextId++;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.ref();
+      worker.postMessage({ id, ...request });
+    });
+  };
+  const session: PgliteSession = {
+    query: (text, params = [], options = {}) =>
+      send({
+        kind: 'query',
+        text,
+        params,
+        rowMode: options.rowMode ?? 'object',
+        keepText: keptText(options.parsers),
+      }),
+    exec: (text) => send({ kind: 'exec', text }),
+  };
+
+  // While a transaction runs: the promise that settles when it ends. Waited for in a loop written out in
+  // each caller: an async function runs synchronously up to its first await, so when no transaction runs, a
+  // statement is sent in the same turn it is called, in the order statements and transactions were called.
+  let inTransaction: Promise<void> | undefined;
+  return {
+    query: async (text, params, options) => {
+      while (inTransaction !== undefined) await inTransaction;
+      return session.query(text, params, options);
+    },
+    exec: async (text) => {
+      while (inTransaction !== undefined) await inTransaction;
+      return session.exec(text);
+    },
+    transaction: async (fn) => {
+      while (inTransaction !== undefined) await inTransaction;
+      let ended = () => {};
+      inTransaction = new Promise<void>((resolve) => {
+        ended = resolve;
+      });
+      try {
+        await session.exec('BEGIN');
+        let open = true;
+        const rollback = async () => {
+          open = false;
+          await session.exec('ROLLBACK');
+        };
+        try {
+          const result = await fn({ ...session, rollback });
+          if (open) await session.exec('COMMIT');
+          return result;
+        } catch (error) {
+          if (open) await session.exec('ROLLBACK').catch(() => {});
+          throw error;
+        }
+      } finally {
+        inTransaction = undefined;
+        ended();
+      }
+    },
+    close: async () => {
+      if (gone === undefined) await send({ kind: 'close' });
+      await worker.terminate();
+    },
+  };
+}

@@ -1,0 +1,87 @@
+// The embedded database in its own thread (src/db/pglite-thread.ts): the event loop keeps turning while a query
+// runs, a transaction has the database to itself, errors keep their SQLSTATE and constraint, and a thread that
+// is gone fails every statement as a database that went away (503), instead of hanging it.
+import assert from 'node:assert/strict';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { test } from 'node:test';
+import { openPgliteThread } from '../../src/db/pglite-thread.ts';
+import { fromDatabaseError } from '../../src/http/error-handler.ts';
+
+test('the event loop keeps turning while the database thread runs a long query', async () => {
+  const database = await openPgliteThread(undefined);
+  try {
+    const delays = monitorEventLoopDelay({ resolution: 10 });
+    let ticks = 0;
+    const ticker = setInterval(() => {
+      ticks += 1;
+    }, 10);
+    delays.enable();
+    const started = performance.now();
+    // Seconds of CPU work inside PostgreSQL: with PGlite on the loop's thread, no timer would fire until its end.
+    await database.query(
+      'select count(*) from generate_series(1, 5000000) a join generate_series(1, 2) b on true',
+    );
+    const ms = performance.now() - started;
+    delays.disable();
+    clearInterval(ticker);
+    assert.ok(ms > 300, `the query should take a while (${ms.toFixed(0)} ms)`);
+    // A blocked loop would tick once at the end; a free one about every 10 ms (a third of that on a loaded machine).
+    assert.ok(ticks >= ms / 10 / 3, `${ticks} ticks of 10 ms in ${ms.toFixed(0)} ms`);
+    assert.ok(delays.max / 1e6 < ms / 2, `the loop's longest delay ${(delays.max / 1e6).toFixed(0)} ms`);
+  } finally {
+    await database.close();
+  }
+});
+
+test('a transaction has the database to itself; a statement sent meanwhile runs after it', async () => {
+  const database = await openPgliteThread(undefined);
+  try {
+    await database.exec('create table notes (id int primary key, body text)');
+    let releaseTransaction = () => {};
+    const held = new Promise<void>((resolve) => {
+      releaseTransaction = resolve;
+    });
+    const transaction = database.transaction(async (tx) => {
+      await tx.query('insert into notes values (1, $1)', ['inside']);
+      await held;
+      await tx.query('insert into notes values (2, $1)', ['inside']);
+    });
+    // Sent while the transaction is open: it must not see (or join) its uncommitted rows.
+    const outside = database.query<{ n: number }>('select count(*)::int as n from notes');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    releaseTransaction();
+    await transaction;
+    assert.equal((await outside).rows[0]!.n, 2);
+
+    await assert.rejects(
+      database.transaction(async (tx) => {
+        await tx.query('insert into notes values (3, $1)', ['rolled back']);
+        throw new Error('changed my mind');
+      }),
+      /changed my mind/,
+    );
+    const { rows } = await database.query<{ id: number }>('select id from notes order by id');
+    assert.deepEqual(
+      rows.map((row) => row.id),
+      [1, 2],
+    );
+  } finally {
+    await database.close();
+  }
+});
+
+test('an error keeps its SQLSTATE and constraint; a closed thread fails statements as a database gone (503)', async () => {
+  const database = await openPgliteThread(undefined);
+  await database.exec('create table names (name text constraint names_name_key unique)');
+  await database.query('insert into names values ($1)', ['ada']);
+  const duplicate = await database
+    .query('insert into names values ($1)', ['ada'])
+    .catch((error: unknown) => error);
+  assert.equal((duplicate as { code?: string }).code, '23505');
+  assert.equal((duplicate as { constraint?: string }).constraint, 'names_name_key');
+
+  await database.close();
+  const gone = await database.query('select 1').catch((error: unknown) => error);
+  assert.equal((gone as { code?: string }).code, '57P01');
+  assert.equal(fromDatabaseError(gone)?.statusCode, 503);
+});
