@@ -115,6 +115,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     );
   }
   instrumentPglite(client, options.instrument ?? uninstrumented);
+  admitPerFeature(client);
   const session: SqlSession = {
     query: async <T>(text: string, params?: unknown[]) => (await client.query<T>(text, params)).rows,
     exec: async (script) => {
@@ -144,6 +145,28 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
       await folder?.release();
     },
   };
+}
+
+/**
+ * Statements one feature's requests may have in the database thread at once: it runs them one at a time, first
+ * come first served, so without a cap a flood of one feature's reads would queue ahead of every other
+ * feature's (as the pool's bulkheads keep a share of connections per feature on PostgreSQL). Two keep the
+ * thread busy while the loop handles an answer.
+ */
+const PGLITE_STATEMENTS_PER_FEATURE = 2;
+
+/** A request's statement waits for its feature's turn (until its deadline: then 503) before it is sent. */
+function admitPerFeature(client: PgliteThread): void {
+  const bulkheads = createBulkheads(PGLITE_STATEMENTS_PER_FEATURE);
+  const query = client.query.bind(client);
+  client.query = (async (text, params, options) => {
+    const leave = await bulkheads.enter();
+    try {
+      return await query(text, params, options);
+    } finally {
+      leave();
+    }
+  }) as PgliteThread['query'];
 }
 
 function instrumentPglite(client: PgliteThread, instrument: Instrument): void {

@@ -15,10 +15,14 @@ export type PgliteResults<Row> = {
   affectedRows?: number;
 };
 
-/** The options drizzle's PGlite driver passes: a row form, and parsers that keep some types' text as it is. */
+/**
+ * The options drizzle's PGlite driver passes: a row form, and parsers that keep some types' text as it is;
+ * and a name (statement.ts) for a statement prepared once in the database thread and run by name after.
+ */
 export type PgliteQueryOptions = {
   rowMode?: 'array' | 'object';
   parsers?: Record<number, (text: string) => unknown>;
+  name?: string;
 };
 
 export type PgliteSession = {
@@ -33,7 +37,14 @@ export type PgliteThread = PgliteSession & {
 };
 
 type Request =
-  | { kind: 'query'; text: string; params: unknown[]; rowMode: 'array' | 'object'; keepText: number[] }
+  | {
+      kind: 'query';
+      text: string;
+      params: unknown[];
+      rowMode: 'array' | 'object';
+      keepText: number[];
+      prepared: boolean;
+    }
   | { kind: 'exec'; text: string }
   | { kind: 'close' };
 type Reply = { id: number; result?: unknown; error?: Record<string, unknown> & { message: string } };
@@ -118,6 +129,7 @@ export async function openPgliteThread(dataDir: string | undefined): Promise<Pgl
         params,
         rowMode: options.rowMode ?? 'object',
         keepText: keptText(options.parsers),
+        prepared: options.name !== undefined,
       }),
     exec: (text) => send({ kind: 'exec', text }),
   };

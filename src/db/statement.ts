@@ -47,7 +47,12 @@ export function prepare<Row>(db: Db, name: string, query: SQLWrapper): Statement
     name,
     false,
   ) as unknown as RawRowsStatement & { rawQueryConfig?: Record<string, unknown> };
-  // node-postgres hands this config to pool.query on every run: the router there reads the kind from it.
-  if (statement.rawQueryConfig !== undefined) statement.rawQueryConfig[STATEMENT_KIND] = kindOf(query);
+  // Both drivers hand this config to the client on every run: node-postgres's router reads the kind from it,
+  // and a name makes the statement a named prepared one on PGlite's thread as on node-postgres (where drizzle
+  // has already set it).
+  if (statement.rawQueryConfig !== undefined) {
+    statement.rawQueryConfig[STATEMENT_KIND] = kindOf(query);
+    statement.rawQueryConfig.name ??= name;
+  }
   return (values = {}) => statement.all(values) as Promise<Row[]>;
 }

@@ -85,3 +85,54 @@ test('an error keeps its SQLSTATE and constraint; a closed thread fails statemen
   assert.equal((gone as { code?: string }).code, '57P01');
   assert.equal(fromDatabaseError(gone)?.statusCode, 503);
 });
+
+test('a named statement is prepared once in the thread and run by name, with the rows an unnamed one gets', async () => {
+  const database = await openPgliteThread(undefined);
+  try {
+    await database.exec(
+      'create table posts (id int primary key, title text unique, tags text[], at timestamptz, draft boolean)',
+    );
+    const insert = 'insert into posts values ($1, $2, $3, $4, $5) returning id, title, tags, at::text, draft';
+    const named = { name: 'post_insert', rowMode: 'object' as const };
+    const first = await database.query(
+      insert,
+      [1, 'one', ['a', 'b'], new Date('2026-01-02T03:04:05Z'), true],
+      named,
+    );
+    const unnamed = await database.query(
+      'select id, title, tags, at::text, draft from posts where id = $1',
+      [1],
+    );
+    assert.deepEqual(first.rows, unnamed.rows);
+    assert.deepEqual(first.rows[0], {
+      id: 1,
+      title: 'one',
+      tags: ['a', 'b'],
+      at: '2026-01-02 03:04:05+00',
+      draft: true,
+    });
+
+    // A failed run leaves the statement usable; its error keeps its SQLSTATE and constraint.
+    const duplicate: { code?: string; constraint?: string } = await database
+      .query(insert, [2, 'one', [], null, false], named)
+      .then(
+        () => ({}),
+        (error: unknown) => error as { code?: string },
+      );
+    assert.equal(duplicate.code, '23505');
+    assert.equal(duplicate.constraint, 'posts_title_key');
+    const second = await database.query(insert, [2, 'two', null, null, null], { ...named, rowMode: 'array' });
+    assert.deepEqual(second.rows, [[2, 'two', null, null, null]]);
+
+    const prepared = await database.query<{ statement: string }>(
+      'select statement from pg_prepared_statements',
+    );
+    assert.deepEqual(
+      prepared.rows.map((row) => row.statement),
+      [insert],
+      'one server-side statement for the three named runs',
+    );
+  } finally {
+    await database.close();
+  }
+});
