@@ -51,7 +51,7 @@ function messages(...parts) {
   return buffer;
 }
 
-/** Prepared statements by SQL text: their server-side name, parameter types and row description. */
+/** Prepared statements by SQL text: their server-side name, parameter types and columns. */
 const statements = new Map();
 const NOT_SYNCED = { syncToFs: false };
 
@@ -61,18 +61,70 @@ async function prepare(text) {
     messages(serialize.parse({ name, text }), serialize.describe({ type: 'S', name }), serialize.sync()),
     NOT_SYNCED,
   );
+  // A statement that returns no rows (an insert without returning) is described by noData instead.
+  const columns = described.find((message) => message.name === 'rowDescription')?.fields ?? [];
   const statement = {
     name,
     parameterTypes: parse.parseDescribeStatementResults(described),
-    // A statement that returns no rows (an insert without returning) is described by noData instead.
-    rowDescription: described.filter((message) => message.name === 'rowDescription'),
+    fields: columns.map(({ name, dataTypeID }) => ({ name, dataTypeID })),
+    /** Each column's parser, by the list of types kept as text. */
+    parsers: new Map(),
   };
   statements.set(text, statement);
   return statement;
 }
 
+/** Each column's parser: PGlite's for its type (what its query() applies), none when its text is kept. */
+function columnParsers(statement, keptText) {
+  const key = keptText.join(',');
+  let parsers = statement.parsers.get(key);
+  if (parsers === undefined) {
+    parsers = statement.fields.map(({ dataTypeID }) =>
+      keptText.includes(dataTypeID) ? undefined : db.parsers[dataTypeID],
+    );
+    statement.parsers.set(key, parsers);
+  }
+  return parsers;
+}
+
+/** Rows affected, from the command tag ("INSERT 0 3", "UPDATE 2"), as PGlite's query() counts them. */
+function affectedRows(tag) {
+  const [command, first, second] = tag.split(' ');
+  if (command === 'INSERT') return Number(second);
+  return ['UPDATE', 'DELETE', 'COPY', 'MERGE'].includes(command) ? Number(first) : 0;
+}
+
+/**
+ * The results of a run, built straight from its data rows with the statement's columns and parsers worked out
+ * once: PGlite's own result parser looks both up again for every value and builds each row through
+ * Object.fromEntries, which was the largest part of this thread's time under load.
+ */
+function resultsOf(statement, answered, rowMode, keptText) {
+  const { fields } = statement;
+  const parsers = columnParsers(statement, keptText);
+  const rows = [];
+  let affected = 0;
+  for (const message of answered) {
+    if (message.name === 'dataRow') {
+      const values = message.fields;
+      for (let i = 0; i < values.length; i++) {
+        const parseValue = parsers[i];
+        if (values[i] !== null && parseValue !== undefined)
+          values[i] = parseValue(values[i], fields[i].dataTypeID);
+      }
+      if (rowMode === 'array') rows.push(values);
+      else {
+        const row = {};
+        for (let i = 0; i < values.length; i++) row[fields[i].name] = values[i];
+        rows.push(row);
+      }
+    } else if (message.name === 'commandComplete') affected = affectedRows(message.text);
+  }
+  return { rows, fields, affectedRows: affected };
+}
+
 /** A prepared statement's run: its values serialised as PGlite's query() does, by each parameter's type. */
-function runPrepared(text, params, options) {
+function runPrepared(text, params, rowMode, keptText) {
   return db.runExclusive(async () => {
     const statement = statements.get(text) ?? (await prepare(text));
     const values = params.map((value, i) => {
@@ -89,16 +141,15 @@ function runPrepared(text, params, options) {
       NOT_SYNCED,
     );
     if (!db.isInTransaction()) await db.syncToFs();
-    return parse.parseResults([...statement.rowDescription, ...answered], db.parsers, options)[0];
+    return resultsOf(statement, answered, rowMode, keptText);
   });
 }
 
 async function answer({ kind, text, params, rowMode, keepText: types, prepared }) {
   if (kind === 'query') {
+    if (prepared) return runPrepared(text, params, rowMode, types);
     const options = { rowMode, ...(types.length > 0 && { parsers: textParsers(types) }) };
-    return results(
-      prepared ? await runPrepared(text, params, options) : await db.query(text, params, options),
-    );
+    return results(await db.query(text, params, options));
   }
   if (kind === 'exec') return (await db.exec(text)).map(results);
   await db.close();
@@ -114,8 +165,15 @@ try {
   process.exit(1);
 }
 
+// Statements sent before a close are answered before it: a request still running when the server stops
+// (its client gone) finishes its statements instead of failing them.
+const running = new Set();
 parentPort.on('message', (message) => {
-  answer(message).then(
+  const answered =
+    message.kind === 'close' ? Promise.allSettled(running).then(() => answer(message)) : answer(message);
+  running.add(answered);
+  answered.finally(() => running.delete(answered)).catch(() => {});
+  answered.then(
     (result) => {
       parentPort.postMessage({ id: message.id, result });
       if (message.kind === 'close') parentPort.close();

@@ -136,3 +136,10 @@ test('a named statement is prepared once in the thread and run by name, with the
     await database.close();
   }
 });
+
+test('a statement sent before close is answered, not failed', async () => {
+  const database = await openPgliteThread(undefined);
+  const running = database.query<{ n: number }>('select count(*)::int as n from generate_series(1, 2000000)');
+  await database.close();
+  assert.equal((await running).rows[0]!.n, 2_000_000);
+});
