@@ -126,6 +126,8 @@ function phasesOf(step: Step, lint: Lint, options: PlanOptions): Phase[] {
 
 /** Parses, lints and splits each step into the phases that run it. */
 export async function planSteps(steps: readonly Step[], options: PlanOptions): Promise<PlannedStep[]> {
+  // Nothing to parse: a start whose migrations are all applied (every PGlite serve) never loads the parser.
+  if (steps.length === 0) return [];
   await loadSqlParser();
   return steps.map((step) => {
     const file = `${step.migration.name}/${step.direction}.sql`;

@@ -1,7 +1,7 @@
 // A migration's SQL as PostgreSQL's own parser reads it (libpg-query: the server's grammar compiled to
 // WASM): its statements with their exact text and line, and its `-- gather:allow <rule> <why>` comments.
 // The lint reads the parse trees; the runner executes the texts.
-import { loadModule, type Node, parseSync, scanSync } from 'libpg-query';
+import type * as SqlParser from 'libpg-query';
 import { MigrationError } from './migration-error.ts';
 
 export type Statement = Readonly<{
@@ -9,7 +9,7 @@ export type Statement = Readonly<{
   text: string;
   /** 1-based line of the file where it starts. */
   line: number;
-  node: Node;
+  node: SqlParser.Node;
 }>;
 
 /** An acknowledged unsafe operation: `-- gather:allow <rule> <why>` anywhere in the file. */
@@ -17,12 +17,25 @@ export type Allow = Readonly<{ rule: string; why: string; line: number }>;
 
 export type ParsedSql = Readonly<{ statements: Statement[]; allows: Allow[] }>;
 
-let loaded: Promise<void> | undefined;
+let parser: typeof SqlParser | undefined;
 
-/** Loads the parser (WASM, once per process); every function below needs it loaded. */
+/**
+ * Loads the parser (WASM, once per process); every function below needs it loaded. Imported here, not at the
+ * top: importing it instantiates the WASM (~6 MB resident, 128 MB of external memory), which a server whose
+ * migrations are all applied never uses.
+ */
+let loading: Promise<void> | undefined;
 export function loadSqlParser(): Promise<void> {
-  loaded ??= loadModule();
-  return loaded;
+  loading ??= import('libpg-query').then(async (module) => {
+    await module.loadModule();
+    parser = module;
+  });
+  return loading;
+}
+
+function loaded(): typeof SqlParser {
+  if (parser === undefined) throw new Error('the SQL parser is not loaded: await loadSqlParser() first');
+  return parser;
 }
 
 const ALLOW = /^--\s*gather:allow\s+([a-z0-9-]+)\s+(\S.*)$/;
@@ -32,9 +45,9 @@ const MENTIONS_ALLOW = /^--\s*gather:allow\b/;
 export function parseSql(sql: string, file: string): ParsedSql {
   const bytes = Buffer.from(sql, 'utf8');
   const lineAt = (offset: number) => bytes.subarray(0, offset).toString('utf8').split('\n').length;
-  let tree: ReturnType<typeof parseSync>;
+  let tree: ReturnType<typeof SqlParser.parseSync>;
   try {
-    tree = parseSync(sql);
+    tree = loaded().parseSync(sql);
   } catch (error) {
     const position = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition;
     const where = position === undefined ? '' : ` at line ${lineAt(position)}`;
@@ -47,7 +60,7 @@ export function parseSql(sql: string, file: string): ParsedSql {
     return { text, line: lineAt(start), node: raw.stmt! };
   });
   const allows: Allow[] = [];
-  for (const token of scanSync(sql).tokens) {
+  for (const token of loaded().scanSync(sql).tokens) {
     if (token.tokenName !== 'SQL_COMMENT') continue;
     const comment = bytes.subarray(token.start, token.end).toString('utf8').trim();
     if (!MENTIONS_ALLOW.test(comment)) continue;
@@ -69,7 +82,9 @@ export function parseSql(sql: string, file: string): ParsedSql {
 /** The statement without its CONCURRENTLY keyword (found by the lexer, so never inside a name or string). */
 export function withoutConcurrently(text: string): string {
   const bytes = Buffer.from(text, 'utf8');
-  const keyword = scanSync(text).tokens.find((token) => token.text.toUpperCase() === 'CONCURRENTLY');
+  const keyword = loaded()
+    .scanSync(text)
+    .tokens.find((token) => token.text.toUpperCase() === 'CONCURRENTLY');
   if (keyword === undefined) return text;
   return Buffer.concat([bytes.subarray(0, keyword.start), bytes.subarray(keyword.end + 1)]).toString('utf8');
 }
