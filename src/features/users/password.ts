@@ -14,8 +14,8 @@ export type Passwords = Readonly<{
   /** Format: scrypt$N$r$p$salt$hash (base64). */
   hash(password: string): Promise<string>;
   /**
-   * Whether `password` matches `stored`. With no stored hash (an unknown email) a decoy is verified, so that
-   * a miss costs as long as a hit; the answer is then false.
+   * Whether `password` matches `stored`. With no stored hash (an unknown email) the password is hashed all the
+   * same, so that a miss costs as long as a hit; the answer is then false.
    */
   verify(password: string, stored: string | undefined): Promise<boolean>;
   /**
@@ -46,10 +46,6 @@ export function createPasswords(instrument: Instrument = uninstrumented): Passwo
     return actual.length === wanted.length && timingSafeEqual(actual, wanted);
   };
 
-  // A hash of nothing, made now so that even the first miss costs one hash, like a hit. Awaited on a miss,
-  // which then sees its failure; until then a failure must not count as unhandled.
-  const decoy = hash(randomBytes(16).toString('hex'));
-  decoy.catch(() => {});
   return Object.freeze({
     hash,
     ensureCapacity: () => {
@@ -57,7 +53,9 @@ export function createPasswords(instrument: Instrument = uninstrumented): Passwo
     },
     verify: async (password: string, stored: string | undefined) => {
       if (stored !== undefined) return matches(password, stored);
-      await matches(password, await decoy);
+      // No such user: one hash all the same, as a hit costs (no user enumeration by timing). Not a decoy hashed
+      // at start: that would start a hashing thread (~10 MB resident) in a server no one has logged in to.
+      await hash(password);
       return false;
     },
   });
