@@ -24,7 +24,7 @@ fail() { printf 'FAIL %s\n%s\n' "$1" "$2"; FAILED=1; }
 cd "$WORK" || exit 1
 echo "== npm ci && npm run build && npm prune --omit=dev (in $WORK)"
 npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm run --silent build && npm prune --omit=dev --no-audit --no-fund --loglevel=error >/dev/null || { echo "FAIL install"; exit 1; }
-for dev in drizzle-kit playwright-core autocannon typescript; do
+for dev in drizzle-kit playwright-core autocannon typescript mermaid; do
   [ -e "node_modules/$dev" ] && fail "devDependency $dev is still installed" ""
 done
 pass "installed: $(ls node_modules | wc -l) packages, no devDependencies"
@@ -59,10 +59,10 @@ refuses() {
 echo "== gather seed (PGlite)"
 expect "seed" 0 'gather seed: seeded \(12 users, 60 articles, 240 comments\)' -- gather seed
 
-echo "== gather serve (node dist/cli/index.js, as npm run start:dist)"
+echo "== gather serve (node dist/cli/index.js, as npm run start:dist; the trace viewer on, without Mermaid)"
 PORT=$(node -e "const s=require('net').createServer().listen(0,()=>{console.log(s.address().port);s.close()})")
 touch "$WORK/serve.log"
-PORT=$PORT LOG_LEVEL=warn node dist/cli/index.js serve >"$WORK/serve.log" 2>&1 &
+PORT=$PORT LOG_LEVEL=warn GATHER_TRACE=1 node dist/cli/index.js serve >"$WORK/serve.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 1 100); do grep -q 'gather: listening on' "$WORK/serve.log" && break; sleep 0.2; done
 BASE=http://127.0.0.1:$PORT
@@ -71,6 +71,12 @@ expect "serve: GET /api/articles (the seeded ones)" 0 '"articlesCount":60' -- cu
 expect "serve: POST /api/users" 0 '"username":"prod"' -- curl -sf -X POST "$BASE/api/users" \
   -H 'content-type: application/json' -d '{"user":{"username":"prod","email":"prod@example.com","password":"password123"}}'
 expect "serve: GET /api/profiles/prod" 0 '"following":false' -- curl -sf "$BASE/api/profiles/prod"
+# Mermaid is a devDependency: the trace page shows the diagram as its text, and no bundle is served.
+TRACE_ID=$(curl -sf -D - -o /dev/null "$BASE/api/tags" | tr -d '\r' | awk -F': ' 'tolower($1) == "x-trace-id" { print $2 }')
+expect "serve: a trace page without Mermaid (the diagram's text)" 0 '<pre class="mermaid">sequenceDiagram' -- \
+  curl -sf "$BASE/_gather/traces/$TRACE_ID"
+expect "serve: no Mermaid bundle (404)" 0 '^404$' -- \
+  curl -s -o /dev/null -w '%{http_code}' "$BASE/_gather/assets/mermaid.min.js"
 kill -TERM "$SERVER"
 wait "$SERVER" && pass "serve: SIGTERM, exit 0" || fail "serve: SIGTERM" "$(cat "$WORK/serve.log")"
 SERVER=

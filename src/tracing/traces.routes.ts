@@ -23,7 +23,18 @@ import {
 } from './trace-pages.ts';
 import type { TraceStore } from './trace-store.ts';
 
-const MERMAID_FILE = createRequire(import.meta.url).resolve('mermaid/dist/mermaid.min.js');
+/**
+ * Mermaid's browser bundle, which draws the diagram. A devDependency (the package and its dependencies are
+ * half of node_modules): a production install has none, and its trace page shows the diagram's Mermaid text.
+ */
+function mermaidBundle(): string | undefined {
+  try {
+    return createRequire(import.meta.url).resolve('mermaid/dist/mermaid.min.js');
+  } catch {
+    return undefined;
+  }
+}
+
 const SCRIPTS = new Map([
   [VIEWER_SCRIPT_PATH, new URL('./trace-viewer.js', import.meta.url)],
   [LIST_SCRIPT_PATH, new URL('./trace-list.js', import.meta.url)],
@@ -107,12 +118,15 @@ export function tracesRoutes(store: TraceStore) {
     app.get<TraceParams>(`${TRACES_PATH}/:id`, routeOptions, async (request, reply) =>
       reply.type('text/html; charset=utf-8').send(tracePage(find(request.params.id))),
     );
-    app.get(MERMAID_SCRIPT_PATH, routeOptions, async (_request, reply) =>
-      reply
-        .type('text/javascript; charset=utf-8')
-        .header('cache-control', 'public, max-age=3600')
-        .send(createReadStream(MERMAID_FILE)),
-    );
+    const mermaid = mermaidBundle();
+    if (mermaid !== undefined) {
+      app.get(MERMAID_SCRIPT_PATH, routeOptions, async (_request, reply) =>
+        reply
+          .type('text/javascript; charset=utf-8')
+          .header('cache-control', 'public, max-age=3600')
+          .send(createReadStream(mermaid)),
+      );
+    }
     for (const [path, file] of SCRIPTS) {
       app.get(path, routeOptions, async (_request, reply) =>
         reply.type('text/javascript; charset=utf-8').send(createReadStream(file)),

@@ -111,6 +111,22 @@ test('the trace page draws the request as an SVG sequence diagram with solid cal
   await page.close();
 });
 
+test('without Mermaid (a production install leaves it out) the page shows the diagram as its text, and why', {
+  skip,
+}, async () => {
+  const { address, concurrent } = await fixture();
+  const { page, problems } = await viewerPage();
+  await page.route('**/_gather/assets/mermaid.min.js', (route) => route.fulfill({ status: 404 }));
+  await page.goto(`${address}/_gather/traces/${concurrent.id}`);
+  await page.waitForSelector('body[data-diagram]', { timeout: 20_000 });
+  assert.equal(await page.getAttribute('body', 'data-diagram'), 'text');
+  assert.match((await page.locator('pre.mermaid').textContent()) ?? '', /^sequenceDiagram/);
+  assert.match((await page.locator('#diagram-error').textContent()) ?? '', /Mermaid is not installed/);
+  // The script's 404 is the one problem: the viewer's own script ran to the end.
+  assert.equal(problems.filter((problem) => !problem.includes('404')).length, 0, problems.join('\n'));
+  await page.close();
+});
+
 test('waterfall: the reads of ?include=comments overlap; a click shows the full SQL and its rows', {
   skip,
 }, async () => {
