@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../../src/db/client.ts';
 import { renderSequenceDiagram } from '../../src/tracing/mermaid.ts';
 import { overlaps, querySpans, type RequestTrace } from '../../src/tracing/recorder.ts';
@@ -122,6 +121,34 @@ function holdQueries(database: Database, pattern: RegExp, until: Promise<unknown
   };
 }
 
+/**
+ * Resolves once a query matching each of `patterns` has been answered, and what those answers started (the
+ * parts written from them) has run: a turn of the event loop later (test only).
+ */
+function whenAnswered(database: Database, patterns: RegExp[]): { answered: Promise<void>; restore(): void } {
+  type Client = { query: (config: unknown, ...rest: unknown[]) => Promise<unknown> };
+  const client = (database.db as unknown as { $client: Client }).$client;
+  const original = client.query;
+  const waiting = new Set(patterns);
+  let allAnswered!: () => void;
+  const answered = new Promise<void>((resolve) => {
+    allAnswered = resolve;
+  });
+  client.query = async (config, ...rest) => {
+    const result = await original.call(client, config, ...rest);
+    const text = typeof config === 'string' ? config : (config as { text: string }).text;
+    for (const pattern of waiting) if (pattern.test(text)) waiting.delete(pattern);
+    if (waiting.size === 0) setImmediate(allAnswered);
+    return result;
+  };
+  return {
+    answered,
+    restore: () => {
+      client.query = original;
+    },
+  };
+}
+
 /** Reads the stream over real HTTP, calling `onPart` with each part's name the moment its line arrives. */
 async function readStream(
   path: string,
@@ -193,7 +220,9 @@ test('stream: unknown slug is a plain 404 in RealWorld format, before any part',
 });
 
 test('stream: a part that fails after the stream started becomes a last error line', async () => {
-  const restore = holdQueries(t.database, PART_SQL.comments!, sleep(100), true);
+  // The comments query fails once the two other parts' queries have been answered (and their parts sent).
+  const others = whenAnswered(t.database, [PART_SQL.article!, PART_SQL.author!]);
+  const restore = holdQueries(t.database, PART_SQL.comments!, others.answered, true);
   try {
     const response = await t.app.inject({ method: 'GET', url: `/api/articles/${slug}/stream` });
     assert.equal(response.statusCode, 200);
@@ -205,6 +234,7 @@ test('stream: a part that fails after the stream started becomes a last error li
     assert.deepEqual(lines.at(-1), { part: 'error', errors: { body: ['internal server error'] } });
   } finally {
     restore();
+    others.restore();
   }
 });
 
