@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { openData } from '../src/boot.ts';
 import { loadConfig } from '../src/config.ts';
@@ -38,6 +39,8 @@ const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
 /** Alternating Gather/floor runs per compared case (odd: the median is one of them). */
 const ROUNDS = 3;
 const HOLDER = 'gather bench http';
+/** How long a started server is left alone before its idle memory is read. */
+const IDLE_SETTLE_MS = 2_000;
 
 export type HttpOptions = Readonly<{
   mode: ModeName;
@@ -119,11 +122,19 @@ const poolMax = () => process.env.DB_POOL_MAX || '10';
  * Gather as a production user starts it: compiled (npm run build, then npm run start:dist), not through tsx,
  * whose loader thread alone holds ~35 MB. Build it first (buildGather).
  */
-export function startBenchGather(env: Record<string, string>, jwtSecret: string): Promise<ServerProcess> {
-  return startGather({
+export async function startBenchGather(
+  env: Record<string, string>,
+  jwtSecret: string,
+): Promise<ServerProcess> {
+  const gather = await startGather({
     compiled: true,
     env: { NODE_ENV: 'production', JWT_SECRET: jwtSecret, LOG_LEVEL: 'warn', DB_POOL_MAX: poolMax(), ...env },
   });
+  // Its resident memory before any load, once the start's own work has settled (the memory targets' "idle").
+  await sleep(IDLE_SETTLE_MS);
+  const database = env.DATABASE_URL ? 'PostgreSQL' : 'PGlite';
+  console.log(`  Gather (compiled, ${database}) idle RSS: ${gather.rssMb().toFixed(0)} MB`);
+  return gather;
 }
 
 async function startServers(data: BenchData, jwtSecret: string, withFloor: boolean): Promise<Servers> {

@@ -27,7 +27,7 @@ npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm run --silent buil
 for dev in drizzle-kit playwright-core autocannon typescript mermaid; do
   [ -e "node_modules/$dev" ] && fail "devDependency $dev is still installed" ""
 done
-pass "installed: $(ls node_modules | wc -l) packages, no devDependencies"
+pass "installed: $(ls node_modules | wc -l) packages, $(du -sm node_modules | cut -f1) MB of node_modules, no devDependencies"
 
 export NODE_ENV=production JWT_SECRET=production-install-secret-0123456789abcdef GATHER_DATA_DIR="$WORK/data"
 unset DATABASE_URL
