@@ -41,15 +41,7 @@ function plainError(error) {
 const results = ({ rows, fields, affectedRows }) => ({ rows, fields, affectedRows });
 
 /** One buffer of several protocol messages: PostgreSQL reads them in order, in one call into WebAssembly. */
-function messages(...parts) {
-  const buffer = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    buffer.set(part, at);
-    at += part.length;
-  }
-  return buffer;
-}
+const messages = (...parts) => Buffer.concat(parts);
 
 /** Prepared statements by SQL text: their server-side name, parameter types and columns. */
 const statements = new Map();
