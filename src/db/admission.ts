@@ -37,6 +37,11 @@ export function inRequest(): boolean {
   return storage.getStore() !== undefined;
 }
 
+/** The bulkhead (feature) the current request draws on; undefined outside a request or when not capped. */
+export function currentBulkhead(): string | undefined {
+  return storage.getStore()?.bulkhead;
+}
+
 /** The current request's WAL positions; undefined outside a request. */
 export function walMark(): WalMark | undefined {
   return storage.getStore()?.wal;
@@ -94,7 +99,7 @@ export function createBulkheads(slotsPerFeature: number): Bulkheads {
   };
   return {
     enter: async () => {
-      const name = storage.getStore()?.bulkhead;
+      const name = currentBulkhead();
       if (name === undefined) return NOTHING_TO_RELEASE;
       const head = headOf(name);
       // A slot freed by release() passes straight to the first waiter: inUse never drops below the queue.

@@ -5,9 +5,11 @@
 //
 // The data folder's lock stays with this process (data-folder.ts, taken before the thread starts); the thread
 // opens the folder and is the only one to touch it. A transaction holds the thread for itself: statements sent
-// outside it wait until it ends (PGlite is one connection; they would otherwise run inside it). A thread that
+// outside it wait until it ends (PGlite is one connection; they would otherwise run inside it). Statements of
+// requests carry their feature's name, and the thread takes the features' statements in turn. A thread that
 // dies fails what was sent and everything after with SQLSTATE 57P01 (the server went away: 503).
 import { Worker } from 'node:worker_threads';
+import { currentBulkhead } from './admission.ts';
 
 export type PgliteResults<Row> = {
   rows: Row[];
@@ -44,6 +46,8 @@ type Request =
       rowMode: 'array' | 'object';
       keepText: number[];
       prepared: boolean;
+      /** The feature whose request sent it (its bulkhead), taken round robin with the others' by the thread. */
+      lane: string | undefined;
     }
   | { kind: 'exec'; text: string }
   | { kind: 'close' };
@@ -121,7 +125,7 @@ export async function openPgliteThread(dataDir: string | undefined): Promise<Pgl
       worker.postMessage({ id, ...request });
     });
   };
-  const session: PgliteSession = {
+  const sessionIn = (lane: () => string | undefined): PgliteSession => ({
     query: (text, params = [], options = {}) =>
       send({
         kind: 'query',
@@ -130,9 +134,13 @@ export async function openPgliteThread(dataDir: string | undefined): Promise<Pgl
         rowMode: options.rowMode ?? 'object',
         keepText: keptText(options.parsers),
         prepared: options.name !== undefined,
+        lane: lane(),
       }),
     exec: (text) => send({ kind: 'exec', text }),
-  };
+  });
+  // A transaction's statements have no lane: the thread runs them in order, after everything sent before.
+  const session = sessionIn(() => undefined);
+  const requestSession = sessionIn(currentBulkhead);
 
   // While a transaction runs: the promise that settles when it ends. Waited for in a loop written out in
   // each caller: an async function runs synchronously up to its first await, so when no transaction runs, a
@@ -141,7 +149,7 @@ export async function openPgliteThread(dataDir: string | undefined): Promise<Pgl
   return {
     query: async (text, params, options) => {
       while (inTransaction !== undefined) await inTransaction;
-      return session.query(text, params, options);
+      return requestSession.query(text, params, options);
     },
     exec: async (text) => {
       while (inTransaction !== undefined) await inTransaction;

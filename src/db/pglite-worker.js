@@ -1,8 +1,8 @@
 // The embedded database's own thread: PGlite (PostgreSQL compiled to WebAssembly) runs every query as CPU
 // work on the thread that calls it. Here that is this thread, not the event loop's, so HTTP parsing and
 // serialisation go on while a query runs, and the loop sees PGlite as what a database is to it: I/O it awaits.
-// pglite-thread.ts is the other side: it sends { id, kind, text, params, rowMode, keepText, prepared } and gets
-// back { id, result } or { id, error }; PGlite itself runs one statement at a time, in the order they came.
+// pglite-thread.ts is the other side: it sends { id, kind, text, params, rowMode, keepText, prepared, lane } and
+// gets back { id, result } or { id, error }; PGlite runs one statement at a time, in the turns drain() gives.
 //
 // Gather's own statements (features' prepare(), statement.ts) come marked `prepared`: as node-postgres does
 // with a named statement, each is parsed and described once, then every run is one bind + execute + sync.
@@ -116,25 +116,19 @@ function resultsOf(statement, answered, rowMode, keptText) {
 }
 
 /** A prepared statement's run: its values serialised as PGlite's query() does, by each parameter's type. */
-function runPrepared(text, params, rowMode, keptText) {
-  return db.runExclusive(async () => {
-    const statement = statements.get(text) ?? (await prepare(text));
-    const values = params.map((value, i) => {
-      if (value === null || value === undefined) return null;
-      const serializeValue = db.serializers[statement.parameterTypes[i]];
-      return serializeValue === undefined ? value.toString() : serializeValue(value);
-    });
-    const { messages: answered } = await db.execProtocol(
-      messages(
-        serialize.bind({ statement: statement.name, values }),
-        serialize.execute({}),
-        serialize.sync(),
-      ),
-      NOT_SYNCED,
-    );
-    if (!db.isInTransaction()) await db.syncToFs();
-    return resultsOf(statement, answered, rowMode, keptText);
+async function runPrepared(text, params, rowMode, keptText) {
+  const statement = statements.get(text) ?? (await prepare(text));
+  const values = params.map((value, i) => {
+    if (value === null || value === undefined) return null;
+    const serializeValue = db.serializers[statement.parameterTypes[i]];
+    return serializeValue === undefined ? value.toString() : serializeValue(value);
   });
+  const { messages: answered } = await db.execProtocol(
+    messages(serialize.bind({ statement: statement.name, values }), serialize.execute({}), serialize.sync()),
+    NOT_SYNCED,
+  );
+  if (!db.isInTransaction()) await db.syncToFs();
+  return resultsOf(statement, answered, rowMode, keptText);
 }
 
 async function answer({ kind, text, params, rowMode, keepText: types, prepared }) {
@@ -157,19 +151,51 @@ try {
   process.exit(1);
 }
 
-// Statements sent before a close are answered before it: a request still running when the server stops
-// (its client gone) finishes its statements instead of failing them.
-const running = new Set();
+// Statements wait here for their turn. Those of a request carry its feature's lane (its bulkhead's name); the
+// thread takes them round robin by lane, so a flood of one feature's reads queues behind itself and another
+// feature's statement waits for one statement at most, not for the flood (PGlite runs one at a time). Within
+// a lane they keep their order. Everything else (BEGIN, a transaction's statements, COMMIT, migrations, the
+// close) runs in the order it came: whatever was sent before it runs before it, and after it, after.
+const waiting = [];
+/** Each lane's last turn, by a count of statements run: the lane served longest ago goes next. */
+const lastTurn = new Map();
+let turns = 0;
+
+function nextMessage() {
+  const barrier = waiting.findIndex((message) => message.lane === undefined);
+  const candidates = barrier === -1 ? waiting.length : barrier;
+  if (candidates === 0) return waiting.shift();
+  let chosen = 0;
+  for (let i = 1; i < candidates; i++) {
+    if ((lastTurn.get(waiting[i].lane) ?? -1) < (lastTurn.get(waiting[chosen].lane) ?? -1)) chosen = i;
+  }
+  const [message] = waiting.splice(chosen, 1);
+  lastTurn.set(message.lane, turns++);
+  return message;
+}
+
+async function answerInTurn(message) {
+  try {
+    const result = await answer(message);
+    parentPort.postMessage({ id: message.id, result });
+    if (message.kind === 'close') parentPort.close();
+  } catch (error) {
+    parentPort.postMessage({ id: message.id, error: plainError(error) });
+  }
+}
+
+let draining = false;
+async function drain() {
+  draining = true;
+  while (waiting.length > 0) {
+    // Statements sent while the last one ran are delivered before the next is chosen: a macrotask's wait.
+    await new Promise(setImmediate);
+    await answerInTurn(nextMessage());
+  }
+  draining = false;
+}
+
 parentPort.on('message', (message) => {
-  const answered =
-    message.kind === 'close' ? Promise.allSettled(running).then(() => answer(message)) : answer(message);
-  running.add(answered);
-  answered.finally(() => running.delete(answered)).catch(() => {});
-  answered.then(
-    (result) => {
-      parentPort.postMessage({ id: message.id, result });
-      if (message.kind === 'close') parentPort.close();
-    },
-    (error) => parentPort.postMessage({ id: message.id, error: plainError(error) }),
-  );
+  waiting.push(message);
+  if (!draining) drain();
 });

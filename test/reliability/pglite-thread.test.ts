@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { test } from 'node:test';
+import { withinBudget } from '../../src/db/admission.ts';
 import { openPgliteThread } from '../../src/db/pglite-thread.ts';
 import { fromDatabaseError } from '../../src/http/error-handler.ts';
 
@@ -28,6 +29,27 @@ test('the event loop keeps turning while the database thread runs a long query',
     // A blocked loop would tick once at the end; a free one about every 10 ms (a third of that on a loaded machine).
     assert.ok(ticks >= ms / 10 / 3, `${ticks} ticks of 10 ms in ${ms.toFixed(0)} ms`);
     assert.ok(delays.max / 1e6 < ms / 2, `the loop's longest delay ${(delays.max / 1e6).toFixed(0)} ms`);
+  } finally {
+    await database.close();
+  }
+});
+
+test("features' statements are taken in turns: one sent behind another feature's queue goes next", async () => {
+  const database = await openPgliteThread(undefined);
+  try {
+    const answered: string[] = [];
+    const inFeature = (bulkhead: string, name: string) =>
+      withinBudget({ deadline: performance.now() + 60_000, bulkhead, wal: { needed: 0n, written: 0n } }, () =>
+        database.query('select $1::text as name', [name]).then(() => answered.push(name)),
+      );
+    // Sent in this order at once: without turns the thread would answer them in this order too.
+    await Promise.all([
+      inFeature('articles', 'list 1'),
+      inFeature('articles', 'list 2'),
+      inFeature('articles', 'list 3'),
+      inFeature('tags', 'tags'),
+    ]);
+    assert.deepEqual(answered, ['list 1', 'tags', 'list 2', 'list 3']);
   } finally {
     await database.close();
   }
