@@ -148,10 +148,11 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
 }
 
 /**
- * Statements one feature's requests may have in the database thread at once: it runs them one at a time, first
- * come first served, so without a cap a flood of one feature's reads would queue ahead of every other
- * feature's (as the pool's bulkheads keep a share of connections per feature on PostgreSQL). Two keep the
- * thread busy while the loop handles an answer.
+ * Statements one feature's requests may have in the database thread at once (as the pool's bulkheads keep a
+ * share of connections per feature on PostgreSQL): the thread takes the features' statements in turns, so
+ * another feature's statement waits for at most the one running, and the cap keeps a flood's queue here,
+ * where each statement waits within its request's deadline. Two keep the thread busy while the loop handles
+ * an answer.
  */
 const PGLITE_STATEMENTS_PER_FEATURE = 2;
 
