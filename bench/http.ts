@@ -36,8 +36,9 @@ import { type TracedCase, tracedPass } from './lib/traced-pass.ts';
 
 const FLOOR_SERVER = new URL('./floor-server.ts', import.meta.url).pathname;
 const RESULTS_DIR = new URL('./results/', import.meta.url).pathname;
-/** Alternating Gather/floor runs per compared case (odd: the median is one of them). */
+/** Alternating runs per compared case (odd: the median is one of them); Gather against the floor, five. */
 const ROUNDS = 3;
+const FLOOR_ROUNDS = 5;
 const HOLDER = 'gather bench http';
 /** How long a started server is left alone before its idle memory is read. */
 const IDLE_SETTLE_MS = 2_000;
@@ -114,7 +115,7 @@ export async function seedData(data: BenchData, size: SeedSize): Promise<SeedRes
   }
 }
 
-type Servers = { gather: ServerProcess; floor: ServerProcess | undefined };
+type Servers = { gather: ServerProcess & { idleRssMb: number }; floor: ServerProcess | undefined };
 
 const poolMax = () => process.env.DB_POOL_MAX || '10';
 
@@ -125,7 +126,7 @@ const poolMax = () => process.env.DB_POOL_MAX || '10';
 export async function startBenchGather(
   env: Record<string, string>,
   jwtSecret: string,
-): Promise<ServerProcess> {
+): Promise<ServerProcess & { idleRssMb: number }> {
   const gather = await startGather({
     compiled: true,
     env: { NODE_ENV: 'production', JWT_SECRET: jwtSecret, LOG_LEVEL: 'warn', DB_POOL_MAX: poolMax(), ...env },
@@ -133,8 +134,9 @@ export async function startBenchGather(
   // Its resident memory before any load, once the start's own work has settled (the memory targets' "idle").
   await sleep(IDLE_SETTLE_MS);
   const database = env.DATABASE_URL ? 'PostgreSQL' : 'PGlite';
-  console.log(`  Gather (compiled, ${database}) idle RSS: ${gather.rssMb().toFixed(0)} MB`);
-  return gather;
+  const idleRssMb = gather.rssMb();
+  console.log(`  Gather (compiled, ${database}) idle RSS: ${idleRssMb.toFixed(0)} MB`);
+  return Object.assign(gather, { idleRssMb });
 }
 
 async function startServers(data: BenchData, jwtSecret: string, withFloor: boolean): Promise<Servers> {
@@ -192,16 +194,17 @@ export function medianLoad(runs: LoadResult[]): LoadFigures {
 }
 
 /**
- * ROUNDS alternating runs of half a case's `seconds` each (a, b, a, b, …), so that a burst of noise from
+ * `rounds` alternating runs of half a case's `seconds` each (a, b, a, b, …), so that a burst of noise from
  * elsewhere on the machine hits every contender: each contender's runs, in the order given.
  */
 export async function alternatingRuns<T>(
   seconds: number,
   contenders: readonly ((roundSeconds: number) => Promise<T>)[],
+  rounds = ROUNDS,
 ): Promise<T[][]> {
   const roundSeconds = Math.max(1, Math.ceil(seconds / 2));
   const runs: T[][] = contenders.map(() => []);
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < rounds; round++) {
     for (const [i, contender] of contenders.entries()) runs[i]!.push(await contender(roundSeconds));
   }
   return runs;
@@ -216,10 +219,11 @@ async function compareWithFloor(
   seconds: number,
   checks: Check[],
 ): Promise<ResultRow> {
-  const [gatherRuns, floorRuns] = await alternatingRuns(seconds, [
-    (s) => runLoad(gather, t.case, connections, s),
-    (s) => runLoad(floor, t.case, connections, s),
-  ]);
+  const [gatherRuns, floorRuns] = await alternatingRuns(
+    seconds,
+    [(s) => runLoad(gather, t.case, connections, s), (s) => runLoad(floor, t.case, connections, s)],
+    FLOOR_ROUNDS,
+  );
   const result = row(t.case, connections, t.roundTrips, medianLoad(gatherRuns!));
   const floorResult = medianLoad(floorRuns!);
   result.floor_rps = floorResult.rps;
@@ -331,11 +335,11 @@ export async function run(options: HttpOptions): Promise<number> {
       })),
     ),
   );
-  if (mode.floor) checks.push(...targetChecks(rows));
+  if (mode.floor) checks.push(...targetChecks(rows, servers.gather.idleRssMb));
 
   const heading =
     `${data.label}, ${size.articles.toLocaleString('en-US')} articles; ${seconds} s per case; ${machineLine()} ` +
-    'p50/p99 as autocannon measures them; rows with a floor: medians of 3 alternating Gather/floor runs, ' +
+    `p50/p99 as autocannon measures them; rows with a floor: medians of ${FLOOR_ROUNDS} alternating Gather/floor runs, ` +
     'ratio = Gather req/s ÷ floor req/s.';
   const table = markdownTable(rows);
   console.log(`\n${heading}\n\n${table}\n\n${checkLines(checks)}`);

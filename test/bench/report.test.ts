@@ -46,15 +46,26 @@ test('hard checks: constant round trips and no errors pass; growth, > 3 or a non
   assert.deepEqual(failed(hardChecks([row({})], [{ name: 'favorite', write: true, roundTrips: 4 }])), []);
 });
 
-test('target checks compare with the floor at the highest connection count, and the RSS', () => {
-  const fast = row({ floor_rps: 1000, floor_p99_ms: 40, ratio: 1 });
-  assert.deepEqual(failed(targetChecks([row({ connections: 1, p99_ms: 500 }), fast])), []);
-  const slow = row({ rps: 800, p99_ms: 60, floor_rps: 1000, floor_p99_ms: 40, ratio: 0.8, rss_mb: 250 });
-  const texts = failed(targetChecks([slow]));
-  assert.equal(texts.length, 3);
-  assert.match(texts[0]!, /0\.80 × floor/);
+test('target checks compare with the floor at the highest connection count, and the RSS idle and under load', () => {
+  const fast = row({ floor_rps: 1000, floor_p99_ms: 40, floor_cpu_us: 290, ratio: 1, rss_mb: 140 });
+  assert.deepEqual(failed(targetChecks([row({ connections: 1, p99_ms: 500, rss_mb: 140 }), fast], 75)), []);
+  const slow = row({
+    rps: 880,
+    p99_ms: 60,
+    cpu_us: 330,
+    floor_rps: 1000,
+    floor_p99_ms: 40,
+    floor_cpu_us: 290,
+    ratio: 0.88,
+    rss_mb: 151,
+  });
+  const texts = failed(targetChecks([slow], 81));
+  assert.equal(texts.length, 5);
+  assert.match(texts[0]!, /0\.88 × floor/);
   assert.match(texts[1]!, /1\.50 × floor/);
-  assert.match(texts[2]!, /RSS 250 MB/);
+  assert.match(texts[2]!, /330 CPU µs\/req = 1\.14 × floor/);
+  assert.match(texts[3]!, /largest RSS 151 MB/);
+  assert.match(texts[4]!, /idle RSS 81 MB/);
 });
 
 test('the table has one line per row, floor cells blank where there is no floor', () => {
