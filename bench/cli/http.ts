@@ -74,7 +74,7 @@ Seeds a dataset (reused when its row counts match), counts each case's database 
 query recorder, then runs autocannon (its own process) for S seconds per case and connection count
 against \`gather serve\` compiled first (\`npm run build\`, then dist/cli/index.js as \`npm run start:dist\` runs it;
 NODE_ENV=production). For the article lists and article-by-slug at the highest
-connection count, Gather and the hand-written floor alternate (3 runs each of S/2 s; medians compared).
+connection count, Gather and the hand-written floor alternate (5 runs each of S/2 s; medians compared).
 Prints the table, the Gather/floor ratios and PASS/FAIL per target; exits 1 when a target fails.
 Without --quick or --smoke: ${SIZES.bench.articles.toLocaleString('en-US')} articles, ${MODES.full.seconds} s per case, ${MODES.full.connections.join('/')} connections;
 writes bench/results/<date>.md + latest.json.
