@@ -5,10 +5,11 @@ import cluster from 'node:cluster';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { AggregatorRegistry, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
 import type { Database } from '../db/client.ts';
 import { unavailable } from '../http/errors.ts';
 import { fetchClusterMetrics } from './cluster-metrics.ts';
+import { createRequestDurations } from './request-durations.ts';
 
 /** Seconds; from sub-millisecond hits on a warm cache to slow pages. */
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -23,19 +24,22 @@ export function createMetrics(database: Database): {
   const registry = new Registry();
   registry.setDefaultLabels({ database: database.kind });
 
-  const duration = new Histogram({
-    name: 'gather_http_request_duration_seconds',
-    help: 'Time from request received to response sent, by route template and status',
-    labelNames: ['route', 'method', 'status'],
-    buckets: DURATION_BUCKETS,
-    registers: [registry],
-  });
+  const durations = createRequestDurations(
+    'gather_http_request_duration_seconds',
+    'Time from request received to response sent, by route template and status',
+    DURATION_BUCKETS,
+  );
+  registry.registerMetric(durations.metric);
   // Which process answered: with several workers, proof that each of them takes a share.
-  const perProcess = new Counter({
+  new Counter({
     name: 'gather_process_requests_total',
     help: 'Requests answered, by process id',
     labelNames: ['pid'],
     registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ pid: String(process.pid) }, durations.total());
+    },
   });
 
   // The monitor samples every RESOLUTION_MS and records the whole interval: the delay is what exceeds it.
@@ -121,10 +125,7 @@ export function createMetrics(database: Database): {
 
   return {
     registry,
-    observeRequest(route, method, status, seconds) {
-      duration.observe({ route, method, status }, seconds);
-      perProcess.inc({ pid: String(process.pid) });
-    },
+    observeRequest: durations.observe,
     stop: () => loopDelay.disable(),
   };
 }
