@@ -44,13 +44,8 @@ export function createRequestDurations(
     return out;
   };
 
-  const metric = {
-    name,
-    help,
-    type: 'histogram',
-    aggregator: 'sum',
-    get: async () => ({ name, help, type: 'histogram', aggregator: 'sum', values: values() }),
-  };
+  const described = { name, help, type: 'histogram', aggregator: 'sum' } as const;
+  const metric = { ...described, get: async () => ({ ...described, values: values() }) };
 
   return {
     observe(route, method, status, seconds) {
