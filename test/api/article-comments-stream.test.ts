@@ -101,20 +101,19 @@ test('the OpenAPI document describes include=comments and the NDJSON stream', as
 });
 
 /**
- * Holds back every query whose SQL matches `pattern` until `until` settles, then sends it, or with `fail`
- * rejects it instead (test only).
+ * Wraps every query the database's client sends: `around(sql, run)` decides when and whether `run` sends it
+ * (test only). Returns what puts the client back.
  */
-function holdQueries(database: Database, pattern: RegExp, until: Promise<unknown>, fail = false): () => void {
+function aroundQueries(
+  database: Database,
+  around: (text: string, run: () => Promise<unknown>) => Promise<unknown>,
+): () => void {
   type Client = { query: (config: unknown, ...rest: unknown[]) => Promise<unknown> };
   const client = (database.db as unknown as { $client: Client }).$client;
   const original = client.query;
-  client.query = async (config, ...rest) => {
+  client.query = (config, ...rest) => {
     const text = typeof config === 'string' ? config : (config as { text: string }).text;
-    if (pattern.test(text)) {
-      await until;
-      if (fail) throw new Error('injected failure');
-    }
-    return original.call(client, config, ...rest);
+    return around(text, () => original.call(client, config, ...rest));
   };
   return () => {
     client.query = original;
@@ -122,31 +121,36 @@ function holdQueries(database: Database, pattern: RegExp, until: Promise<unknown
 }
 
 /**
+ * Holds back every query whose SQL matches `pattern` until `until` settles, then sends it, or with `fail`
+ * rejects it instead (test only).
+ */
+function holdQueries(database: Database, pattern: RegExp, until: Promise<unknown>, fail = false): () => void {
+  return aroundQueries(database, async (text, run) => {
+    if (pattern.test(text)) {
+      await until;
+      if (fail) throw new Error('injected failure');
+    }
+    return run();
+  });
+}
+
+/**
  * Resolves once a query matching each of `patterns` has been answered, and what those answers started (the
  * parts written from them) has run: a turn of the event loop later (test only).
  */
 function whenAnswered(database: Database, patterns: RegExp[]): { answered: Promise<void>; restore(): void } {
-  type Client = { query: (config: unknown, ...rest: unknown[]) => Promise<unknown> };
-  const client = (database.db as unknown as { $client: Client }).$client;
-  const original = client.query;
   const waiting = new Set(patterns);
   let allAnswered!: () => void;
   const answered = new Promise<void>((resolve) => {
     allAnswered = resolve;
   });
-  client.query = async (config, ...rest) => {
-    const result = await original.call(client, config, ...rest);
-    const text = typeof config === 'string' ? config : (config as { text: string }).text;
+  const restore = aroundQueries(database, async (text, run) => {
+    const result = await run();
     for (const pattern of waiting) if (pattern.test(text)) waiting.delete(pattern);
     if (waiting.size === 0) setImmediate(allAnswered);
     return result;
-  };
-  return {
-    answered,
-    restore: () => {
-      client.query = original;
-    },
-  };
+  });
+  return { answered, restore };
 }
 
 /** Reads the stream over real HTTP, calling `onPart` with each part's name the moment its line arrives. */
