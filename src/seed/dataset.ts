@@ -10,10 +10,14 @@ export type SeedSize = Readonly<{
   follows: number;
 }>;
 
-/** The large size's shape with `articles` articles: comments and favorites one per five articles. */
+/**
+ * The large size's shape with `articles` articles: comments and favorites one per five articles; a board of
+ * that size has many readers, so 100,000 users, who follow one author each on average (enough that a reader
+ * can follow 10,000 authors and an author can have 99,999 followers: `npm run bench -- --scale`).
+ */
 export function largeShape(articles: number): SeedSize {
   const fifth = Math.round(articles / 5);
-  return { users: 10_000, articles, tags: 1_000, comments: fifth, favorites: fifth, follows: 20_000 };
+  return { users: 100_000, articles, tags: 1_000, comments: fifth, favorites: fifth, follows: 100_000 };
 }
 
 export const SIZES = {
