@@ -8,6 +8,7 @@ import { numberAtLeast, positiveIntegers } from '../../tools/option-values.ts';
 import { MODES } from '../lib/http-modes.ts';
 import { MAX_TAGS_P99_RATIO } from '../lib/pglite-report.ts';
 import { DEFAULT_DATABASE_URL } from '../lib/postgres-server.ts';
+import { SCALE_TARGETS } from '../lib/scale-report.ts';
 
 type HttpCommandOptions = {
   quick?: true;
@@ -15,6 +16,7 @@ type HttpCommandOptions = {
   pglite?: true;
   replica?: true;
   pgliteVsPostgres?: true;
+  scale?: true;
   seconds?: number;
   connections?: number[];
   case?: string;
@@ -24,8 +26,11 @@ type HttpCommandOptions = {
 function modeModule(options: HttpCommandOptions) {
   if (options.replica) return import('../http-replica.ts');
   if (options.pgliteVsPostgres) return import('../http-pglite.ts');
+  if (options.scale) return import('../http-scale.ts');
   return import('../http.ts');
 }
+
+const count = (n: number) => n.toLocaleString('en-US');
 
 export function registerHttp(bench: GatherCommand, { finish }: Cli): void {
   bench
@@ -59,6 +64,13 @@ export function registerHttp(bench: GatherCommand, { finish }: Cli): void {
         'every read case on Gather on PGlite beside Gather on PostgreSQL, in one run, with the ratios ' +
           'checked; see below',
       ).conflicts(['pglite', 'replica']),
+    )
+    .addOption(
+      new Option(
+        '--scale',
+        'every read case on a small and a big dataset in one run, with the ratios big ÷ small checked, and ' +
+          'cases where the data grows (deep pages, feeds, tags, followers); see below',
+      ).conflicts(['quick', 'replica', 'pgliteVsPostgres']),
     )
     .option('--seconds <s>', 'time per case and connection count (default: as above)', numberAtLeast(1))
     .option(
@@ -94,7 +106,19 @@ medians). Prints both databases' req/s, p50, p99, CPU µs per request and RSS, a
 req/s beside its target (docs/performance.md); then GET /api/tags p99 from one connection, alone and during
 a list articles load, on each. Exits 1 on a non-2xx, or (not with --smoke) when a ratio at the highest
 connection count is under its target or PGlite's tags p99 during the list load is over ${MAX_TAGS_P99_RATIO} × its p99 alone.
-Without --quick or --smoke, writes bench/results/<date>-pglite-vs-postgres.md + latest-pglite-vs-postgres.json.`,
+Without --quick or --smoke, writes bench/results/<date>-pglite-vs-postgres.md + latest-pglite-vs-postgres.json.
+With --scale: two datasets seeded (as above), small (${count(SIZES.bench.articles)} articles) and big (the large size:
+${count(SIZES.large.articles)} articles, ${count(SIZES.large.users)} users), Gather started on each; every read case at 16 connections on the two
+alternately (3 runs each of S/2 s; medians), big req/s ÷ small req/s checked (≥ ${SCALE_TARGETS.readRatio} but for profile). Then the
+extra cases, each line with its target: list page 51 ≥ ${SCALE_TARGETS.deepPageRatio} × page 1; the middle page answered (p99 ≤
+${count(SCALE_TARGETS.middlePageP99Ms)} ms) or refused with a RealWorld error, never a 5xx or a timeout; page 1 during a load of the middle page
+≥ ${SCALE_TARGETS.isolationRatio} × alone; feeds of readers following 1,000 and 10,000 authors ≥ ${SCALE_TARGETS.feedRatio} × one following 5; GET /api/tags
+with 100,000 tags in use ≥ ${SCALE_TARGETS.tagsRatio} × with 300; create article on both, and by an author every other user follows
+(no target). The rows these add by SQL are removed after each case (and by the next run's trim).
+Exits 1 on an error, or (not with --smoke) when a target fails; writes bench/results/<date>-scale.md +
+latest-scale.json. --scale --pglite: PGlite, ${count(SIZES.quick.articles)} beside ${count(SIZES.bench.articles)} articles; the cases that grow the data by
+SQL say SKIP. --scale --smoke (CI): PostgreSQL, ${count(SIZES.quick.articles)} beside ${count(SIZES.bench.articles)} articles, 1 s runs, one round; only
+errors fail it.`,
     )
     .action(async (options: HttpCommandOptions) => {
       const { run } = await modeModule(options);
