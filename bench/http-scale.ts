@@ -5,6 +5,7 @@
 // many authors, many tags, writes). On PostgreSQL, bench beside large; with --smoke (CI) or --pglite, quick
 // beside bench (PGlite has no large dataset: the cases that grow it by SQL say SKIP).
 import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../src/config.ts';
 import { type SeedSize, SIZES, type SizeName } from '../src/seed/dataset.ts';
 import { runLoad } from '../tools/harness/load.ts';
 import { buildGather } from '../tools/harness/server-process.ts';
@@ -75,6 +76,27 @@ function scaleMode(options: HttpOptions): ScaleMode {
     enforced: base.floor,
     results: base.results,
   };
+}
+
+/**
+ * Gather's environment on `data`. A schema's URL selects it through `options` (search_path), and pg lets a
+ * URL's options replace those Gather's pool sets (statement_timeout, lock_timeout,
+ * idle_in_transaction_session_timeout): without them, a middle page's statement ran on for minutes after its
+ * request had been answered with a 503, and took the database's CPU from every case after it. So they go into
+ * the URL too, at Gather's own values. Only the servers get them: seeding needs longer statements.
+ */
+function serverEnv(data: BenchData): Record<string, string> {
+  if (data.postgresUrl === undefined) return data.env;
+  const { statementMs, lockMs, idleInTransactionMs } = loadConfig({
+    ...process.env,
+    NODE_ENV: 'test',
+  }).deadlines;
+  const url = new URL(data.postgresUrl);
+  const limits =
+    `-c statement_timeout=${statementMs} -c lock_timeout=${lockMs} ` +
+    `-c idle_in_transaction_session_timeout=${idleInTransactionMs}`;
+  url.searchParams.set('options', `${url.searchParams.get('options') ?? ''} ${limits}`.trim());
+  return { ...data.env, DATABASE_URL: url.toString() };
 }
 
 type Prepared = Readonly<{ name: DatasetName; size: SeedSize; data: BenchData; pass: TracedPass }>;
@@ -157,7 +179,7 @@ async function measure(
   try {
     // Both up at once, small first; one is loaded at a time (but for the deep-page isolation's two loads).
     for (const { name, size, data, pass } of prepared) {
-      const gather = await startBenchGather(data.env, jwtSecret);
+      const gather = await startBenchGather(serverEnv(data), jwtSecret);
       sides.push({ name, size, data, gather, cases: new Map(pass.cases.map((t) => [t.case.name, t.case])) });
     }
     // Warm-up (JIT, prepared statements, pools, the database's caches), not measured; --smoke, which
@@ -198,7 +220,7 @@ export async function run(options: HttpOptions): Promise<number> {
   const heading =
     `Small: ${small}; big: ${big}. ${mode.seconds} s per case and dataset; ${machineLine()} ${runs} ` +
     `(small, big, …) of ${Math.ceil(mode.seconds / 2)} s; ratio = big req/s ÷ small req/s. Then the extra ` +
-    `cases, their requests alternating the same way (but the middle page: one run of ${mode.seconds} s).`;
+    `cases, their requests alternating the same way (but the middle page: one run of at least 5 s).`;
   const table = [
     scaleTable(reads),
     ...(extras.rows.length > 0 ? [extrasTable(extras.rows)] : []),
