@@ -11,7 +11,7 @@ import {
   removeAddedTags,
   unfollowedUser,
 } from './scale-data.ts';
-import { ratioCheck, ratioOf, SCALE_TARGETS } from './scale-report.ts';
+import { ratioCheck, ratioText, SCALE_TARGETS } from './scale-report.ts';
 
 const CONNECTIONS = 16;
 /** Writes at Gather's MAX_REQUESTS_IN_FLIGHT (64 by default), as the main benchmark loads them. */
@@ -114,7 +114,7 @@ export const createArticle: ExtraCase = {
     );
     outcome.notes.push(
       `create article @${WRITE_CONNECTIONS}: ${onBig!.rps.toFixed(0)} req/s on big = ` +
-        `${ratioOf(onBig!.rps, onSmall!.rps).toFixed(2)} × small (${onSmall!.rps.toFixed(0)}); writes: no target`,
+        `${ratioText(onBig!.rps, onSmall!.rps)} × small (${onSmall!.rps.toFixed(0)}); writes: no target`,
     );
     return outcome;
   },
@@ -149,7 +149,7 @@ export const popularAuthor: ExtraCase = {
         `create article @${CONNECTIONS} on big by an author with ${count(followers)} followers: ` +
           `${popular!.rps.toFixed(0)} req/s, p99 ${popular!.p99Ms.toFixed(0)} ms; by one with none: ` +
           `${unknown!.rps.toFixed(0)} req/s, p99 ${unknown!.p99Ms.toFixed(0)} ms ` +
-          `(${ratioOf(popular!.rps, unknown!.rps).toFixed(2)} ×); no target`,
+          `(${ratioText(popular!.rps, unknown!.rps)} ×); no target`,
       );
     } finally {
       await removeAddedFollows(url);

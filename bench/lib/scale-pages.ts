@@ -26,6 +26,8 @@ const PAGE_51_OFFSET = 1_000;
  * that it starts on an idle server.
  */
 const SETTLE_MS = 4_000;
+/** The middle page's one run lasts at least this: long enough to see Gather's answers at its 2 s deadline. */
+const MIDDLE_PAGE_SECONDS = 5;
 
 const listPage = (offset: number) => ({
   method: 'GET' as const,
@@ -81,7 +83,8 @@ export const middlePage: ExtraCase = {
     for (const side of [small, big]) {
       const request = listPage(middleOffset(side));
       const refusal = await refusalOf(side, request.path);
-      const load = await runLoad(side.gather, request, CONNECTIONS, plan.seconds);
+      const seconds = Math.max(plan.seconds, MIDDLE_PAGE_SECONDS);
+      const load = await runLoad(side.gather, request, CONNECTIONS, seconds);
       await sleep(SETTLE_MS);
       const counts = statusCounts(load.byStatus, load.non2xx);
       outcome.rows.push(

@@ -66,10 +66,12 @@ export type ExtraRow = {
   errors_in_target: boolean;
 };
 
-/** The ratio as printed, to two decimals. */
+/** The ratio to two decimals, as printed. */
 export const ratioOf = (value: number, base: number) => Math.round((value / base) * 100) / 100;
-/** Checked unrounded: 0.499 is under 0.5 even though it prints as 0.50. */
-const meets = (value: number, base: number, min: number) => value / base >= min;
+/** The ratio as a line says it: – when the base had no answer at all. */
+export const ratioText = (value: number, base: number) => (base > 0 ? ratioOf(value, base).toFixed(2) : '–');
+/** Checked unrounded (0.499 is under 0.5 though it prints as 0.50); a base with no answer fails. */
+const meets = (value: number, base: number, min: number) => base > 0 && value / base >= min;
 
 export function scaleRow(
   name: string,
@@ -138,7 +140,7 @@ export function ratioCheck(
   return {
     pass: meets(value, base, min),
     text:
-      `${label}: ${value.toFixed(0)} req/s = ${ratioOf(value, base).toFixed(2)} × ${baseLabel} (${base.toFixed(0)}), ` +
+      `${label}: ${value.toFixed(0)} req/s = ${ratioText(value, base)} × ${baseLabel} (${base.toFixed(0)}), ` +
       `target ≥ ${min}`,
   };
 }
@@ -223,6 +225,7 @@ export function middlePageCheck(
   const max = SCALE_TARGETS.middlePageP99Ms;
   const { ok, refused, failed, unanswered } = counts;
   const others = refused + failed + unanswered;
+  if (ok + others === 0) return { pass: false, text: `${label}: no response within the run` };
   if (ok > 0 && others === 0) {
     const text = `${label}: answered, every response 2xx, p99 ${p99Ms.toFixed(0)} ms, target ≤ ${max} ms`;
     return { pass: p99Ms <= max, text };

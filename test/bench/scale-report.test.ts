@@ -49,6 +49,11 @@ test('ratio checks say both figures and pass at the target', () => {
     text: 'list page 51 on big: 500 req/s = 0.50 × page 1 (1000), target ≥ 0.5',
   });
   assert.equal(ratioCheck('x', 499, 'y', 1000, 0.5).pass, false);
+  // A base that had no answer at all fails, whatever the other figure.
+  assert.deepEqual(ratioCheck('x', 10, 'alone', 0, 0.5), {
+    pass: false,
+    text: 'x: 10 req/s = – × alone (0), target ≥ 0.5',
+  });
 });
 
 test('status counts: 2xx, 4xx, 5xx, and the errors and timeouts that got no answer', () => {
@@ -79,6 +84,7 @@ test('the middle page passes answered in time or refused with a RealWorld body; 
   assert.equal(check({ ok: 99, failed: 1 }, 900).pass, false);
   assert.match(check({ failed: 30 }, 2000).text, /neither answered nor refused: 0 2xx, 0 4xx, 30 5xx/);
   assert.equal(check({ refused: 49, unanswered: 1 }, 5, refusal).pass, false);
+  assert.deepEqual(check({}, 0), { pass: false, text: 'middle page: no response within the run' });
 });
 
 test('errors: any non-2xx in a read case, any error in an extra row, named', () => {
