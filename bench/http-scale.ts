@@ -185,8 +185,9 @@ async function measure(
     // Warm-up (JIT, prepared statements, pools, the database's caches), not measured; --smoke, which
     // looks for errors only, goes without.
     if (mode.enforced) {
-      for (const side of sides)
+      for (const side of sides) {
         for (const name of names) await runLoad(side.gather, caseOf(side, name), 16, 1);
+      }
     }
     const reads = await measureReads(sides, names, mode);
     const extras = await runExtras({ small: sides[0]!, big: sides[1]!, plan: mode, reads }, filter);

@@ -112,11 +112,12 @@ ${count(SIZES.large.articles)} articles, ${count(SIZES.large.users)} users), Gat
 alternately (3 runs each of S/2 s; medians), big req/s ÷ small req/s checked (≥ ${SCALE_TARGETS.readRatio} but for profile). Then the
 extra cases, each line with its target: list page 51 ≥ ${SCALE_TARGETS.deepPageRatio} × page 1; the middle page answered (p99 ≤
 ${count(SCALE_TARGETS.middlePageP99Ms)} ms) or refused with a RealWorld error, never a 5xx or a timeout; page 1 during a load of the middle page
-≥ ${SCALE_TARGETS.isolationRatio} × alone; feeds of readers following 1,000 and 10,000 authors ≥ ${SCALE_TARGETS.feedRatio} × one following 5; GET /api/tags
-with 100,000 tags in use ≥ ${SCALE_TARGETS.tagsRatio} × with 300; create article on both, and by an author every other user follows
-(no target). The rows these add by SQL are removed after each case (and by the next run's trim).
-Exits 1 on an error, or (not with --smoke) when a target fails; writes bench/results/<date>-scale.md +
-latest-scale.json. --scale --pglite: PGlite, ${count(SIZES.quick.articles)} beside ${count(SIZES.bench.articles)} articles; the cases that grow the data by
+≥ ${SCALE_TARGETS.isolationRatio} × alone, no 5xx; feeds of readers following 1,000 and 10,000 authors ≥ ${SCALE_TARGETS.feedRatio} × one following 5;
+GET /api/tags with 100,000 tags in use ≥ ${SCALE_TARGETS.tagsRatio} × with 300; create article on both, and by an author every
+other user follows (no target). The rows these add by SQL are removed after each case (and by the next
+run's trim). Exits 1 on an error (a non-2xx; the middle page's 5xx fail its own target), or (not with
+--smoke) when a target fails; writes bench/results/<date>-scale.md + latest-scale.json (with --pglite,
+-pglite-scale). --scale --pglite: PGlite, ${count(SIZES.quick.articles)} beside ${count(SIZES.bench.articles)} articles; the cases that grow the data by
 SQL say SKIP. --scale --smoke (CI): PostgreSQL, ${count(SIZES.quick.articles)} beside ${count(SIZES.bench.articles)} articles, 1 s runs, one round; only
 errors fail it.`,
     )
