@@ -77,7 +77,7 @@ export async function addTags(url: string, size: SeedSize, n: number): Promise<n
     await c.query(`INSERT INTO tags (name) SELECT 'extra-tag-' || n FROM generate_series(1, $1) n`, [n]);
     await c.query(
       `INSERT INTO article_tags (article_id, tag_id)
-       SELECT 1 + (id * 7919) % $2, id FROM tags WHERE id > $1 AND name LIKE 'extra-tag-%'`,
+       SELECT 1 + (id::bigint * 7919) % $2, id FROM tags WHERE id > $1 AND name LIKE 'extra-tag-%'`,
       [size.tags, size.articles],
     );
     await c.query('COMMIT');
