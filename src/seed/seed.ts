@@ -18,15 +18,21 @@ export type SeedOptions = Readonly<{
 }>;
 export type SeedResult = { status: 'reused' | 'loaded'; counts: SeedSize; ms: number };
 
-/** Triggers that keep the counters (0001_init); off during the load, whose rows carry their counters. */
+/** Triggers that keep the counters (0001_init, 0003_feed_counts); off during the load, whose rows carry
+ * their counters. */
 const COUNTER_TRIGGERS = [
   ['articles', 'articles_count'],
   ['favorites', 'favorites_count'],
   ['article_tags', 'article_tags_count'],
+  ['follows', 'follows_count'],
 ] as const;
 
-/** The one counter the generated rows do not carry (dataset.ts counts the others as it draws them). */
-const ARTICLE_TOTAL = `UPDATE "article_totals" SET "articles_count" = (SELECT count(*) FROM "articles") WHERE "id" = 1`;
+/** The counters the generated rows do not carry (dataset.ts counts the others as it draws them): the total,
+ * and the feeds' (computed from the loaded rows by the function 0003_feed_counts made for its backfill). */
+const COMPUTED_COUNTERS = [
+  `UPDATE "article_totals" SET "articles_count" = (SELECT count(*) FROM "articles") WHERE "id" = 1`,
+  'SELECT "gather_rebuild_feed_counts"()',
+];
 
 /** Identity sequences continue after the loaded ids, so the API's inserts do not collide. */
 const RESET_SEQUENCES = ['users', 'tags', 'articles', 'comments']
@@ -112,7 +118,7 @@ async function load(loader: Loader, options: SeedOptions): Promise<void> {
     );
     for (const [table, trigger] of COUNTER_TRIGGERS)
       await loader.query(`ALTER TABLE "${table}" ENABLE TRIGGER "${trigger}"`);
-    await loader.query(ARTICLE_TOTAL);
+    for (const statement of COMPUTED_COUNTERS) await loader.query(statement);
     await loader.exec(RESET_SEQUENCES);
     await loader.query('COMMIT');
   } catch (error) {

@@ -135,6 +135,7 @@ test('each statement says its lock, what that blocks, and what it does to the ta
     'ALTER TABLE "comments" VALIDATE CONSTRAINT "other_fk";',
     `UPDATE "users" SET "bio" = '' WHERE "bio" IS NULL;`,
     'CREATE FUNCTION f() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$;',
+    'LOCK TABLE "articles" IN SHARE ROW EXCLUSIVE MODE;',
   ].join('\n');
   const seen = lintSql(sql, 'up.sql').annotations.map((a) => [
     a.statement.line,
@@ -153,6 +154,7 @@ test('each statement says its lock, what that blocks, and what it does to the ta
     [7, 'comments', 'SHARE UPDATE EXCLUSIVE', 'schema changes', 'scan'],
     [8, 'users', 'ROW EXCLUSIVE', 'schema changes', 'rows'],
     [9, undefined, undefined, '', 'catalog'],
+    [10, 'articles', 'SHARE ROW EXCLUSIVE', 'writes, schema changes', 'catalog'],
   ]);
 });
 

@@ -395,6 +395,19 @@ function droppedTable(statement: DropStmt): string | undefined {
   return statement.removeType === 'OBJECT_TABLE' ? names.at(-1) : names.at(-2);
 }
 
+/** LOCK TABLE's mode by PostgreSQL's number for it (lockdefs.h); ROW SHARE (2) blocks what ACCESS SHARE does
+ * and EXCLUSIVE's holders, close enough to be shown as ACCESS SHARE. */
+const LOCK_STATEMENT_MODES: Record<number, LockMode> = {
+  1: 'ACCESS SHARE',
+  2: 'ACCESS SHARE',
+  3: 'ROW EXCLUSIVE',
+  4: 'SHARE UPDATE EXCLUSIVE',
+  5: 'SHARE',
+  6: 'SHARE ROW EXCLUSIVE',
+  7: 'EXCLUSIVE',
+  8: 'ACCESS EXCLUSIVE',
+};
+
 /** Statements that take no table lock at all (functions, sequences, types, comments, settings…). */
 const NO_TABLE_LOCK: Verdict = { lock: undefined, work: 'catalog', rules: [] };
 
@@ -414,6 +427,13 @@ function verdictOf(node: Node, notValid: Set<string>): { table: string | undefin
     return {
       table: relname(node.CreateTrigStmt.relation),
       verdict: { lock: 'SHARE ROW EXCLUSIVE', work: 'catalog', rules: [] },
+    };
+  }
+  if ('LockStmt' in node) {
+    const first = node.LockStmt.relations?.[0];
+    return {
+      table: first !== undefined && 'RangeVar' in first ? relname(first.RangeVar) : undefined,
+      verdict: { lock: LOCK_STATEMENT_MODES[node.LockStmt.mode ?? 8], work: 'catalog', rules: [] },
     };
   }
   const rows = (relation: RangeVar | undefined) => ({

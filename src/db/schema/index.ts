@@ -2,6 +2,7 @@
 export { articles, articleTotals } from './articles.ts';
 export { comments } from './comments.ts';
 export { favorites } from './favorites.ts';
+export { feedCounts } from './feed.ts';
 export { follows } from './follows.ts';
 export { articleTags, tags } from './tags.ts';
 export { users } from './users.ts';

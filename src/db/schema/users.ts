@@ -14,6 +14,8 @@ export const users = pgTable(
     /** Kept by triggers in the same transaction as the rows they count (see the first migration). */
     articlesCount: integer('articles_count').notNull().default(0),
     favoritesCount: integer('favorites_count').notNull().default(0),
+    /** Followers whose feed counters this author's new and deleted articles update (src/db/schema/feed.ts). */
+    pushedFollowers: integer('pushed_followers').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },

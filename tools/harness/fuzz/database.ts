@@ -88,7 +88,7 @@ export async function fingerprinter(database: Database): Promise<() => Promise<s
   };
 }
 
-/** Each counter kept by a trigger (the first migration), and in how many rows it differs from its rows. */
+/** Each counter kept by a trigger (0001_init, 0003_feed_counts), and in how many rows it differs from its rows. */
 const WRONG_COUNTERS = `
   select 'users.articles_count' as counter, count(*)::int as wrong from users u
     where articles_count <> (select count(*) from articles a where a.author_id = u.id)
@@ -99,7 +99,15 @@ const WRONG_COUNTERS = `
   union all select 'tags.articles_count', count(*)::int from tags t
     where articles_count <> (select count(*) from article_tags x where x.tag_id = t.id)
   union all select 'article_totals.articles_count', count(*)::int from article_totals
-    where articles_count <> (select count(*) from articles)`;
+    where articles_count <> (select count(*) from articles)
+  union all select 'users.pushed_followers', count(*)::int from users u
+    where pushed_followers <> (select count(*) from follows f where f.followee_id = u.id and f.pushed)
+  union all select 'feed_counts', count(*)::int from feed_counts c
+    full join (select f.follower_id as reader_id, count(*) as followees,
+                 coalesce(sum(u.articles_count) filter (where f.pushed), 0) as pushed
+               from follows f join users u on u.id = f.followee_id group by 1) rows using (reader_id)
+    where coalesce(c.followees_count, 0) <> coalesce(rows.followees, 0)
+       or coalesce(c.pushed_articles, 0) <> coalesce(rows.pushed, 0)`;
 
 /** The counters unlike the rows they count, one line each: none when the triggers are right. */
 export async function wrongCounters(database: Database): Promise<string[]> {
