@@ -1,4 +1,4 @@
-// Schemas shared by every feature: the RealWorld error body, paging and path parameters.
+// Schemas shared by every feature: the RealWorld error body and path parameters (paging: paging.ts).
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 
 export const ErrorBody = Type.Object(
@@ -35,19 +35,6 @@ export const Timestamp = Type.String({ format: 'date-time', examples: ['2016-02-
 /** A non-blank string: at least one non-space character. */
 export const NonBlank = (maxLength: number, options: object = {}) =>
   Type.String({ minLength: 1, maxLength, pattern: '\\S', ...options });
-
-/**
- * A parameter a client may leave out (not required in OpenAPI, as in RealWorld) that the handler always sees:
- * validation fills in its `default` (useDefaults, http/validation.ts), so its static type stays required.
- */
-const Defaulted = <T extends TSchema>(schema: T): T => Type.Optional(schema) as unknown as T;
-
-export const Paging = Type.Object({
-  limit: Defaulted(Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Page size' })),
-  offset: Defaulted(
-    Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0, description: 'Items to skip' }),
-  ),
-});
 
 export const SlugParams = Type.Object({
   slug: Type.String({ minLength: 1, maxLength: 300, description: 'Slug of the article' }),

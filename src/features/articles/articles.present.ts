@@ -1,5 +1,6 @@
 import { presentAuthor } from '../profiles/profiles.present.ts';
-import type { ArticleListRow, ArticleRow } from './articles.queries.ts';
+import type { ArticleListRow } from './article-lists.ts';
+import type { ArticleRow } from './articles.queries.ts';
 import type { ArticleDto, ArticleListItemDto } from './articles.schemas.ts';
 
 /** The one row → list item mapper (no body). */

@@ -1,11 +1,14 @@
 // Articles: list, feed, read, create, update, delete; favorite and unfavorite.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { currentUserId } from '../../http/auth.ts';
 import { forbidden, notFound } from '../../http/errors.ts';
-import { errorResponses, Paging, SlugParams } from '../../http/schemas.ts';
+import { type PageWindow, Paging, pageLinks, pageWindow } from '../../http/paging.ts';
+import { errorResponses, SlugParams } from '../../http/schemas.ts';
 import { presentComment } from '../comments/comments.present.ts';
 import type { Deps } from '../deps.ts';
+import type { ArticlePage } from './article-lists.ts';
 import { presentArticle, presentArticleListItem } from './articles.present.ts';
 import type { ArticleQueries } from './articles.queries.ts';
 import {
@@ -34,6 +37,25 @@ async function refuse(queries: ArticleQueries, slug: string): Promise<never> {
     : forbidden('only the author may change this article');
 }
 
+/** A list or feed page's 200: the Link header, documented (RFC 8288), and the RealWorld body. */
+const ArticlePageResponse = Type.Ref(MultipleArticlesResponse, {
+  headers: {
+    link: Type.String({
+      description:
+        'Gather extension (RFC 8288): rel="first", and rel="next" (older) / rel="prev" (newer) where there ' +
+        'is more, each a URL with a keyset `cursor`: its page costs the same however deep it is',
+      examples: ['</api/articles?cursor=before:1042>; rel="next", </api/articles>; rel="first"'],
+    }),
+  },
+});
+
+/** Sends a page: its Link header, and the RealWorld body. */
+function pageResponse(request: FastifyRequest, reply: FastifyReply, window: PageWindow, page: ArticlePage) {
+  const ids = page.rows.map((row) => row.id);
+  reply.header('link', pageLinks(request.url, window, ids, page.hasMore));
+  return { articles: page.rows.map(presentArticleListItem), articlesCount: page.count };
+}
+
 export function articlesRoutes({
   queries: { articles: queries, comments: commentQueries },
 }: Deps): FastifyPluginAsyncTypebox {
@@ -46,12 +68,12 @@ export function articlesRoutes({
         summary: 'Get recent articles globally',
         description: 'Newest first; filter by tag, author or favorited (combinable). Items carry no body.',
         querystring: ListArticlesQuery,
-        response: { 200: Type.Ref(MultipleArticlesResponse), ...errorResponses() },
+        response: { 200: ArticlePageResponse, ...errorResponses() },
       },
-      handler: async (request) => {
-        const { limit, offset, ...filter } = request.query;
-        const { rows, count } = await queries.list(filter, request.viewerId, limit, offset);
-        return { articles: rows.map(presentArticleListItem), articlesCount: count };
+      handler: async (request, reply) => {
+        const { limit, offset, cursor, ...filter } = request.query;
+        const window = pageWindow({ limit, offset, cursor });
+        return pageResponse(request, reply, window, await queries.list(filter, request.viewerId, window));
       },
     });
 
@@ -62,13 +84,11 @@ export function articlesRoutes({
         operationId: 'GetArticlesFeed',
         summary: 'Get recent articles from users you follow',
         querystring: Paging,
-        response: { 200: Type.Ref(MultipleArticlesResponse), ...errorResponses() },
+        response: { 200: ArticlePageResponse, ...errorResponses() },
       },
-      handler: async (request) => {
-        const viewerId = currentUserId(request);
-        const { limit, offset } = request.query;
-        const { rows, count } = await queries.list({ feedOf: viewerId }, viewerId, limit, offset);
-        return { articles: rows.map(presentArticleListItem), articlesCount: count };
+      handler: async (request, reply) => {
+        const window = pageWindow(request.query);
+        return pageResponse(request, reply, window, await queries.feed(currentUserId(request), window));
       },
     });
 

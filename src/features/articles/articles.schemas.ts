@@ -1,7 +1,8 @@
 // Article DTOs, named as in RealWorld: NewArticle/UpdateArticle in (each wrapped in its …Request), Article (with
 // body) and ArticleListItem (without) out; ArticleMaybeWithCommentsResponse and ArticleStreamPart are Gather's.
 import { Type } from '@sinclair/typebox';
-import { type Dto, NonBlank, Paging, Timestamp } from '../../http/schemas.ts';
+import { Paging } from '../../http/paging.ts';
+import { type Dto, NonBlank, Timestamp } from '../../http/schemas.ts';
 import { Comment } from '../comments/comments.schemas.ts';
 import { Profile } from '../profiles/profiles.schemas.ts';
 

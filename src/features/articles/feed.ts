@@ -1,0 +1,130 @@
+// The follow feed. Its counters come first (one row: how many authors the reader follows, how many articles
+// they wrote, how many articles there are; kept by triggers, 0003_feed_counts), and they choose how the page's
+// ids are found, so the work is bounded by the page whatever the reader follows:
+// - byFollowee: the newest (offset + limit + 1) of each followed author from the (author_id, id) index,
+//   merged: a few index descents per followee, cheap for a reader following a few authors;
+// - byArticle: the newest articles from the (id, author_id) index, each author probed in the reader's
+//   follows, until the page is full: about page × total ÷ feed articles probes, cheap for a reader whose
+//   followees wrote a large share of the articles, whatever their number. Its scan is capped at a few times
+//   that estimate; a page it leaves short (followees who stopped writing long ago) is read byFollowee.
+// Dependent, so two round trips in order: the counters, then the page.
+import { type SQL, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { articles, articleTotals, feedCounts, follows, users } from '../../db/schema/index.ts';
+import { prepare } from '../../db/statement.ts';
+import { invalid } from '../../http/errors.ts';
+import type { PageWindow } from '../../http/paging.ts';
+import { type ArticlePage, pageStatement, trimmed, windowValues } from './article-lists.ts';
+
+const ph = sql.placeholder;
+
+/** A reader's feed counters: followed authors, their articles (the feed's articlesCount), all articles. */
+export type FeedCounts = Readonly<{ followees: number; articles: number; total: number }>;
+export type FeedPlan = 'byFollowee' | 'byArticle';
+
+/** What each step costs, in µs, measured with EXPLAIN ANALYZE on the large dataset (docs/scaling.md). */
+const COST_US = { descent: 3, row: 0.1, probe: 1 } as const;
+/** A feed page estimated to cost more than this is refused with a pointer to the cursor (deep offsets only:
+ * a cursor page reads offset 0). */
+export const FEED_PAGE_BUDGET_US = 50_000;
+
+/** The rows a page reads in its window's direction: those it skips, the page, and one to know if more follow. */
+const windowRows = (window: PageWindow) => window.offset + window.limit + 1;
+
+/** Estimated µs of each plan for this reader and window. */
+export function feedCosts(counts: FeedCounts, window: PageWindow): Record<FeedPlan, number> {
+  const rows = windowRows(window);
+  return {
+    byFollowee:
+      COST_US.descent * counts.followees + COST_US.row * Math.min(counts.articles, counts.followees * rows),
+    byArticle: (COST_US.probe * rows * counts.total) / Math.max(counts.articles, 1),
+  };
+}
+
+/** The cheaper plan; byFollowee on a tie (exact in one pass). */
+export function feedPlan(counts: FeedCounts, window: PageWindow): FeedPlan {
+  const costs = feedCosts(counts, window);
+  return costs.byArticle < costs.byFollowee ? 'byArticle' : 'byFollowee';
+}
+
+/** How many of the newest articles byArticle reads at most: four times the rows it expects to read. */
+export const scanLimit = (counts: FeedCounts, window: PageWindow) =>
+  Math.ceil((4 * windowRows(window) * counts.total) / Math.max(counts.articles, 1)) + 100;
+
+/** A window's comparison with its cursor and its order, as SQL. */
+const DIRECTIONS = {
+  before: { from: sql.raw('<'), order: sql.raw('desc') },
+  after: { from: sql.raw('>'), order: sql.raw('asc') },
+} as const;
+
+/** The page's ids, the newest of each followed author merged. */
+function byFollowee(direction: PageWindow['direction']): SQL {
+  const { from, order } = DIRECTIONS[direction];
+  return sql`select newest.id from ${follows} cross join lateral (
+      select own.id from ${articles} own
+      where own.author_id = ${follows.followeeId} and own.id ${from} ${ph('cursor')}
+      order by own.id ${order} limit ${ph('window')}::int + ${ph('offset')}::int) newest
+    where ${follows.followerId} = ${ph('viewerId')}
+    order by newest.id ${order} limit ${ph('window')} offset ${ph('offset')}`;
+}
+
+/** The page's ids, the newest `scan` articles each probed in the reader's follows. The probe's offset 0 keeps
+ * it a per-row index probe: as a semi-join, the planner may hash every follow of the reader first. */
+function byArticle(direction: PageWindow['direction']): SQL {
+  const { from, order } = DIRECTIONS[direction];
+  return sql`select recent.id from (
+      select ${articles.id}, ${articles.authorId} from ${articles} where ${articles.id} ${from} ${ph('cursor')}
+      order by ${articles.id} ${order} limit ${ph('scan')}) recent
+    where exists(select 1 from ${follows} where ${follows.followerId} = ${ph('viewerId')}
+      and ${follows.followeeId} = recent.author_id offset 0)
+    order by recent.id ${order} limit ${ph('window')} offset ${ph('offset')}`;
+}
+
+export function createFeedQueries(db: Db) {
+  const counts = prepare<FeedCounts>(
+    db,
+    'feed_counts',
+    sql`select coalesce(${feedCounts.followeesCount}, 0) as "followees",
+        (coalesce(${feedCounts.pushedArticles}, 0) + coalesce((
+          select sum(${users.articlesCount}) from ${follows} join ${users} on ${users.id} = ${follows.followeeId}
+          where ${follows.followerId} = ${ph('viewerId')} and not ${follows.pushed}), 0))::int as "articles",
+        ${articleTotals.articlesCount} as "total"
+      from ${articleTotals} left join ${feedCounts} on ${feedCounts.readerId} = ${ph('viewerId')}
+      where ${articleTotals.id} = 1`,
+  );
+  const pages = {
+    byFollowee: {
+      before: pageStatement(db, 'feed_page_by_followee_before', byFollowee('before')),
+      after: pageStatement(db, 'feed_page_by_followee_after', byFollowee('after')),
+    },
+    byArticle: {
+      before: pageStatement(db, 'feed_page_by_article_before', byArticle('before')),
+      after: pageStatement(db, 'feed_page_by_article_after', byArticle('after')),
+    },
+  };
+
+  return {
+    /** A page of the articles of the authors `readerId` follows, newest first. */
+    page: async (readerId: number, window: PageWindow): Promise<ArticlePage> => {
+      const [found] = await counts({ viewerId: readerId });
+      const feed = found ?? { followees: 0, articles: 0, total: 0 };
+      if (feed.articles === 0) return { rows: [], count: 0, hasMore: false };
+      const costs = feedCosts(feed, window);
+      if (Math.min(costs.byArticle, costs.byFollowee) > FEED_PAGE_BUDGET_US) {
+        throw invalid(
+          `offset ${window.offset} is too deep for this feed; read further with the cursor of the Link ` +
+            'header\'s rel="next" (cursor=before:<id>)',
+        );
+      }
+      const plan = feedPlan(feed, window);
+      const values = { viewerId: readerId, ...windowValues(window), scan: scanLimit(feed, window) };
+      let rows = await pages[plan][window.direction](values);
+      // byArticle's capped scan left the page short: the followees' articles are older than it expected.
+      if (plan === 'byArticle' && rows.length <= window.limit)
+        rows = await pages.byFollowee[window.direction](values);
+      return { ...trimmed(rows, window), count: feed.articles };
+    },
+  };
+}
+
+export type FeedQueries = ReturnType<typeof createFeedQueries>;
