@@ -76,8 +76,9 @@ export const FLOWS: readonly Flow[] = [
     name: 'feed',
     title: 'Feed',
     about:
-      'The same two independent reads as the article list, issued together: the page, filtered to the ' +
-      'authors the reader follows, and its count, summed from those authors’ article counters.',
+      'Two dependent reads, in order: the reader’s feed counters (authors followed, their articles, all ' +
+      'articles; kept by triggers), then the page, found the way those counters say is cheaper: the newest ' +
+      'of each followed author, or the newest articles checked against the reader’s follows.',
     requests: ({ readerToken }) => [{ method: 'GET', url: '/api/articles/feed', token: readerToken }],
   },
   {
