@@ -16,7 +16,11 @@ let bothSlugs: string[];
 
 before(async () => {
   t = await bootTestApp();
-  [writer, other, reader] = (await Promise.all([1, 2, 3].map(() => registerUser(t.app)))) as TestUser[];
+  [writer, other, reader] = await Promise.all([
+    registerUser(t.app),
+    registerUser(t.app),
+    registerUser(t.app),
+  ]);
   const created: { slug: string; author: string }[] = [];
   for (const author of [writer, other, writer, writer, other, writer, other, writer]) {
     created.push({ slug: (await createArticle(t.app, author.token)).slug, author: author.username });
