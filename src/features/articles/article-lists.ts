@@ -8,7 +8,7 @@ import type { Db } from '../../db/client.ts';
 import { articles, articleTags, articleTotals, favorites, tags, users } from '../../db/schema/index.ts';
 import { prepare, type Statement } from '../../db/statement.ts';
 import type { PageWindow } from '../../http/paging.ts';
-import { type AuthorRow, aliased, authorFields, isoText } from '../shared/sql.ts';
+import { type AuthorRow, aliased, authorFields, isoText, probe } from '../shared/sql.ts';
 
 const ph = sql.placeholder;
 
@@ -43,7 +43,9 @@ export const listFields = {
   tagList: sql`array(select (select ${tags.name} from ${tags} where ${tags.id} = ${articleTags.tagId}) as name from ${articleTags} where ${articleTags.articleId} = ${articles.id} order by 1)`,
   createdAt: isoText(articles.createdAt),
   updatedAt: isoText(articles.updatedAt),
-  favorited: sql`exists(select 1 from ${favorites} where ${favorites.articleId} = ${articles.id} and ${favorites.userId} = ${ph('viewerId')})`,
+  favorited: probe(
+    sql`${favorites} where ${favorites.articleId} = ${articles.id} and ${favorites.userId} = ${ph('viewerId')}`,
+  ),
   favoritesCount: articles.favoritesCount,
   ...authorFields,
 };

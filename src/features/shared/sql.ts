@@ -14,9 +14,19 @@ export function aliased(fields: Record<string, AnyColumn | SQL>): Record<string,
 export const isoText = (column: AnyColumn): SQL<string> =>
   sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+/**
+ * Whether a row exists, probed by key for each row it is asked for: `exists(select 1 from <rows> offset 0)`.
+ * The offset keeps PostgreSQL from turning the EXISTS into a hashed subplan, which reads every matching row of
+ * the viewer first (all their favorites or follows: 10,000 for a reader following 10,000 authors) for a page
+ * of 20.
+ */
+export const probe = (rows: SQL): SQL<boolean> => sql`exists(select 1 from ${rows} offset 0)`;
+
 /** Whether the viewer (placeholder `viewerId`, 0 when anonymous) follows `followeeId`. */
 export const followingSql = (followeeId: AnyColumn): SQL<boolean> =>
-  sql`exists(select 1 from ${follows} where ${follows.followeeId} = ${followeeId} and ${follows.followerId} = ${sql.placeholder('viewerId')})`;
+  probe(
+    sql`${follows} where ${follows.followeeId} = ${followeeId} and ${follows.followerId} = ${sql.placeholder('viewerId')}`,
+  );
 
 /** The author of an article or comment as its row carries it (with `users` joined on the author). */
 export const authorFields = {
