@@ -4,10 +4,13 @@
 // - byFollowee: the newest (offset + limit + 1) of each followed author from the (author_id, id) index,
 //   merged: a few index descents per followee, cheap for a reader following a few authors;
 // - byArticle: the newest articles from the (id, author_id) index, each author probed in the reader's
-//   follows, until the page is full: about page × total ÷ feed articles probes, cheap for a reader whose
-//   followees wrote a large share of the articles, whatever their number. Its scan is capped at a few times
-//   that estimate; a page it leaves short (followees who stopped writing long ago) is read byFollowee.
-// Dependent, so two round trips in order: the counters, then the page.
+//   follows, until the page is full: about page × total ÷ feed articles probes, cheap when the followees
+//   wrote a large share of the articles, whatever their number;
+// - byArticleHashed: the same scan, each author looked up in a hash of the reader's follows built first: one
+//   read of the follows, then a cheaper check per article, for a reader following many authors who wrote a
+//   small share.
+// The byArticle scans are capped at a few times their estimate; a page they leave short (followees who stopped
+// writing long ago) is read byFollowee. Dependent, so two round trips in order: the counters, then the page.
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { articles, articleTotals, feedCounts, follows, users } from '../../db/schema/index.ts';
@@ -21,10 +24,10 @@ const ph = sql.placeholder;
 
 /** A reader's feed counters: followed authors, their articles (the feed's articlesCount), all articles. */
 export type FeedCounts = Readonly<{ followees: number; articles: number; total: number }>;
-export type FeedPlan = 'byFollowee' | 'byArticle';
+export type FeedPlan = 'byFollowee' | 'byArticle' | 'byArticleHashed';
 
 /** What each step costs, in µs, measured with EXPLAIN ANALYZE on the large dataset (docs/scaling.md). */
-const COST_US = { descent: 1.5, row: 0.12, probe: 0.75 } as const;
+const COST_US = { descent: 1.5, row: 0.12, probe: 0.8, hashed: 0.3, lookup: 0.09 } as const;
 /** A feed page estimated to cost more than this is refused with a pointer to the cursor (deep offsets only:
  * a cursor page reads offset 0). */
 export const FEED_PAGE_BUDGET_US = 50_000;
@@ -35,17 +38,20 @@ const windowRows = (window: PageWindow) => window.offset + window.limit + 1;
 /** Estimated µs of each plan for this reader and window. */
 export function feedCosts(counts: FeedCounts, window: PageWindow): Record<FeedPlan, number> {
   const rows = windowRows(window);
+  const scanned = (rows * counts.total) / Math.max(counts.articles, 1);
   return {
     byFollowee:
       COST_US.descent * counts.followees + COST_US.row * Math.min(counts.articles, counts.followees * rows),
-    byArticle: (COST_US.probe * rows * counts.total) / Math.max(counts.articles, 1),
+    byArticle: COST_US.probe * scanned,
+    byArticleHashed: COST_US.hashed * counts.followees + COST_US.lookup * scanned,
   };
 }
 
-/** The cheaper plan; byFollowee on a tie (exact in one pass). */
+/** The cheapest plan; byFollowee on a tie (exact in one pass). */
 export function feedPlan(counts: FeedCounts, window: PageWindow): FeedPlan {
   const costs = feedCosts(counts, window);
-  return costs.byArticle < costs.byFollowee ? 'byArticle' : 'byFollowee';
+  const plans = ['byFollowee', 'byArticle', 'byArticleHashed'] as const;
+  return plans.reduce((best, plan) => (costs[plan] < costs[best] ? plan : best));
 }
 
 /** How many of the newest articles byArticle reads at most: four times the rows it expects to read. */
@@ -69,16 +75,25 @@ function byFollowee(direction: PageWindow['direction']): SQL {
     order by newest.id ${order} limit ${ph('window')} offset ${ph('offset')}`;
 }
 
-/** The page's ids, the newest `scan` articles each probed in the reader's follows (a per-row index probe: as a
- * semi-join, the planner may hash every follow of the reader first). */
-function byArticle(direction: PageWindow['direction']): SQL {
+/** The newest `scan` articles from the cursor, those whose author passes `followed`. */
+function byArticle(direction: PageWindow['direction'], followed: SQL): SQL {
   const { from, order } = DIRECTIONS[direction];
   return sql`select recent.id from (
       select ${articles.id}, ${articles.authorId} from ${articles} where ${articles.id} ${from} ${ph('cursor')}
       order by ${articles.id} ${order} limit ${ph('scan')}) recent
-    where ${probe(sql`${follows} where ${follows.followerId} = ${ph('viewerId')} and ${follows.followeeId} = recent.author_id`)}
+    where ${followed}
     order by recent.id ${order} limit ${ph('window')} offset ${ph('offset')}`;
 }
+
+/** The author probed in the reader's follows by key, for each article (as a semi-join, the planner may hash
+ * every follow of the reader first, whatever the page needs). */
+const probedAuthor = probe(
+  sql`${follows} where ${follows.followerId} = ${ph('viewerId')} and ${follows.followeeId} = recent.author_id`,
+);
+/** The author looked up in a hash of the reader's follows, built once. Inside coalesce the IN stays a hashed
+ * subplan, checked row by row as the scan goes (so it stops when the page is full), not a join. */
+const hashedAuthor = sql`coalesce(recent.author_id in (
+    select ${follows.followeeId} from ${follows} where ${follows.followerId} = ${ph('viewerId')}), false)`;
 
 export function createFeedQueries(db: Db) {
   const counts = prepare<FeedCounts>(
@@ -98,8 +113,12 @@ export function createFeedQueries(db: Db) {
       after: pageStatement(db, 'feed_page_by_followee_after', byFollowee('after')),
     },
     byArticle: {
-      before: pageStatement(db, 'feed_page_by_article_before', byArticle('before')),
-      after: pageStatement(db, 'feed_page_by_article_after', byArticle('after')),
+      before: pageStatement(db, 'feed_page_by_article_before', byArticle('before', probedAuthor)),
+      after: pageStatement(db, 'feed_page_by_article_after', byArticle('after', probedAuthor)),
+    },
+    byArticleHashed: {
+      before: pageStatement(db, 'feed_page_by_article_hashed_before', byArticle('before', hashedAuthor)),
+      after: pageStatement(db, 'feed_page_by_article_hashed_after', byArticle('after', hashedAuthor)),
     },
   };
 
@@ -110,7 +129,7 @@ export function createFeedQueries(db: Db) {
       const feed = found ?? { followees: 0, articles: 0, total: 0 };
       if (feed.articles === 0) return { rows: [], count: 0, hasMore: false };
       const costs = feedCosts(feed, window);
-      if (Math.min(costs.byArticle, costs.byFollowee) > FEED_PAGE_BUDGET_US) {
+      if (Math.min(...Object.values(costs)) > FEED_PAGE_BUDGET_US) {
         throw invalid(
           `offset ${window.offset} is too deep for this feed; read further with the cursor of the Link ` +
             'header\'s rel="next" (cursor=before:<id>)',
@@ -119,8 +138,8 @@ export function createFeedQueries(db: Db) {
       const plan = feedPlan(feed, window);
       const values = { viewerId: readerId, ...windowValues(window), scan: scanLimit(feed, window) };
       let rows = await pages[plan][window.direction](values);
-      // byArticle's capped scan left the page short: the followees' articles are older than it expected.
-      if (plan === 'byArticle' && rows.length <= window.limit)
+      // A capped scan left the page short: the followees' articles are older than it expected.
+      if (plan !== 'byFollowee' && rows.length <= window.limit)
         rows = await pages.byFollowee[window.direction](values);
       return { ...trimmed(rows, window), count: feed.articles };
     },
