@@ -60,20 +60,29 @@ export async function copyLoader(databaseUrl: string): Promise<Loader & { close(
   };
 }
 
-/** Multi-row INSERTs with parameters; ids are given, hence OVERRIDING SYSTEM VALUE. */
+/** The most parameters one INSERT takes: PGlite's protocol fails past a signed 16-bit count ("Invalid array
+ * length"), below PostgreSQL's 65,535. */
+export const MAX_INSERT_PARAMETERS = 32_767;
+
+/** Multi-row INSERTs with parameters; ids are given, hence OVERRIDING SYSTEM VALUE. A chunk is split so that
+ * no INSERT has more than MAX_INSERT_PARAMETERS (5,000 articles × 9 columns would). */
 export function insertLoader(session: SqlSession): Loader {
   return {
     query: <T>(text: string) => session.query(text) as Promise<T[]>,
     exec: (script) => session.exec(script),
     load: async (table, columns, chunks, onRows) => {
+      const rowsPerInsert = Math.floor(MAX_INSERT_PARAMETERS / columns.length);
       let loaded = 0;
-      for (const rows of chunks) {
-        const tuples = rows.map(
-          (_, r) => `(${columns.map((_, c) => `$${r * columns.length + c + 1}`).join(', ')})`,
-        );
-        const sql = `INSERT INTO "${table}" (${columnList(columns)}) OVERRIDING SYSTEM VALUE VALUES ${tuples.join(', ')}`;
-        await session.query(sql, rows.flat());
-        loaded += rows.length;
+      for (const chunk of chunks) {
+        for (let start = 0; start < chunk.length; start += rowsPerInsert) {
+          const rows = chunk.slice(start, start + rowsPerInsert);
+          const tuples = rows.map(
+            (_, r) => `(${columns.map((_, c) => `$${r * columns.length + c + 1}`).join(', ')})`,
+          );
+          const sql = `INSERT INTO "${table}" (${columnList(columns)}) OVERRIDING SYSTEM VALUE VALUES ${tuples.join(', ')}`;
+          await session.query(sql, rows.flat());
+        }
+        loaded += chunk.length;
         onRows(loaded);
       }
     },

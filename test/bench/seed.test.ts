@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { SEED_PASSWORD, SIZES, usernameOf } from '../../src/seed/dataset.ts';
-import { insertLoader } from '../../src/seed/loader.ts';
+import { insertLoader, MAX_INSERT_PARAMETERS } from '../../src/seed/loader.ts';
 import { silentProgress } from '../../src/seed/progress.ts';
 import { SeedError, type SeedOptions, seedWith } from '../../src/seed/seed.ts';
 import { call, registerUser } from '../../tools/harness/factories.ts';
@@ -57,4 +57,21 @@ test('a seeded user logs in, and the API sees the seeded articles; new ids do no
     body: { article: { title: 'After the seed', description: 'd', body: 'b', tagList: [] } },
   });
   assert.equal(created.status, 201);
+});
+
+test('the insert loader splits a chunk whose parameters pass what one INSERT takes (PGlite: 32,767)', async () => {
+  const columns = ['id', 'name', 'articles_count'];
+  const tagRows = Array.from({ length: Math.ceil(MAX_INSERT_PARAMETERS / columns.length) + 5 }, (_, i) => [
+    1_000_000 + i,
+    `split-${i}`,
+    0,
+  ]);
+  const seen: number[] = [];
+  await t.database.withSession((session) =>
+    insertLoader(session).load('tags', columns, [tagRows], (done) => seen.push(done)),
+  );
+  assert.deepEqual(seen, [tagRows.length], 'progress counts the chunk once');
+  const [count] = await rows<{ n: number }>("select count(*)::int as n from tags where name like 'split-%'");
+  assert.equal(count!.n, tagRows.length);
+  await rows("delete from tags where name like 'split-%'");
 });
