@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { SEED_PASSWORD, SIZES, usernameOf } from '../../src/seed/dataset.ts';
 import { insertLoader, MAX_INSERT_PARAMETERS } from '../../src/seed/loader.ts';
 import { silentProgress } from '../../src/seed/progress.ts';
-import { SeedError, type SeedOptions, seedWith } from '../../src/seed/seed.ts';
+import { countRows, SeedError, type SeedOptions, seedWith, trimToSeed } from '../../src/seed/seed.ts';
 import { call, registerUser } from '../../tools/harness/factories.ts';
 import { wrongCounters } from '../../tools/harness/fuzz/database.ts';
 import { bootTestApp, type TestApp } from '../../tools/harness/test-app.ts';
@@ -57,6 +57,22 @@ test('a seeded user logs in, and the API sees the seeded articles; new ids do no
     body: { article: { title: 'After the seed', description: 'd', body: 'b', tagList: [] } },
   });
   assert.equal(created.status, 201);
+});
+
+test('trimToSeed removes what the API wrote after the seed, its counters with it', async () => {
+  const login = await call(t.app, 'POST', '/api/users/login', {
+    body: { user: { email: `${usernameOf(2)}@example.com`, password: SEED_PASSWORD } },
+  });
+  const token = login.body.user.token;
+  const reader = await registerUser(t.app);
+  await call(t.app, 'POST', `/api/profiles/${usernameOf(2)}/follow`, { token: reader.token });
+  await call(t.app, 'POST', '/api/articles', {
+    token,
+    body: { article: { title: 'To be trimmed', description: 'd', body: 'b', tagList: ['trimmed'] } },
+  });
+  await trimToSeed(t.database, t.config.databaseUrl, SIZES.demo);
+  assert.deepEqual(await t.database.withSession((session) => countRows(insertLoader(session))), SIZES.demo);
+  assert.deepEqual(await wrongCounters(t.database), []);
 });
 
 test('the insert loader splits a chunk whose parameters pass what one INSERT takes (PGlite: 32,767)', async () => {
