@@ -4,41 +4,50 @@
 //   DATABASE_URL=… PORT=… DB_POOL_MAX=… node --import tsx bench/floor-server.ts
 import Fastify from 'fastify';
 import pg from 'pg';
+import { withSessionSettings } from '../src/db/client.ts';
 
-// The floor is a standalone process outside Gather's code; it reads its three settings itself.
+// The floor is a standalone process outside Gather's code; it reads its three settings itself, and starts its
+// connections with Gather's session settings (the planner's; no deadlines).
 const { DATABASE_URL, PORT = '3001', DB_POOL_MAX = '10' } = process.env;
-const pool = new pg.Pool({ connectionString: DATABASE_URL, max: Number(DB_POOL_MAX) });
+const pool = new pg.Pool({
+  connectionString: withSessionSettings(DATABASE_URL!, undefined),
+  max: Number(DB_POOL_MAX),
+});
 
+// Gather's shapes: a page's ids first from the filter's index, then the per-row work for those rows only (a
+// tag's name by key; favorited and following probed by key, the offset 0 keeping them per-row).
 const FIELDS = `"articles"."id", "articles"."slug", "articles"."title", "articles"."description",
-  array(select "tags"."name" from "article_tags" join "tags" on "tags"."id" = "article_tags"."tag_id"
-    where "article_tags"."article_id" = "articles"."id" order by "tags"."name") as "tag_list",
+  array(select (select "tags"."name" from "tags" where "tags"."id" = "article_tags"."tag_id") as "name"
+    from "article_tags" where "article_tags"."article_id" = "articles"."id" order by 1) as "tag_list",
   "articles"."created_at", "articles"."updated_at",
-  exists(select 1 from "favorites" where "favorites"."article_id" = "articles"."id" and "favorites"."user_id" = $1) as "favorited",
+  exists(select 1 from "favorites" where "favorites"."article_id" = "articles"."id" and "favorites"."user_id" = $1 offset 0) as "favorited",
   "articles"."favorites_count", "users"."username", "users"."bio", "users"."image",
-  exists(select 1 from "follows" where "follows"."followee_id" = "users"."id" and "follows"."follower_id" = $2) as "following"`;
+  exists(select 1 from "follows" where "follows"."followee_id" = "users"."id" and "follows"."follower_id" = $2 offset 0) as "following"`;
 const FROM = `from "articles" inner join "users" on "users"."id" = "articles"."author_id"`;
-const PAGE = `order by "articles"."id" desc limit $4 offset $5`;
-const PAGE_UNFILTERED = `order by "articles"."id" desc limit $3 offset $4`;
+const pageOf = (ids: string) =>
+  `select ${FIELDS} ${FROM} where "articles"."id" = any(array(${ids})) order by "articles"."id" desc`;
 const userIdByName = `(select "users"."id" from "users" where "users"."username" = $3)`;
 
 /** Per filter: the page query and the exact count (read from the counters the triggers keep). */
 const LISTS = {
   none: {
-    page: `select ${FIELDS} ${FROM} ${PAGE_UNFILTERED}`,
-    count: `select "articles_count" as "count" from "article_totals"`,
+    page: pageOf(`select "id" from "articles" order by "id" desc limit $3 offset $4`),
+    count: `select "articles_count" as "count" from "article_totals" where "id" = 1`,
   },
   tag: {
-    page: `select ${FIELDS} ${FROM} where "articles"."id" in (select "article_id" from "article_tags"
-      where "article_tags"."tag_id" = (select "tags"."id" from "tags" where "tags"."name" = $3)) ${PAGE}`,
+    page: pageOf(`select "article_id" from "article_tags"
+      where "tag_id" = (select "tags"."id" from "tags" where "tags"."name" = $3)
+      order by "article_id" desc limit $4 offset $5`),
     count: `select "articles_count" as "count" from "tags" where "tags"."name" = $1`,
   },
   author: {
-    page: `select ${FIELDS} ${FROM} where "articles"."author_id" = ${userIdByName} ${PAGE}`,
+    page: pageOf(`select "id" from "articles" where "author_id" = ${userIdByName}
+      order by "id" desc limit $4 offset $5`),
     count: `select "articles_count" as "count" from "users" where "users"."username" = $1`,
   },
   favorited: {
-    page: `select ${FIELDS} ${FROM} where "articles"."id" in (select "article_id" from "favorites"
-      where "favorites"."user_id" = ${userIdByName}) ${PAGE}`,
+    page: pageOf(`select "article_id" from "favorites" where "user_id" = ${userIdByName}
+      order by "article_id" desc limit $4 offset $5`),
     count: `select "favorites_count" as "count" from "users" where "users"."username" = $1`,
   },
 };

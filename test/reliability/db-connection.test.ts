@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
+import { PLANNER_SETTINGS, withSessionSettings } from '../../src/db/client.ts';
 import { fromDatabaseError } from '../../src/http/error-handler.ts';
 import { freshDatabase } from '../../tools/harness/test-app.ts';
 
@@ -35,6 +36,39 @@ test('a session terminated between two queries of a transaction: 503, no crash, 
       );
     assert.equal(outcome, 503);
     await database.ping();
+  } finally {
+    await drop();
+  }
+});
+
+test("every connection starts with the planner's settings and the deadlines, beside a URL's own options", () => {
+  const url = new URL(
+    withSessionSettings('postgres://u@h:5432/d?options=-c%20search_path%3Dbench', {
+      groupMax: 4,
+      queueMax: 8,
+      statementMs: 2000,
+      lockMs: 1000,
+      idleInTransactionMs: 5000,
+    }),
+  );
+  assert.equal(
+    url.searchParams.get('options'),
+    '-c search_path=bench -c plan_cache_mode=force_generic_plan -c statement_timeout=2000 ' +
+      '-c lock_timeout=1000 -c idle_in_transaction_session_timeout=5000',
+  );
+  assert.equal(
+    new URL(withSessionSettings('postgres://u@h/d', undefined)).searchParams.get('options'),
+    '-c plan_cache_mode=force_generic_plan',
+  );
+});
+
+test('the open database plans each prepared statement once (PGlite and PostgreSQL)', async () => {
+  const { database, drop } = await freshDatabase();
+  try {
+    const [row] = await database.withSession((session) =>
+      session.query<{ plan_cache_mode: string }>('show plan_cache_mode'),
+    );
+    assert.equal(row!.plan_cache_mode, PLANNER_SETTINGS.plan_cache_mode);
   } finally {
     await drop();
   }
