@@ -200,5 +200,9 @@ export async function trimToSeed(
   );
   // What the writes left dead goes before the next reads: where autovacuum is off or late, one counter row
   // updated per article written (article_totals) grows to thousands of dead versions that every count reads.
-  await withLoader(database, databaseUrl, (loader) => loader.query(`VACUUM ANALYZE ${WRITTEN_TABLES}`));
+  // INDEX_CLEANUP ON: by default VACUUM leaves the index entries of a few deleted rows (under 2 % of the pages)
+  // in place, and the newest end of articles_pkey, where every list page starts, held 87,000 dead ones.
+  await withLoader(database, databaseUrl, (loader) =>
+    loader.query(`VACUUM (ANALYZE, INDEX_CLEANUP ON) ${WRITTEN_TABLES}`),
+  );
 }
