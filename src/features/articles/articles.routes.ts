@@ -39,6 +39,7 @@ async function refuse(queries: ArticleQueries, slug: string): Promise<never> {
 
 /** A list or feed page's 200: the Link header, documented (RFC 8288), and the RealWorld body. */
 const ArticlePageResponse = Type.Ref(MultipleArticlesResponse, {
+  description: 'A page of articles, newest first, and how many there are in all',
   headers: {
     link: Type.String({
       description:
