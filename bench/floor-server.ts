@@ -15,10 +15,10 @@ const pool = new pg.Pool({
 });
 
 // Gather's shapes: a page's ids first from the filter's index, then the per-row work for those rows only (a
-// tag's name by key; favorited and following probed by key, the offset 0 keeping them per-row).
+// tags' names by key; favorited and following probed by key, the offset 0 keeping them per-row).
 const FIELDS = `"articles"."id", "articles"."slug", "articles"."title", "articles"."description",
-  array(select (select "tags"."name" from "tags" where "tags"."id" = "article_tags"."tag_id") as "name"
-    from "article_tags" where "article_tags"."article_id" = "articles"."id" order by 1) as "tag_list",
+  array(select "tags"."name" from "tags" where "tags"."id" = any(array(select "article_tags"."tag_id"
+    from "article_tags" where "article_tags"."article_id" = "articles"."id")) order by 1) as "tag_list",
   "articles"."created_at", "articles"."updated_at",
   exists(select 1 from "favorites" where "favorites"."article_id" = "articles"."id" and "favorites"."user_id" = $1 offset 0) as "favorited",
   "articles"."favorites_count", "users"."username", "users"."bio", "users"."image",

