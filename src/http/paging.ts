@@ -36,7 +36,7 @@ export const Paging = Type.Object({
   ),
 });
 
-export type PagingQuery = Static<typeof Paging>;
+type PagingQuery = Static<typeof Paging>;
 
 /** Where a page starts: articles older than `before`, or newer than `after`, after skipping `offset`. */
 export type PageWindow = Readonly<{

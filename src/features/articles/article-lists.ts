@@ -2,7 +2,7 @@
 // index that orders the filter's articles (bounded by the page: offset + limit + 1 entries, or limit + 1 from
 // a cursor), then the per-row work (author, tags by key, favorited, following) for those rows only. Its exact
 // count comes from counters the triggers keep, in a statement issued together with the page.
-import { and, asc, desc, eq, gt, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.ts';
 import { articles, articleTags, articleTotals, favorites, tags, users } from '../../db/schema/index.ts';
@@ -72,23 +72,27 @@ export function trimmed(
   return { rows: window.direction === 'before' ? rows.slice(0, -1) : rows.slice(1), hasMore: true };
 }
 
-/**
- * The ids of one page, from `column` of `table` where `where` holds: newest first from the cursor (`before`),
- * or oldest first after it (`after`); `window` rows after skipping `offset`.
- */
-export function pageIds(
+/** A window's comparison with its cursor and its order, as SQL: older than the cursor, newest first; or newer
+ * than it, oldest first (the page statement orders its rows newest first either way). */
+export const PAGE_DIRECTIONS = {
+  before: { from: sql.raw('<'), order: sql.raw('desc') },
+  after: { from: sql.raw('>'), order: sql.raw('asc') },
+} as const satisfies Record<PageWindow['direction'], unknown>;
+
+/** The ids of one page, from `column` of `table` where `where` holds: `window` rows after skipping `offset`. */
+function pageIds(
   db: Db,
   direction: PageWindow['direction'],
   column: PgColumn,
   table: PgTable,
   where: SQL | undefined,
 ): SQL {
-  const [from, order] = direction === 'before' ? [lt, desc] : [gt, asc];
+  const { from, order } = PAGE_DIRECTIONS[direction];
   return sql`${db
     .select({ id: column })
     .from(table)
-    .where(and(from(column, ph('cursor')), where))
-    .orderBy(order(column))
+    .where(and(sql`${column} ${from} ${ph('cursor')}`, where))
+    .orderBy(sql`${column} ${order}`)
     .limit(ph('window'))
     .offset(ph('offset'))}`;
 }

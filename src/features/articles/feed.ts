@@ -18,7 +18,7 @@ import { prepare } from '../../db/statement.ts';
 import { invalid } from '../../http/errors.ts';
 import type { PageWindow } from '../../http/paging.ts';
 import { probe } from '../shared/sql.ts';
-import { type ArticlePage, pageStatement, trimmed, windowValues } from './article-lists.ts';
+import { type ArticlePage, PAGE_DIRECTIONS, pageStatement, trimmed, windowValues } from './article-lists.ts';
 
 const ph = sql.placeholder;
 
@@ -30,13 +30,13 @@ export type FeedPlan = 'byFollowee' | 'byArticle' | 'byArticleHashed';
 const COST_US = { descent: 1.5, row: 0.12, probe: 0.8, hashed: 0.3, lookup: 0.09 } as const;
 /** A feed page estimated to cost more than this is refused with a pointer to the cursor (deep offsets only:
  * a cursor page reads offset 0). */
-export const FEED_PAGE_BUDGET_US = 50_000;
+const FEED_PAGE_BUDGET_US = 50_000;
 
 /** The rows a page reads in its window's direction: those it skips, the page, and one to know if more follow. */
 const windowRows = (window: PageWindow) => window.offset + window.limit + 1;
 
 /** Estimated µs of each plan for this reader and window. */
-export function feedCosts(counts: FeedCounts, window: PageWindow): Record<FeedPlan, number> {
+function feedCosts(counts: FeedCounts, window: PageWindow): Record<FeedPlan, number> {
   const rows = windowRows(window);
   const scanned = (rows * counts.total) / Math.max(counts.articles, 1);
   return {
@@ -47,26 +47,23 @@ export function feedCosts(counts: FeedCounts, window: PageWindow): Record<FeedPl
   };
 }
 
-/** The cheapest plan; byFollowee on a tie (exact in one pass). */
-export function feedPlan(counts: FeedCounts, window: PageWindow): FeedPlan {
-  const costs = feedCosts(counts, window);
-  const plans = ['byFollowee', 'byArticle', 'byArticleHashed'] as const;
-  return plans.reduce((best, plan) => (costs[plan] < costs[best] ? plan : best));
-}
+/** The cheapest of estimated costs; byFollowee on a tie (exact in one pass). */
+const cheapest = (costs: Record<FeedPlan, number>): FeedPlan =>
+  (['byFollowee', 'byArticle', 'byArticleHashed'] as const).reduce((best, plan) =>
+    costs[plan] < costs[best] ? plan : best,
+  );
+
+/** The plan a reader's page is read by. */
+export const feedPlan = (counts: FeedCounts, window: PageWindow): FeedPlan =>
+  cheapest(feedCosts(counts, window));
 
 /** How many of the newest articles byArticle reads at most: four times the rows it expects to read. */
-export const scanLimit = (counts: FeedCounts, window: PageWindow) =>
+const scanLimit = (counts: FeedCounts, window: PageWindow) =>
   Math.ceil((4 * windowRows(window) * counts.total) / Math.max(counts.articles, 1)) + 100;
-
-/** A window's comparison with its cursor and its order, as SQL. */
-const DIRECTIONS = {
-  before: { from: sql.raw('<'), order: sql.raw('desc') },
-  after: { from: sql.raw('>'), order: sql.raw('asc') },
-} as const;
 
 /** The page's ids, the newest of each followed author merged. */
 function byFollowee(direction: PageWindow['direction']): SQL {
-  const { from, order } = DIRECTIONS[direction];
+  const { from, order } = PAGE_DIRECTIONS[direction];
   return sql`select newest.id from ${follows} cross join lateral (
       select own.id from ${articles} own
       where own.author_id = ${follows.followeeId} and own.id ${from} ${ph('cursor')}
@@ -77,7 +74,7 @@ function byFollowee(direction: PageWindow['direction']): SQL {
 
 /** The newest `scan` articles from the cursor, those whose author passes `followed`. */
 function byArticle(direction: PageWindow['direction'], followed: SQL): SQL {
-  const { from, order } = DIRECTIONS[direction];
+  const { from, order } = PAGE_DIRECTIONS[direction];
   return sql`select recent.id from (
       select ${articles.id}, ${articles.authorId} from ${articles} where ${articles.id} ${from} ${ph('cursor')}
       order by ${articles.id} ${order} limit ${ph('scan')}) recent
@@ -129,13 +126,13 @@ export function createFeedQueries(db: Db) {
       const feed = found ?? { followees: 0, articles: 0, total: 0 };
       if (feed.articles === 0) return { rows: [], count: 0, hasMore: false };
       const costs = feedCosts(feed, window);
-      if (Math.min(...Object.values(costs)) > FEED_PAGE_BUDGET_US) {
+      const plan = cheapest(costs);
+      if (costs[plan] > FEED_PAGE_BUDGET_US) {
         throw invalid(
           `offset ${window.offset} is too deep for this feed; read further with the cursor of the Link ` +
             'header\'s rel="next" (cursor=before:<id>)',
         );
       }
-      const plan = feedPlan(feed, window);
       const values = { viewerId: readerId, ...windowValues(window), scan: scanLimit(feed, window) };
       let rows = await pages[plan][window.direction](values);
       // A capped scan left the page short: the followees' articles are older than it expected.
@@ -145,5 +142,3 @@ export function createFeedQueries(db: Db) {
     },
   };
 }
-
-export type FeedQueries = ReturnType<typeof createFeedQueries>;
