@@ -179,10 +179,15 @@ test('two upgrade processes at once apply a migration exactly once', {
   const once = join(migrationsDir, '9999_once');
   await mkdir(once);
   t.after(() => rm(once, { recursive: true, force: true }));
-  await writeFile(join(once, 'up.sql'), 'CREATE TABLE "once" ("id" integer);\n');
+  // The index is built CONCURRENTLY, which waits for every older snapshot: an upgrader waiting for the lock
+  // must hold none (one queued in pg_advisory_lock did, and PostgreSQL failed one of the two as a deadlock).
+  await writeFile(
+    join(once, 'up.sql'),
+    'CREATE TABLE "once" ("id" integer);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "once_id_idx" ON "once" ("id");\n',
+  );
   await writeFile(join(once, 'down.sql'), 'DROP TABLE "once";\n');
-  // The test holds the migration lock until both upgraders are queued behind it, so they really do
-  // race for it; without the lock they would both create "once" and one would fail.
+  // The test holds the migration lock until both upgraders have tried it, so they really do race for it;
+  // without the lock they would both create "once" and one would fail.
   const upgraders = await project.withDatabase((database) =>
     database.withSession(async (session) => {
       await session.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
@@ -190,8 +195,9 @@ test('two upgrade processes at once apply a migration exactly once', {
       try {
         await waitFor(async () => {
           const [row] = await session.query<{ waiting: number }>(
-            `SELECT count(*)::int AS "waiting" FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
-             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+            `SELECT count(*)::int AS "waiting" FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()
+               AND query LIKE '%pg_try_advisory_lock%'`,
           );
           return row!.waiting === 2;
         }, 30_000);

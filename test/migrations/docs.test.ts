@@ -22,7 +22,7 @@ test('the upgrade diagram parses with Mermaid: autonumber, requests ->>, respons
   assert.equal(statements[0]?.type, 'autonumber');
   const calls = statements.filter((s) => s.type === 'call');
   const replies = statements.filter((s) => s.type === 'reply');
-  assert.ok(calls.some((s) => s.to === 'DB' && s.text.startsWith('SELECT pg_advisory_lock')));
+  assert.ok(calls.some((s) => s.to === 'DB' && s.text.startsWith('SELECT pg_try_advisory_lock')));
   assert.ok(replies.some((s) => s.from === 'DB' && s.text === 'committed'));
   assert.equal(replies.at(-1)?.to, 'Dev');
 });

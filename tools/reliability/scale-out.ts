@@ -47,10 +47,16 @@ export async function run(): Promise<boolean> {
       LOGIN_FAILURES_PER_ACCOUNT: `${LOGIN_LIMIT}/15m`,
     });
     // Both at once, both asked to migrate: the advisory lock lets one apply, the other find nothing to do.
-    const [a, b] = await Promise.all([
+    // One that fails to start must not leave the other running (its pipes would keep this process alive).
+    const started = await Promise.allSettled([
       startGather({ env, args: ['--migrate'] }),
       startGather({ env, args: ['--migrate'] }),
     ]);
+    const [a, b] = started.map((result) => (result.status === 'fulfilled' ? result.value : undefined));
+    if (a === undefined || b === undefined) {
+      await Promise.all([a?.stop(), b?.stop()]);
+      throw started.find((result) => result.status === 'rejected')?.reason;
+    }
     try {
       console.log(`scale-out: instances A ${a.url} and B ${b.url} on one PostgreSQL database and ${url}`);
       const applied = (a.output() + b.output()).match(/applied migration/g)?.length ?? 0;

@@ -46,18 +46,35 @@ async function readHistory(session: SqlSession): Promise<AppliedMigration[]> {
   return rows.map((row) => ({ name: row.name, checksum: row.checksum, appliedAt: new Date(row.applied_at) }));
 }
 
+/**
+ * Takes the migration lock by trying it until it is free, never by queueing in pg_advisory_lock: a statement
+ * queued there holds a snapshot, and the holder's CREATE INDEX CONCURRENTLY waits for every older snapshot to
+ * end, a deadlock PostgreSQL breaks by failing one of the two instances' start-up.
+ */
+async function takeMigrationLock(session: SqlSession, log: (line: string) => void): Promise<void> {
+  for (let pauseMs = 50; ; pauseMs = Math.min(pauseMs * 2, 1_000)) {
+    const [row] = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS "locked"', [
+      MIGRATION_LOCK_KEY,
+    ]);
+    if (row?.locked === true) return;
+    if (pauseMs === 50) log('waiting for the migration lock: another instance is migrating');
+    await sleep(pauseMs);
+  }
+}
+
 async function withMigrationLock<T>(
   database: Database,
   locks: LockPolicy,
+  log: (line: string) => void,
   fn: (session: SqlSession) => Promise<T>,
 ): Promise<T> {
   return database.withSession(async (session) => {
     // The server's per-connection statement timeout is for requests: a migration may build an index for
-    // minutes. A second upgrader waits for the advisory lock without a lock timeout, then every statement
-    // of the migration waits at most locks.timeoutMs for its table lock. Lifted for this session only.
+    // minutes. A second upgrader waits for the advisory lock as long as the first one migrates, then every
+    // statement of the migration waits at most locks.timeoutMs for its table lock. Lifted for this session only.
     await session.exec('SET statement_timeout = 0; SET lock_timeout = 0');
     try {
-      await session.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      await takeMigrationLock(session, log);
       try {
         await ensureHistoryTable(session);
         await session.exec(`SET lock_timeout = ${Math.trunc(locks.timeoutMs)}`);
@@ -239,7 +256,8 @@ export async function upgrade(
   options: UpgradeOptions = {},
 ): Promise<Migration[]> {
   const locks = options.locks ?? DEFAULT_LOCK_POLICY;
-  return withMigrationLock(database, locks, async (session) => {
+  const log = options.log ?? logToStderr;
+  return withMigrationLock(database, locks, log, async (session) => {
     // Planned under the lock: a second instance waiting here sees the first one's history.
     const steps = await planSteps(planUpgrade(migrations, await readHistory(session), options.target), {
       concurrently: database.kind === 'postgres',
@@ -254,9 +272,7 @@ export async function upgrade(
           'review); or apply it anyway with `gather db upgrade --allow-unsafe`',
       );
     }
-    await runSteps(session, steps, locks, options.log ?? logToStderr, (step) =>
-      options.onApply?.(step.migration),
-    );
+    await runSteps(session, steps, locks, log, (step) => options.onApply?.(step.migration));
     return steps.map((step) => step.migration);
   });
 }
@@ -270,11 +286,12 @@ export async function downgrade(
   options: RunOptions = {},
 ): Promise<Migration[]> {
   const locks = options.locks ?? DEFAULT_LOCK_POLICY;
-  return withMigrationLock(database, locks, async (session) => {
+  const log = options.log ?? logToStderr;
+  return withMigrationLock(database, locks, log, async (session) => {
     const steps = await planSteps(planDowngrade(migrations, await readHistory(session), to), {
       concurrently: database.kind === 'postgres',
     });
-    await runSteps(session, steps, locks, options.log ?? logToStderr, (step) => onUndo?.(step.migration));
+    await runSteps(session, steps, locks, log, (step) => onUndo?.(step.migration));
     return steps.map((step) => step.migration);
   });
 }
