@@ -17,6 +17,7 @@ import type { Queries } from './features/queries.ts';
 import { tagsRoutes } from './features/tags/tags.routes.ts';
 import { TAG_MODELS } from './features/tags/tags.schemas.ts';
 import { createPasswords } from './features/users/password.ts';
+import { createSessions } from './features/users/sessions.ts';
 import { usersRoutes } from './features/users/users.routes.ts';
 import { USER_MODELS } from './features/users/users.schemas.ts';
 import { ApiIndex, apiIndexRoutes } from './http/api-index.ts';
@@ -121,7 +122,8 @@ export async function buildApp({
     );
   }
   const tokens = createTokenService(jwtSecret, config.jwtExpiresIn);
-  registerAuth(app, tokens);
+  const sessions = createSessions(queries.users.credentialsVersion);
+  registerAuth(app, tokens, sessions.check);
   for (const model of MODELS) app.addSchema(model);
 
   // Traces are kept for the viewer when tracing is on, and recorded for OTLP export when OTEL_* asks for it.
@@ -150,6 +152,7 @@ export async function buildApp({
     passwords: createPasswords(instrument),
     instrument,
     tokens,
+    sessions,
     registrationLimit,
     loginThrottle,
   };

@@ -213,15 +213,18 @@ function connectError(url: URL, error: unknown): CommandError {
   );
 }
 
-/** What a prepared statement declares (statement.ts), carried in its query config to the pool's router. */
-export type StatementKind = 'read' | 'write';
+/**
+ * What a prepared statement declares (statement.ts), carried in its query config to the pool's router: a read
+ * (a replica may serve it), a write, or a read that must see every committed write (the primary serves it).
+ */
+export type StatementKind = 'read' | 'write' | 'current';
 export const STATEMENT_KIND = 'gatherStatementKind';
 
 type QueryConfig = { text: string; values?: unknown[]; [STATEMENT_KIND]?: StatementKind };
 type PoolQuery = (config: string | QueryConfig, values?: unknown[]) => Promise<unknown>;
 
 export type QueryCounts = Record<StatementKind | 'other', number>;
-const noQueries = (): QueryCounts => ({ read: 0, write: 0, other: 0 });
+const noQueries = (): QueryCounts => ({ read: 0, write: 0, current: 0, other: 0 });
 
 /** A server's share of the queries: what /metrics counts. */
 export type ServerStats = Readonly<{

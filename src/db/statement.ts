@@ -39,8 +39,13 @@ type RawRowsStatement = { all(values: Readonly<Record<string, unknown>>): Promis
 const dialect = new PgDialect();
 
 /** Prepares `query` once under `name`; each call runs it and returns its rows typed as `Row` (`never` for a
- * statement that returns none). */
-export function prepare<Row>(db: Db, name: string, query: SQLWrapper): Statement<Row> {
+ * statement that returns none). `kind` is what the builder declares unless a read must be 'current'. */
+export function prepare<Row>(
+  db: Db,
+  name: string,
+  query: SQLWrapper,
+  kind: StatementKind = kindOf(query),
+): Statement<Row> {
   const statement = db._.session.prepareQuery(
     dialect.sqlToQuery(query.getSQL()),
     undefined,
@@ -51,7 +56,7 @@ export function prepare<Row>(db: Db, name: string, query: SQLWrapper): Statement
   // and a name makes the statement a named prepared one on PGlite's thread as on node-postgres (where drizzle
   // has already set it).
   if (statement.rawQueryConfig !== undefined) {
-    statement.rawQueryConfig[STATEMENT_KIND] = kindOf(query);
+    statement.rawQueryConfig[STATEMENT_KIND] = kind;
     statement.rawQueryConfig.name ??= name;
   }
   return (values = {}) => statement.all(values) as Promise<Row[]>;

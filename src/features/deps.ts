@@ -6,12 +6,15 @@ import type { LoginThrottle } from '../http/login-throttle.ts';
 import type { Instrument } from '../instrument.ts';
 import type { Queries } from './queries.ts';
 import type { Passwords } from './users/password.ts';
+import type { Sessions } from './users/sessions.ts';
 
 export type Deps = Readonly<{
   database: Database;
   queries: Queries;
   passwords: Passwords;
   tokens: TokenService;
+  /** The check every token passes (a password or email change ends older tokens); told of each change. */
+  sessions: Sessions;
   /** What registration declares as its `config.rateLimit`: registrations per client address. */
   registrationLimit: RateLimitOptions;
   /** Failed logins per account and per client address; login runs its password check through it. */

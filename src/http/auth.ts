@@ -1,4 +1,6 @@
-// Authentication: `Authorization: Token <jwt>` (RealWorld), HS256 only, with expiry.
+// Authentication: `Authorization: Token <jwt>` (RealWorld), HS256 only, with expiry. A token carries the
+// user's credentials version when it was signed; the session check refuses it once a password or email change
+// has raised that version (ASVS V3.3: sessions end when credentials change).
 // Declared once per route, in its options: `config: { auth: 'required' }` or `config: { auth: 'optional' }`.
 // The onRoute hook of registerAuth gives such a route its token check (onRequest), its OpenAPI `security`
 // (required only) and its 401 response. Handlers read `request.viewerId` (optional) or `currentUserId()`.
@@ -18,11 +20,17 @@ declare module 'fastify' {
   }
 }
 
+/** Who a valid token was signed for, and the credentials version it was signed with. */
+export type TokenClaims = Readonly<{ userId: number; credentialsVersion: number }>;
+
 export type TokenService = Readonly<{
-  sign(userId: number): string;
-  /** The user id in a valid token; throws a 401 GatherError otherwise. */
-  verify(token: string): number;
+  sign(userId: number, credentialsVersion: number): string;
+  /** The claims of a valid token; throws a 401 GatherError otherwise. */
+  verify(token: string): TokenClaims;
 }>;
+
+/** Throws a 401 GatherError when the token's credentials version is no longer the user's (or the user is gone). */
+export type SessionCheck = (claims: TokenClaims) => Promise<void>;
 
 function expiresInMs(expiresIn: string): number {
   const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[expiresIn.slice(-1)] ?? 1_000;
@@ -33,9 +41,10 @@ export function createTokenService(secret: string, expiresIn: string): TokenServ
   const signer = createSigner({ key: secret, algorithm: 'HS256', expiresIn: expiresInMs(expiresIn) });
   const verifier = createVerifier({ key: secret, algorithms: ['HS256'], cache: 1_000 });
   return Object.freeze({
-    sign: (userId: number) => signer({ sub: String(userId) }),
+    sign: (userId: number, credentialsVersion: number) =>
+      signer({ sub: String(userId), ver: credentialsVersion }),
     verify: (token: string) => {
-      let payload: { sub?: unknown };
+      let payload: { sub?: unknown; ver?: unknown };
       try {
         payload = verifier(token);
       } catch (error) {
@@ -43,8 +52,11 @@ export function createTokenService(secret: string, expiresIn: string): TokenServ
         throw unauthorized(expired ? 'token has expired' : 'token is invalid');
       }
       const userId = Number(payload.sub);
-      if (!Number.isSafeInteger(userId) || userId <= 0) throw unauthorized('token is invalid');
-      return userId;
+      // A token signed before versions existed has none: it stands for the version every account began with.
+      const credentialsVersion = payload.ver ?? 0;
+      if (!Number.isSafeInteger(userId) || userId <= 0 || !Number.isSafeInteger(credentialsVersion))
+        throw unauthorized('token is invalid');
+      return { userId, credentialsVersion: credentialsVersion as number };
     },
   });
 }
@@ -61,16 +73,21 @@ function tokenFrom(request: FastifyRequest): string | null {
 }
 
 /** Adds the declared token check, OpenAPI security and 401 response to each route as it is declared. */
-export function registerAuth(app: FastifyInstance, tokens: TokenService): void {
+export function registerAuth(app: FastifyInstance, tokens: TokenService, checkSession: SessionCheck): void {
+  async function signIn(request: FastifyRequest, token: string) {
+    const claims = tokens.verify(token);
+    await checkSession(claims);
+    request.viewerId = claims.userId;
+  }
   async function requireAuth(request: FastifyRequest) {
     const token = tokenFrom(request);
     if (token === null) throw unauthorized('authorization token is required');
-    request.viewerId = tokens.verify(token);
+    await signIn(request, token);
   }
   // A token that is present must be valid even where signing in is optional.
   async function optionalAuth(request: FastifyRequest) {
     const token = tokenFrom(request);
-    request.viewerId = token === null ? null : tokens.verify(token);
+    if (token !== null) await signIn(request, token);
   }
   const checks = { required: requireAuth, optional: optionalAuth };
   app.decorateRequest('viewerId', null);

@@ -83,7 +83,7 @@ test('a NUL character in a slug, a query or a body: 422, not a database error', 
 test('a valid token of a user who no longer exists: 401 on writes, nothing written', async () => {
   const author = await registerUser(t.app);
   const article = await createArticle(t.app, author.token);
-  const ghost = createTokenService(TEST_JWT_SECRET, '1h').sign(2_000_000_000);
+  const ghost = createTokenService(TEST_JWT_SECRET, '1h').sign(2_000_000_000, 0);
   const favorite = await call(t.app, 'POST', `/api/articles/${article.slug}/favorite`, { token: ghost });
   assert.equal(favorite.status, 401);
   assert.deepEqual(favorite.body.errors.body, ['the user of this token no longer exists']);

@@ -34,7 +34,7 @@ async function insertUsers(n: number): Promise<{ id: number; username: string; t
     .insert(users)
     .values(values)
     .returning({ id: users.id, username: users.username });
-  return rows.map((row) => ({ ...row, token: tokens.sign(row.id) }));
+  return rows.map((row) => ({ ...row, token: tokens.sign(row.id, 0) }));
 }
 
 async function favoriteRows(slug: string): Promise<number> {

@@ -9,6 +9,8 @@ export const users = pgTable(
     email: text('email').notNull(),
     /** Only the table row carries the hash; no DTO has a field for it. */
     passwordHash: text('password_hash').notNull(),
+    /** Raised by each password or email change: a token signed with an older value is refused. */
+    credentialsVersion: integer('credentials_version').notNull().default(0),
     bio: text('bio'),
     image: text('image'),
     /** Kept by triggers in the same transaction as the rows they count (see the first migration). */

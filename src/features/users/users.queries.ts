@@ -14,6 +14,8 @@ export type UserRow = {
   username: string;
   email: string;
   passwordHash: string;
+  /** What the user's tokens are signed with; a password or email change raises it. */
+  credentialsVersion: number;
   bio: string | null;
   image: string | null;
 };
@@ -28,6 +30,7 @@ const userFields = aliased({
   username: users.username,
   email: users.email,
   passwordHash: users.passwordHash,
+  credentialsVersion: users.credentialsVersion,
   bio: users.bio,
   image: users.image,
 });
@@ -70,6 +73,9 @@ export function createUserQueries(db: Db) {
         email: sql`coalesce(${ph('email')}, ${users.email})`,
         username: sql`coalesce(${ph('username')}, ${users.username})`,
         passwordHash: sql`coalesce(${ph('passwordHash')}, ${users.passwordHash})`,
+        // A new password or another email ends the sessions signed before it (tokens carry the version).
+        credentialsVersion: sql`${users.credentialsVersion} + (${ph('passwordHash')}::text is not null
+          or lower(coalesce(${ph('email')}, ${users.email})) <> lower(${users.email}))::int`,
         // bio and image may be set to null, so a flag says whether each was given.
         bio: sql`case when ${ph('setBio')}::boolean then ${ph('bio')} else ${users.bio} end`,
         image: sql`case when ${ph('setImage')}::boolean then ${ph('image')} else ${users.image} end`,
@@ -79,9 +85,24 @@ export function createUserQueries(db: Db) {
       .returning(userFields),
   );
 
+  // On the primary, never a replica: a session check must see a password change as soon as it commits.
+  const credentialsVersion = prepare<{ version: number }>(
+    db,
+    'user_credentials_version',
+    db
+      .select(aliased({ version: users.credentialsVersion }))
+      .from(users)
+      .where(eq(users.id, ph('id'))),
+    'current',
+  );
+
   return {
     byId: async (id: number): Promise<UserRow | undefined> => (await byId({ id }))[0],
     byEmail: async (email: string): Promise<UserRow | undefined> => (await byEmail({ email }))[0],
+
+    /** The version user `id`'s tokens must carry; undefined when there is no such user. */
+    credentialsVersion: async (id: number): Promise<number | undefined> =>
+      (await credentialsVersion({ id }))[0]?.version,
 
     /** Inserts a user, or returns undefined when the username or email is taken (race-safe). */
     insert: async (user: NewUser): Promise<UserRow | undefined> => (await insert(user))[0],

@@ -14,6 +14,7 @@ export function usersRoutes({
   queries: { users: queries },
   passwords,
   tokens,
+  sessions,
   registrationLimit,
   loginThrottle,
 }: Deps): FastifyPluginAsyncTypebox {
@@ -38,7 +39,9 @@ export function usersRoutes({
         }
         // Signed in from here (the token below): read-your-writes keeps this write's position for the user.
         request.viewerId = row.id;
-        return reply.status(201).send({ user: presentUser(row, tokens.sign(row.id)) });
+        return reply
+          .status(201)
+          .send({ user: presentUser(row, tokens.sign(row.id, row.credentialsVersion)) });
       },
     });
 
@@ -61,7 +64,7 @@ export function usersRoutes({
           return valid ? found : undefined;
         });
         if (row === undefined) throw unauthorized('email or password is invalid');
-        return { user: presentUser(row, tokens.sign(row.id)) };
+        return { user: presentUser(row, tokens.sign(row.id, row.credentialsVersion)) };
       },
     });
 
@@ -76,7 +79,7 @@ export function usersRoutes({
       handler: async (request) => {
         const row = await queries.byId(currentUserId(request));
         if (row === undefined) throw unauthorized('the user of this token no longer exists');
-        return { user: presentUser(row, tokens.sign(row.id)) };
+        return { user: presentUser(row, tokens.sign(row.id, row.credentialsVersion)) };
       },
     });
 
@@ -97,7 +100,9 @@ export function usersRoutes({
           ...(password !== undefined && { passwordHash: await passwords.hash(password) }),
         });
         if (row === undefined) throw unauthorized('the user of this token no longer exists');
-        return { user: presentUser(row, tokens.sign(row.id)) };
+        // A new password or email ends the other sessions; this response carries the one that goes on.
+        sessions.changed(row.id, row.credentialsVersion);
+        return { user: presentUser(row, tokens.sign(row.id, row.credentialsVersion)) };
       },
     });
   };

@@ -3,7 +3,7 @@
 // that keeps the data small.
 import type { Database } from '../../../src/db/client.ts';
 
-export type User = { id: number; username: string; email: string };
+export type User = { id: number; username: string; email: string; credentialsVersion: number };
 export type Article = { slug: string; title: string; authorId: number };
 export type Comment = { id: number; slug: string; authorId: number };
 
@@ -40,7 +40,9 @@ function stillGone<T>(earlier: readonly T[], before: readonly T[], now: readonly
 /** What exists now; what `previous` held and is missing now joins its gone values. */
 export async function readSnapshot(database: Database, previous: Snapshot = NOTHING): Promise<Snapshot> {
   const { users, articles, comments, tags } = await database.withSession(async (session) => ({
-    users: await session.query<User>('select id, username, email from users order by id'),
+    users: await session.query<User>(
+      'select id, username, email, credentials_version as "credentialsVersion" from users order by id',
+    ),
     articles: await session.query<Article>(
       'select slug, title, author_id as "authorId" from articles order by id',
     ),

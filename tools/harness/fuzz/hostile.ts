@@ -290,7 +290,9 @@ function authorization(targets: HostileTargets): fc.Arbitrary<string | undefined
         `Token ${createSigner({ key: TEST_JWT_SECRET })({ sub: '999999999' })}`,
         `Token ${createSigner({ key: TEST_JWT_SECRET })({ sub: "1' OR '1'='1" })}`,
         `Token ${createSigner({ key: TEST_JWT_SECRET })({ nosub: true })}`,
-        `Token ${other.sign(id)}`,
+        `Token ${other.sign(id, 0)}`,
+        // Signed before a password change (a version the account has not reached stands for any other).
+        `Token ${createSigner({ key: TEST_JWT_SECRET })({ sub, ver: 1_000_000 })}`,
         `Token ${token.split('.').slice(0, 2).join('.')}.`,
         `Token ${token.slice(0, -3)}abc`,
       ),

@@ -40,7 +40,9 @@ function request(
     method,
     url: route.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(params[name]!)),
     headers: {
-      ...(viewer !== undefined && { authorization: `Token ${tokens.sign(viewer.id)}` }),
+      ...(viewer !== undefined && {
+        authorization: `Token ${tokens.sign(viewer.id, viewer.credentialsVersion)}`,
+      }),
       ...(body !== undefined && { 'content-type': 'application/json' }),
     },
     payload: body === undefined ? undefined : JSON.stringify(body),
@@ -139,9 +141,19 @@ export function plan(step: Step, s: Snapshot, bystander: number): Planned {
           conflicts,
           after: (_answer, next) => {
             const row = next.users.find((user) => user.id === viewer.id);
-            return unless(
-              row?.username !== (username ?? viewer.username) || row?.email !== (email ?? viewer.email),
-              'the user does not hold the new username and email',
+            // A new password or another email ends the sessions before it: the version tokens carry rises.
+            const ended = step.password === true || (email !== undefined && !sameEmail(email, viewer.email));
+            return (
+              unless(
+                row?.username !== (username ?? viewer.username) || row?.email !== (email ?? viewer.email),
+                'the user does not hold the new username and email',
+              ) ??
+              unless(
+                row?.credentialsVersion !== viewer.credentialsVersion + (ended ? 1 : 0),
+                ended
+                  ? 'a password or email change did not end the sessions before it'
+                  : 'a change of neither password nor email ended the sessions',
+              )
             );
           },
         },
