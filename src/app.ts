@@ -107,7 +107,7 @@ export async function buildApp({
   // First: every request gets its deadline and bulkhead.
   registerBudgets(app, config);
   // Before any route is declared: the rate-limit plugin and the auth hook read each route's config as it is added.
-  const { registrationLimit, loginThrottle, redis } = await registerSecurity(app, config);
+  const { registrationLimit, loginThrottle, redis } = await registerSecurity(app, config, jwtSecret);
   if (database.readReplicas > 0) {
     const keepMs = keepingMs(config.replicaMaxLagMs);
     const positions =

@@ -25,6 +25,7 @@ export const SETTINGS = [
   'REDIS_URL',
   'TRUST_PROXY',
   'LOGIN_FAILURES_PER_ACCOUNT',
+  'LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS',
   'LOGIN_FAILURES_PER_ADDRESS',
   'REGISTRATIONS_PER_ADDRESS',
   'REQUEST_TIMEOUT_MS',
@@ -104,8 +105,11 @@ export type Limit = Readonly<{ max: number; windowMs: number }>;
 
 /** The abuse controls of registration and login (docs/reliability.md says why these defaults). */
 export type AuthLimits = Readonly<{
-  /** Failed logins per account (the email, case-insensitive), from any address. */
+  /** Failed logins per account (the email, case-insensitive) from devices not signed in to it before, from any
+   * address: the ceiling on guesses at one account (ASVS V2.2.1: at most 100 an hour). */
   loginFailuresPerAccount: Limit;
+  /** Failed logins per account and client address; also a known device's own failures. */
+  loginFailuresPerAccountAndAddress: Limit;
   /** Failed logins per client address, whatever the accounts. */
   loginFailuresPerAddress: Limit;
   /** Registrations per client address, failed or not. */
@@ -351,7 +355,8 @@ export function loadConfig(
     redisUrl,
     trustProxy: trustProxy(env),
     authLimits: Object.freeze({
-      loginFailuresPerAccount: limit(env, 'LOGIN_FAILURES_PER_ACCOUNT', '10/15m'),
+      loginFailuresPerAccount: limit(env, 'LOGIN_FAILURES_PER_ACCOUNT', '100/1h'),
+      loginFailuresPerAccountAndAddress: limit(env, 'LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS', '10/15m'),
       loginFailuresPerAddress: limit(env, 'LOGIN_FAILURES_PER_ADDRESS', '100/15m'),
       registrationsPerAddress: limit(env, 'REGISTRATIONS_PER_ADDRESS', '200/1h'),
     }),

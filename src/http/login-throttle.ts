@@ -1,16 +1,27 @@
-// Login throttling (OWASP Authentication Cheat Sheet, "Login Throttling"): FAILED logins are counted per
-// account and per client address, each against its own limit; a successful login is not counted, so
-// everyone behind one address may log in. Over either limit, login answers 429 with Retry-After before the
-// password is looked at: the answer is the same whether the guess was right or wrong, and costs no hash.
+// Login throttling that costs the guesser, not the owner (OWASP Authentication Cheat Sheet, "Login Throttling"
+// and "Slow Down Online Guessing Attacks with Device Cookies"; ASVS V2.2.1). Only FAILED logins are counted,
+// each against the limits of where it came from:
+//
+// - a device that signed in to the account before (its device cookie, device-tokens.ts): its own failures
+//   only, at the tight limit. No failure from elsewhere ever throttles it, so the owner's browser gets in
+//   while strangers guess; a device over its limit counts as an unknown one until its window ends;
+// - an unknown device: per client address (whatever the accounts), per account and address at the tight
+//   limit, and per account at a looser ceiling (ASVS: at most 100 failures an hour) that bounds how fast many
+//   addresses together can guess, and locks out no device that signed in before.
+//
+// Over a limit, login answers 429 with Retry-After before the password is looked at: the answer is the same
+// whether the guess was right or wrong, and costs no hash.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthLimits, Limit } from '../config.ts';
 import type { AttemptCounter } from './attempt-counter.ts';
+import type { DeviceTokens } from './device-tokens.ts';
 import { GatherError } from './errors.ts';
 
 export type LoginThrottle = Readonly<{
   /**
-   * Runs `verify` for a login to `email` from `request.ip`, unless that account or that address is over
-   * its limit (then throws 429). `verify` answers the user, or undefined when the password is wrong.
+   * Runs `verify` for a login to `email` from `request.ip` and the request's device cookie, unless a limit
+   * that applies is reached (then throws 429). `verify` answers the user, or undefined when the password is
+   * wrong. A success gives the device its cookie for this account.
    */
   attempt<T>(
     request: FastifyRequest,
@@ -20,14 +31,30 @@ export type LoginThrottle = Readonly<{
   ): Promise<T | undefined>;
 }>;
 
-/** Failed logins by account (the email, lower-cased) and by client address. */
-export type LoginCounters = Readonly<{ account: AttemptCounter; address: AttemptCounter }>;
+/** Failed logins by client address, by account and address, by account (unknown devices), by device. */
+export type LoginCounters = Readonly<{
+  address: AttemptCounter;
+  accountAndAddress: AttemptCounter;
+  account: AttemptCounter;
+  device: AttemptCounter;
+}>;
 
 function inWords(seconds: number): string {
   return seconds < 120 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`;
 }
 
-function refuse(reply: FastifyReply, msLeft: number, what: string): GatherError {
+/** A limit reached: how long until its window ends, and what it limits. */
+class Refused extends Error {
+  readonly msLeft: number;
+  readonly what: string;
+  constructor(msLeft: number, what: string) {
+    super(what);
+    this.msLeft = msLeft;
+    this.what = what;
+  }
+}
+
+function refusal(reply: FastifyReply, { msLeft, what }: Refused): GatherError {
   const seconds = Math.max(1, Math.ceil(msLeft / 1000));
   reply.header('retry-after', String(seconds));
   return new GatherError('GATHER_ERR_RATE_LIMITED', [
@@ -35,18 +62,81 @@ function refuse(reply: FastifyReply, msLeft: number, what: string): GatherError 
   ]);
 }
 
+/** One limit a login is counted against: a counter, the key there, and what a refusal says. */
+type Count = Readonly<{ counter: AttemptCounter; key: string; limit: Limit; what: string }>;
+
 /**
- * Counts an attempt as a failure in advance, so that a burst of concurrent guesses cannot all pass the
- * check before the first is counted. Over the limit, gives the count back and answers the wait.
+ * Counts a failure in advance against each of `counts` in turn, so that a burst of concurrent guesses cannot
+ * all pass the check before the first is counted. At the first one over its limit, gives every count back and
+ * throws Refused; returns how to give them all back otherwise.
  */
-async function reserve(counter: AttemptCounter, limit: Limit, key: string): Promise<number | undefined> {
-  const { count, msLeft } = await counter.add(key, 1);
-  if (count <= limit.max) return undefined;
-  await counter.add(key, -1);
-  return msLeft;
+async function reserve(counts: readonly Count[]): Promise<() => Promise<void>> {
+  const taken: Count[] = [];
+  const giveBack = async () => {
+    await Promise.all(taken.map(({ counter, key }) => counter.add(key, -1)));
+  };
+  for (const count of counts) {
+    const { count: now, msLeft } = await count.counter.add(count.key, 1);
+    taken.push(count);
+    if (now > count.limit.max) {
+      await giveBack();
+      throw new Refused(msLeft, count.what);
+    }
+  }
+  return giveBack;
 }
 
-export function createLoginThrottle(counters: LoginCounters, limits: AuthLimits): LoginThrottle {
+export function createLoginThrottle(
+  counters: LoginCounters,
+  limits: AuthLimits,
+  devices: DeviceTokens,
+): LoginThrottle {
+  const device = (id: string): Count => ({
+    counter: counters.device,
+    key: id,
+    limit: limits.loginFailuresPerAccountAndAddress,
+    what: 'from this device',
+  });
+  const accountAndAddress = (account: string, address: string): Count => ({
+    counter: counters.accountAndAddress,
+    key: `${account} ${address}`,
+    limit: limits.loginFailuresPerAccountAndAddress,
+    what: 'for this account from this address',
+  });
+  // The address first: a client over its limit must not fill the account counters with random emails.
+  const unknownDevice = (typos: Count, address: string, account: string): Count[] => [
+    {
+      counter: counters.address,
+      key: address,
+      limit: limits.loginFailuresPerAddress,
+      what: 'from this address',
+    },
+    typos,
+    {
+      counter: counters.account,
+      key: account,
+      limit: limits.loginFailuresPerAccount,
+      what: 'for this account from devices it was not signed in on',
+    },
+  ];
+
+  /**
+   * Reserves the device's own count when its cookie is for this account and under its limit, else an unknown
+   * device's. `typos` is the count a success clears.
+   */
+  const reserveFor = async (request: FastifyRequest, account: string) => {
+    const id = devices.read(request, account);
+    if (id !== undefined) {
+      try {
+        return { typos: device(id), giveBack: await reserve([device(id)]) };
+      } catch (error) {
+        if (!(error instanceof Refused)) throw error;
+      }
+    }
+    const typos = accountAndAddress(account, request.ip);
+    return { typos, giveBack: await reserve(unknownDevice(typos, request.ip, account)) };
+  };
+
   return {
     async attempt<T>(
       request: FastifyRequest,
@@ -54,30 +144,30 @@ export function createLoginThrottle(counters: LoginCounters, limits: AuthLimits)
       email: string,
       verify: () => Promise<T | undefined>,
     ): Promise<T | undefined> {
-      const address = request.ip;
       const account = email.toLowerCase();
-      // The address first: a client over its limit must not fill the account counters with random emails.
-      const addressWait = await reserve(counters.address, limits.loginFailuresPerAddress, address);
-      if (addressWait !== undefined) throw refuse(reply, addressWait, 'from this address');
-      const accountWait = await reserve(counters.account, limits.loginFailuresPerAccount, account);
-      if (accountWait !== undefined) {
-        await counters.address.add(address, -1);
-        throw refuse(reply, accountWait, 'for this account');
+      let reserved: Awaited<ReturnType<typeof reserveFor>>;
+      try {
+        reserved = await reserveFor(request, account);
+      } catch (error) {
+        throw error instanceof Refused ? refusal(reply, error) : error;
       }
       let user: T | undefined;
       try {
         user = await verify();
       } catch (error) {
         // The database or the hasher failed, not the password: an outage counts against no one.
-        await Promise.all([counters.address.add(address, -1), counters.account.add(account, -1)]);
+        await reserved.giveBack();
         throw error;
       }
       if (user === undefined) return undefined;
-      // A success proves the password, so the failures before it were the owner's typos: they are cleared
-      // (NIST SP 800-63B counts consecutive failures), or a few more typos would lock the owner out. The
-      // address's count is only given back: clearing it would let an attacker who owns one account wipe
-      // its address's failures with a login between guesses.
-      await Promise.all([counters.address.add(address, -1), counters.account.delete(account)]);
+      // A success proves the password, so the failures before it from this device, or from this address for
+      // this account, were the owner's typos: they are cleared (NIST SP 800-63B counts consecutive failures).
+      // The address's and the account's counts are only given back: clearing them would let an attacker who
+      // owns one account wipe its address's failures with a login between guesses, and the account's ceiling
+      // bounds guesses an hour whoever signs in meanwhile.
+      await reserved.giveBack();
+      await reserved.typos.counter.delete(reserved.typos.key);
+      devices.give(request, reply, account);
       return user;
     },
   };

@@ -7,14 +7,16 @@ import helmet from '@fastify/helmet';
 import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import type { Config } from '../config.ts';
+import type { Config, Limit } from '../config.ts';
 import { type AttemptCounter, memoryCounter, redisCounter } from './attempt-counter.ts';
+import { createDeviceTokens } from './device-tokens.ts';
 import { GatherError } from './errors.ts';
 import { createLoginThrottle, type LoginThrottle } from './login-throttle.ts';
 
 /**
  * Every Redis key of the abuse controls starts with this: `gather-rate-limit-POST/api/users-<ip>` (the
- * plugin: route and client), `gather-rate-limit-login-account-<email>`, `gather-rate-limit-login-address-<ip>`.
+ * plugin: route and client), `gather-rate-limit-login-account-<email>`, `…-login-account-and-address-<email>
+ * <ip>`, `…-login-address-<ip>`, `…-login-device-<device id>`.
  */
 export const RATE_LIMIT_NAMESPACE = 'gather-rate-limit-';
 
@@ -70,7 +72,11 @@ async function helmetHeaders(): Promise<Record<string, string>> {
   );
 }
 
-export async function registerSecurity(app: FastifyInstance, config: Config): Promise<AbuseControls> {
+export async function registerSecurity(
+  app: FastifyInstance,
+  config: Config,
+  jwtSecret: string,
+): Promise<AbuseControls> {
   const securityHeaders = await helmetHeaders();
   app.addHook('onRequest', (_request, reply, done) => {
     reply.headers(securityHeaders);
@@ -111,19 +117,25 @@ export async function registerSecurity(app: FastifyInstance, config: Config): Pr
       ]),
   });
 
-  const { loginFailuresPerAccount, loginFailuresPerAddress, registrationsPerAddress } = config.authLimits;
-  const counter = (name: string, windowMs: number): AttemptCounter =>
+  const limits = config.authLimits;
+  const counter = (name: string, { windowMs }: Limit): AttemptCounter =>
     redis === undefined
       ? memoryCounter(windowMs)
       : redisCounter(redis, `${RATE_LIMIT_NAMESPACE}${name}-`, windowMs, redisFailed);
   return {
-    registrationLimit: { max: registrationsPerAddress.max, timeWindow: registrationsPerAddress.windowMs },
+    registrationLimit: {
+      max: limits.registrationsPerAddress.max,
+      timeWindow: limits.registrationsPerAddress.windowMs,
+    },
     loginThrottle: createLoginThrottle(
       {
-        account: counter('login-account', loginFailuresPerAccount.windowMs),
-        address: counter('login-address', loginFailuresPerAddress.windowMs),
+        address: counter('login-address', limits.loginFailuresPerAddress),
+        accountAndAddress: counter('login-account-and-address', limits.loginFailuresPerAccountAndAddress),
+        account: counter('login-account', limits.loginFailuresPerAccount),
+        device: counter('login-device', limits.loginFailuresPerAccountAndAddress),
       },
-      config.authLimits,
+      limits,
+      createDeviceTokens(jwtSecret),
     ),
     redis,
   };

@@ -1,6 +1,7 @@
 // Abuse controls of registration and login (docs/reliability.md, "Abuse controls"): failed logins are
-// limited per account and per address, successful ones are not counted; registrations are limited per
-// address; X-Forwarded-For counts only from a trusted proxy (TRUST_PROXY). Then the same with the counters
+// limited per address, per account and address, and per account from unknown devices, successful ones are
+// not counted; a device that signed in before is judged by its own failures only; registrations are limited
+// per address; X-Forwarded-For counts only from a trusted proxy (TRUST_PROXY). Then the same with the counters
 // in Redis, shared by two instances, and a Redis outage that locks no one out.
 import assert from 'node:assert/strict';
 import { randomInt } from 'node:crypto';
@@ -15,16 +16,33 @@ import { bootTestApp, type TestApp } from '../../tools/harness/test-app.ts';
 /** The test apps raise every limit; an empty value puts the default back. */
 const DEFAULT_LIMITS = {
   LOGIN_FAILURES_PER_ACCOUNT: '',
+  LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS: '',
   LOGIN_FAILURES_PER_ADDRESS: '',
   REGISTRATIONS_PER_ADDRESS: '',
 };
 
-/** A login, from the address `from` when given (X-Forwarded-For, which only a trusted proxy may set). */
-function login(app: FastifyInstance, email: string, password: string, from?: string) {
+/**
+ * A login, from the address `from` when given (X-Forwarded-For, which only a trusted proxy may set), and with
+ * the device cookie `device` when given.
+ */
+function login(app: FastifyInstance, email: string, password: string, from?: string, device?: string) {
   return call(app, 'POST', '/api/users/login', {
     body: { user: { email, password } },
-    ...(from !== undefined && { headers: { 'x-forwarded-for': from } }),
+    headers: {
+      ...(from !== undefined && { 'x-forwarded-for': from }),
+      ...(device !== undefined && { cookie: device }),
+    },
   });
+}
+
+/** The device cookie a successful login set, as a browser sends it back. */
+function deviceCookie(response: Awaited<ReturnType<typeof call>>): string {
+  const header = String(response.headers['set-cookie']);
+  assert.match(
+    header,
+    /^gather_device=[^;]+; Max-Age=7776000; Path=\/api\/users\/login; HttpOnly; SameSite=Strict$/,
+  );
+  return header.split(';')[0]!;
 }
 
 function newUser() {
@@ -62,12 +80,16 @@ describe('at the default limits, counters in memory', () => {
     assert.deepEqual(statuses, Array(50).fill(200));
   });
 
-  test('the 11th wrong password for one account gets 429, the right one too; the others still log in', async () => {
+  test('the 11th wrong password for one account from one address gets 429, the right one too; the others still log in', async () => {
     const [victim, ...colleagues] = office;
     for (let i = 0; i < 10; i++)
       assert.equal((await login(t.app, victim!.email, 'wrong-password')).status, 401);
     const eleventh = await login(t.app, victim!.email, 'wrong-password');
-    assertRefused(eleventh, /^too many failed logins for this account, try again in 1[45] minutes$/, 900);
+    assertRefused(
+      eleventh,
+      /^too many failed logins for this account from this address, try again in 1[45] minutes$/,
+      900,
+    );
     // The right password gets the same answer: the 429 does not tell a guess was right.
     const right = await login(t.app, victim!.email.toUpperCase(), victim!.password);
     assert.equal(right.status, 429);
@@ -85,6 +107,76 @@ describe('at the default limits, counters in memory', () => {
     for (let i = 0; i < 10; i++) statuses.push((await login(t.app, user.email, 'wrong-password')).status);
     assert.deepEqual(statuses, [...Array(9).fill(401), 200, ...Array(10).fill(401)]);
     assert.equal((await login(t.app, user.email, user.password)).status, 429);
+  });
+});
+
+describe('a stranger cannot lock the owner out (TRUST_PROXY: each forwarded address is a client)', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await bootTestApp({
+      ...DEFAULT_LIMITS,
+      TRUST_PROXY: '127.0.0.1',
+      LOGIN_FAILURES_PER_ACCOUNT: '20/1h',
+      LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS: '3/15m',
+    });
+  });
+  after(() => t.close());
+
+  test('thirty wrong passwords from one address: the owner signs in from another', async () => {
+    const owner = await registerUser(t.app);
+    const statuses = [];
+    for (let i = 0; i < 30; i++)
+      statuses.push((await login(t.app, owner.email, 'guess', '198.51.100.20')).status);
+    assert.deepEqual(statuses, [...Array(3).fill(401), ...Array(27).fill(429)]);
+    assert.equal((await login(t.app, owner.email, owner.password, '198.51.100.21')).status, 200);
+  });
+
+  test("guesses from many addresses reach the account ceiling: unknown devices wait, the owner's device signs in", async () => {
+    const owner = await registerUser(t.app);
+    const device = deviceCookie(await login(t.app, owner.email, owner.password, '198.51.100.30'));
+    const statuses = [];
+    for (let i = 0; i < 21; i++) statuses.push((await login(t.app, owner.email, 'guess', forged())).status);
+    assert.deepEqual(statuses, [...Array(20).fill(401), 429]);
+    const stranger = await login(t.app, owner.email, owner.password, forged());
+    assertRefused(
+      stranger,
+      /^too many failed logins for this account from devices it was not signed in on, try again in (60|59) minutes$/,
+      3600,
+    );
+    // The owner's device, from its own address or any other.
+    for (const from of ['198.51.100.30', forged()]) {
+      const known = await login(t.app, owner.email, owner.password, from, device);
+      assert.equal(known.status, 200);
+      deviceCookie(known);
+    }
+  });
+
+  test("a device's own typos are limited; past them it counts as unknown; a cookie of another account is no help", async () => {
+    const owner = await registerUser(t.app);
+    const other = await registerUser(t.app);
+    const device = deviceCookie(await login(t.app, owner.email, owner.password, '198.51.100.40'));
+    // Someone else's cookie: the login counts as an unknown device's, so its address's tight limit applies.
+    const statuses = [];
+    for (let i = 0; i < 4; i++)
+      statuses.push((await login(t.app, other.email, 'guess', '198.51.100.41', device)).status);
+    assert.deepEqual(statuses, [401, 401, 401, 429]);
+    // A stolen cookie: the device's 3 failures, then the address's 3 for an unknown device, then refused.
+    const stolen = [];
+    for (let i = 0; i < 7; i++)
+      stolen.push((await login(t.app, owner.email, 'guess', '198.51.100.42', device)).status);
+    assert.deepEqual(stolen, [401, 401, 401, 401, 401, 401, 429]);
+    const refused = await login(t.app, owner.email, 'guess', '198.51.100.42', device);
+    assert.match(refused.body.errors.body[0], /for this account from this address/);
+  });
+
+  test('a forged or expired device cookie is an unknown device', async () => {
+    const owner = await registerUser(t.app);
+    const device = deviceCookie(await login(t.app, owner.email, owner.password, '198.51.100.50'));
+    const forgedCookie = `${device.slice(0, -4)}AAAA`;
+    const statuses = [];
+    for (let i = 0; i < 4; i++)
+      statuses.push((await login(t.app, owner.email, 'guess', '198.51.100.51', forgedCookie)).status);
+    assert.deepEqual(statuses, [401, 401, 401, 429]);
   });
 });
 
@@ -184,7 +276,10 @@ describe('counters in Redis (REDIS_URL): two instances count together', {
   after(async () => {
     await Promise.all([a.close(), b.close()]);
     const keys = [
-      ...[victim, colleague].map((user) => `login-account-${user.email}`),
+      ...[victim, colleague].flatMap((user) => [
+        `login-account-${user.email}`,
+        `login-account-and-address-${user.email} ${office}`,
+      ]),
       ...[office, newcomers, setupA, setupB].flatMap((address) => [
         `login-address-${address}`,
         `POST/api/users-${address}`,
@@ -240,7 +335,8 @@ describe('configuration', () => {
   test('the defaults', () => {
     const { authLimits, trustProxy } = loadConfig({});
     assert.deepEqual(authLimits, {
-      loginFailuresPerAccount: { max: 10, windowMs: 15 * 60_000 },
+      loginFailuresPerAccount: { max: 100, windowMs: 3_600_000 },
+      loginFailuresPerAccountAndAddress: { max: 10, windowMs: 15 * 60_000 },
       loginFailuresPerAddress: { max: 100, windowMs: 15 * 60_000 },
       registrationsPerAddress: { max: 200, windowMs: 3_600_000 },
     });
@@ -255,7 +351,7 @@ describe('configuration', () => {
     for (const bad of ['0/15m', '10', '10/15', '10/2d', '10/0s', '10/25h', '-1/1m', 'ten/1m']) {
       assert.throws(
         () => loadConfig({ LOGIN_FAILURES_PER_ACCOUNT: bad }),
-        /^ConfigError: LOGIN_FAILURES_PER_ACCOUNT must look like 10\/15m/,
+        /^ConfigError: LOGIN_FAILURES_PER_ACCOUNT must look like 100\/1h/,
         bad,
       );
     }

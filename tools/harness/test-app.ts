@@ -39,6 +39,7 @@ function testConfig(env: Record<string, string>): Config {
     ...TEST_BUDGET_ENV,
     // High enough that only the test about rate limits ever meets them.
     LOGIN_FAILURES_PER_ACCOUNT: '1000000/1m',
+    LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS: '1000000/1m',
     LOGIN_FAILURES_PER_ADDRESS: '1000000/1m',
     REGISTRATIONS_PER_ADDRESS: '1000000/1m',
     ...env,

@@ -17,6 +17,7 @@ export function scenarioEnv(extra: Record<string, string>): Record<string, strin
     GATHER_METRICS: '0',
     JWT_SECRET: SCENARIO_JWT_SECRET,
     LOGIN_FAILURES_PER_ACCOUNT: '1000000/1m',
+    LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS: '1000000/1m',
     LOGIN_FAILURES_PER_ADDRESS: '1000000/1m',
     REGISTRATIONS_PER_ADDRESS: '1000000/1m',
     REDIS_URL: '',
