@@ -47,7 +47,7 @@ export type PageWindow = Readonly<{
 }>;
 
 /** Past every article id (ids are int4): the newest page's `before`. */
-const NEWEST = 2_147_483_647;
+export const NEWEST_ID = 2_147_483_647;
 
 /** The page a query asks for; a 422 that says how to read further when its offset is past MAX_OFFSET. */
 export function pageWindow({ limit, offset, cursor }: PagingQuery): PageWindow {
@@ -57,10 +57,10 @@ export function pageWindow({ limit, offset, cursor }: PagingQuery): PageWindow {
         'rel="next" (cursor=before:<id>)',
     );
   }
-  if (cursor === undefined) return { direction: 'before', id: NEWEST, limit, offset };
+  if (cursor === undefined) return { direction: 'before', id: NEWEST_ID, limit, offset };
   const [direction, id] = cursor.split(':') as ['before' | 'after', string];
   const parsed = Number(id);
-  if (parsed > NEWEST) throw invalid(`cursor id can't be more than ${NEWEST}`);
+  if (parsed > NEWEST_ID) throw invalid(`cursor id can't be more than ${NEWEST_ID}`);
   return { direction, id: parsed, limit, offset };
 }
 
@@ -82,7 +82,7 @@ export function pageLinks(url: string, window: PageWindow, ids: readonly number[
   const links = [linkTo(undefined, 'first')];
   const newest = ids[0];
   const oldest = ids.at(-1);
-  const started = window.direction === 'after' || window.id !== NEWEST || window.offset > 0;
+  const started = window.direction === 'after' || window.id !== NEWEST_ID || window.offset > 0;
   const olderExist = window.direction === 'before' ? hasMore : true;
   const newerExist = window.direction === 'after' ? hasMore : started;
   if (oldest !== undefined && olderExist) links.push(linkTo(`before:${oldest}`, 'next'));

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type FeedCounts, type FeedPlan, feedPlan } from '../../src/features/articles/feed.ts';
 import { pageWindow } from '../../src/http/paging.ts';
+import { querySpans } from '../../src/tracing/recorder.ts';
 import { call, createArticle, registerUser, type TestUser } from '../../tools/harness/factories.ts';
 import { wrongCounters } from '../../tools/harness/fuzz/database.ts';
 import { bootTestApp, type TestApp } from '../../tools/harness/test-app.ts';
@@ -99,6 +100,36 @@ test('byArticle: a hundred followees who wrote most articles', async () => {
   assert.deepEqual(await feedOf(reader!), { slugs: slugs.slice(0, 20), count: 99 });
   assert.deepEqual((await feedOf(reader!, '?limit=10&offset=90')).slugs, slugs.slice(90));
   await assertExactAfterWrites(reader!, author!, slugs);
+  assert.deepEqual(await wrongCounters(t.database), []);
+});
+
+test('a scan its cap cut short (followees who stopped writing long ago): the page read byFollowee, in the same statement', async () => {
+  const reader = await registerUser(t.app);
+  // 100 quiet authors with two old articles each, then 2,000 newer articles by someone else: the counters
+  // make the scan of the newest articles look cheap, but none of the newest is the reader's.
+  await t.database.withSession(async (session) => {
+    await session.query(`insert into users (username, email, password_hash)
+      select 'quiet' || n, 'quiet' || n || '@example.com', 'x' from generate_series(0, 100) n`);
+    await session.query(`insert into articles (slug, title, description, body, author_id)
+      select 'old-' || u.username || '-' || k, 't', 'd', 'b', u.id
+      from users u cross join generate_series(1, 2) k where u.username like 'quiet%' and u.username <> 'quiet0'
+      order by k, u.id`);
+    await session.query(`insert into articles (slug, title, description, body, author_id)
+      select 'new-' || n, 't', 'd', 'b', (select id from users where username = 'quiet0')
+      from generate_series(1, 2000) n`);
+    await session.query(
+      `insert into follows (follower_id, followee_id)
+      select (select id from users where username = $1), id from users
+      where username like 'quiet%' and username <> 'quiet0'`,
+      [reader.username],
+    );
+  });
+  assert.notEqual(await planOf(reader), 'byFollowee');
+  const newestOld = Array.from({ length: 20 }, (_, i) => `old-quiet${100 - i}-2`);
+  assert.deepEqual(await feedOf(reader), { slugs: newestOld, count: 200 });
+  const traced = await call(t.app, 'GET', '/api/articles/feed', { token: reader.token });
+  const trace = t.traces.get(String(traced.headers['x-trace-id']));
+  assert.equal(querySpans(trace!).length, 2, 'the counters, then the page: two round trips');
   assert.deepEqual(await wrongCounters(t.database), []);
 });
 

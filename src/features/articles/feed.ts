@@ -10,13 +10,14 @@
 //   read of the follows, then a cheaper check per article, for a reader following many authors who wrote a
 //   small share.
 // The byArticle scans are capped at a few times their estimate; a page they leave short (followees who stopped
-// writing long ago) is read byFollowee. Dependent, so two round trips in order: the counters, then the page.
+// writing long ago) is read byFollowee in the same statement. Dependent, so two round trips in order: the
+// counters, then the page.
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { articles, articleTotals, feedCounts, follows, users } from '../../db/schema/index.ts';
 import { prepare } from '../../db/statement.ts';
 import { invalid } from '../../http/errors.ts';
-import type { PageWindow } from '../../http/paging.ts';
+import { NEWEST_ID, type PageWindow } from '../../http/paging.ts';
 import { probe } from '../shared/sql.ts';
 import { type ArticlePage, PAGE_DIRECTIONS, pageStatement, trimmed, windowValues } from './article-lists.ts';
 
@@ -61,6 +62,17 @@ export const feedPlan = (counts: FeedCounts, window: PageWindow): FeedPlan =>
 const scanLimit = (counts: FeedCounts, window: PageWindow) =>
   Math.ceil((4 * windowRows(window) * counts.total) / Math.max(counts.articles, 1)) + 100;
 
+/**
+ * Whether a byArticle page that came back short may have been cut by its scan's cap rather than by the feed's
+ * end: the scan stopped before the oldest article, and the counters do not say that the feed ends within
+ * this page (a first page from the newest article, whose feed holds no more than offset + limit articles).
+ */
+function mayBeCut(counts: FeedCounts, window: PageWindow): boolean {
+  const fromNewest = window.direction === 'before' && window.id === NEWEST_ID;
+  const endsWithin = fromNewest && counts.articles <= window.offset + window.limit;
+  return scanLimit(counts, window) < counts.total && !endsWithin;
+}
+
 /** The page's ids, the newest of each followed author merged. */
 function byFollowee(direction: PageWindow['direction']): SQL {
   const { from, order } = PAGE_DIRECTIONS[direction];
@@ -80,6 +92,19 @@ function byArticle(direction: PageWindow['direction'], followed: SQL): SQL {
       order by ${articles.id} ${order} limit ${ph('scan')}) recent
     where ${followed}
     order by recent.id ${order} limit ${ph('window')} offset ${ph('offset')}`;
+}
+
+/**
+ * A byArticle page, or the byFollowee page when the scan came back short and `mayBeCut` says its cap, not the
+ * feed's end, may have cut it: one statement either way (the unneeded branch's one-time filter skips it).
+ */
+function byArticleOrFollowee(direction: PageWindow['direction'], followed: SQL): SQL {
+  return sql`with scanned as materialized (${byArticle(direction, followed)})
+    select id from scanned
+      where not ${ph('mayBeCut')}::boolean or (select count(*) from scanned) >= ${ph('window')}
+    union all
+    select id from (${byFollowee(direction)}) followee_page
+      where ${ph('mayBeCut')}::boolean and (select count(*) from scanned) < ${ph('window')}`;
 }
 
 /** The author probed in the reader's follows by key, for each article (as a semi-join, the planner may hash
@@ -110,12 +135,20 @@ export function createFeedQueries(db: Db) {
       after: pageStatement(db, 'feed_page_by_followee_after', byFollowee('after')),
     },
     byArticle: {
-      before: pageStatement(db, 'feed_page_by_article_before', byArticle('before', probedAuthor)),
-      after: pageStatement(db, 'feed_page_by_article_after', byArticle('after', probedAuthor)),
+      before: pageStatement(db, 'feed_page_by_article_before', byArticleOrFollowee('before', probedAuthor)),
+      after: pageStatement(db, 'feed_page_by_article_after', byArticleOrFollowee('after', probedAuthor)),
     },
     byArticleHashed: {
-      before: pageStatement(db, 'feed_page_by_article_hashed_before', byArticle('before', hashedAuthor)),
-      after: pageStatement(db, 'feed_page_by_article_hashed_after', byArticle('after', hashedAuthor)),
+      before: pageStatement(
+        db,
+        'feed_page_by_article_hashed_before',
+        byArticleOrFollowee('before', hashedAuthor),
+      ),
+      after: pageStatement(
+        db,
+        'feed_page_by_article_hashed_after',
+        byArticleOrFollowee('after', hashedAuthor),
+      ),
     },
   };
 
@@ -133,11 +166,12 @@ export function createFeedQueries(db: Db) {
             'header\'s rel="next" (cursor=before:<id>)',
         );
       }
-      const values = { viewerId: readerId, ...windowValues(window), scan: scanLimit(feed, window) };
-      let rows = await pages[plan][window.direction](values);
-      // A capped scan left the page short: the followees' articles are older than it expected.
-      if (plan !== 'byFollowee' && rows.length <= window.limit)
-        rows = await pages.byFollowee[window.direction](values);
+      const rows = await pages[plan][window.direction]({
+        viewerId: readerId,
+        ...windowValues(window),
+        scan: scanLimit(feed, window),
+        mayBeCut: mayBeCut(feed, window),
+      });
       return { ...trimmed(rows, window), count: feed.articles };
     },
   };
