@@ -2,13 +2,15 @@
 // new request is refused at once with 503 and Retry-After, in front of Fastify: no request object, no body
 // parsing, no query, so that a flood of refused requests costs little and the admitted ones keep their pace.
 // Every admitted request gets a budget (db/admission.ts): a deadline for each wait it makes, and the bulkhead
-// of the feature that serves it.
+// of the feature that serves it. A feature's requests may hold the share of MAX_REQUESTS_IN_FLIGHT its
+// bulkhead holds of the pool (DB_POOL_GROUP_MAX of DB_POOL_MAX): past it, the next one is refused as soon as
+// it is routed, so that requests waiting on a stuck table fill their own share and shed only their feature.
 import { createServer, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import type { Config } from '../config.ts';
-import { withinBudget } from '../db/admission.ts';
+import { OverCapacity, withinBudget } from '../db/admission.ts';
 import { busy, RETRY_AFTER_SECONDS } from './errors.ts';
 
 declare module 'fastify' {
@@ -98,15 +100,32 @@ export function createShedding(config: Config): Shedding {
   return { serverFactory, stop: loop.stop };
 }
 
-/** Every request runs within its budget: the deadline of its waits, and its route's bulkhead. */
+/** Requests one feature may work on at once: its bulkhead's share of the pool, of the process's in-flight. */
+export function featureInFlightMax(config: Config): number {
+  return Math.ceil((config.maxRequestsInFlight * config.dbPoolGroupMax) / config.dbPoolMax);
+}
+
+/**
+ * Every request runs within its budget: the deadline of its waits, and its route's bulkhead; a feature with
+ * featureInFlightMax requests in flight refuses the next one (503 with Retry-After).
+ */
 export function registerBudgets(app: FastifyInstance, config: Config): void {
   const { requestMs } = config.deadlines;
-  app.addHook('onRequest', (request, _reply, done) => {
-    const budget = {
-      deadline: performance.now() + requestMs,
-      bulkhead: request.routeOptions.config.bulkhead,
-      wal: { needed: 0n, written: 0n },
-    };
+  const inFlightMax = featureInFlightMax(config);
+  const inFlight = new Map<string, number>();
+  app.addHook('onRequest', (request, reply, done) => {
+    const bulkhead = request.routeOptions.config.bulkhead;
+    if (bulkhead !== undefined) {
+      const count = inFlight.get(bulkhead) ?? 0;
+      if (count >= inFlightMax) {
+        done(new OverCapacity(`${bulkhead} has ${count} requests in flight`));
+        return;
+      }
+      inFlight.set(bulkhead, count + 1);
+      // 'close' comes once per response: after it is sent, or when the client went away first.
+      reply.raw.once('close', () => inFlight.set(bulkhead, inFlight.get(bulkhead)! - 1));
+    }
+    const budget = { deadline: performance.now() + requestMs, bulkhead, wal: { needed: 0n, written: 0n } };
     withinBudget(budget, done);
   });
 }

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { createBulkheads, OverCapacity, untilDeadline, withinBudget } from '../../src/db/admission.ts';
 import { fromDatabaseError } from '../../src/http/error-handler.ts';
+import { featureInFlightMax } from '../../src/http/shedding.ts';
 import { call } from '../../tools/harness/factories.ts';
 import { bootTestApp, type TestApp } from '../../tools/harness/test-app.ts';
 
@@ -109,6 +110,43 @@ describe('a table locked elsewhere (PostgreSQL)', {
       await blocker.query('COMMIT');
     }
     assert.equal((await call(t.app, 'GET', '/api/articles')).status, 200);
+  });
+
+  test("a feature's requests hold at most its share of MAX_REQUESTS_IN_FLIGHT; the next is shed at once, others go on", async () => {
+    // The articles bulkhead holds 2 of the pool's 4 connections, so its requests may hold 2 of the 4 in flight.
+    const shares = await bootTestApp({
+      MAX_REQUESTS_IN_FLIGHT: '4',
+      DB_POOL_MAX: '4',
+      DB_POOL_GROUP_MAX: '2',
+    });
+    assert.equal(featureInFlightMax(shares.config), 2);
+    const holder = new pg.Client({ connectionString: shares.config.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE articles IN ACCESS EXCLUSIVE MODE');
+      try {
+        const waiting = [1, 2].map(() => shares.app.inject({ method: 'GET', url: '/api/articles' }));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const started = performance.now();
+        const shed = await shares.app.inject({ method: 'GET', url: '/api/articles?tag=x' });
+        assert.equal(shed.statusCode, 503);
+        assert.equal(shed.headers['retry-after'], '1');
+        assert.ok(performance.now() - started < 100, 'shed at once, not after a wait');
+        for (const url of ['/api/tags', '/api/profiles/nobody', '/api/tags']) {
+          assert.notEqual((await shares.app.inject({ method: 'GET', url })).statusCode, 503, url);
+        }
+        await holder.query('COMMIT');
+        for (const response of await Promise.all(waiting)) assert.equal(response.statusCode, 200);
+      } finally {
+        await holder.query('ROLLBACK').catch(() => {});
+      }
+      // The share is free again once its requests are answered.
+      assert.equal((await shares.app.inject({ method: 'GET', url: '/api/articles' })).statusCode, 200);
+    } finally {
+      await holder.end();
+      await shares.close();
+    }
   });
 
   test('a full queue for a connection sheds at once', async () => {
