@@ -1,5 +1,5 @@
-// What a request may wait for, and for how long. Each request runs inside a budget (set by the deadline hook,
-// http/deadline.ts): its deadline, and the bulkhead of the feature that serves it. Every wait it makes —
+// What a request may wait for, and for how long. Each request runs inside a budget (set by registerBudgets,
+// http/shedding.ts): its deadline, and the bulkhead of the feature that serves it. Every wait it makes —
 // for a bulkhead slot, a pool connection, a hashing thread — ends at the deadline with OverCapacity (503 with
 // Retry-After), never later. A bulkhead caps the pool connections one feature's requests hold at once, so that
 // a table stuck behind a lock starves its own routes and not the others. Outside a request (migrations,

@@ -110,7 +110,12 @@ export function featureInFlightMax(config: Config): number {
  * featureInFlightMax requests in flight refuses the next one (503 with Retry-After).
  */
 export function registerBudgets(app: FastifyInstance, config: Config): void {
-  const { requestMs } = config.deadlines;
+  // Waits end a lock_timeout before the request's deadline: the statement after the last wait may still wait
+  // that long for a lock (a stuck table), and ends by the deadline all the same.
+  const waitsMs = Math.max(
+    config.deadlines.requestMs - config.deadlines.lockMs,
+    config.deadlines.requestMs / 2,
+  );
   const inFlightMax = featureInFlightMax(config);
   const inFlight = new Map<string, number>();
   app.addHook('onRequest', (request, reply, done) => {
@@ -125,7 +130,7 @@ export function registerBudgets(app: FastifyInstance, config: Config): void {
       // 'close' comes once per response: after it is sent, or when the client went away first.
       reply.raw.once('close', () => inFlight.set(bulkhead, inFlight.get(bulkhead)! - 1));
     }
-    const budget = { deadline: performance.now() + requestMs, bulkhead, wal: { needed: 0n, written: 0n } };
+    const budget = { deadline: performance.now() + waitsMs, bulkhead, wal: { needed: 0n, written: 0n } };
     withinBudget(budget, done);
   });
 }

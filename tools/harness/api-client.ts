@@ -1,5 +1,7 @@
 // A small HTTP client for the scenarios: fetch with a deadline, JSON in and out, and a write load that
 // remembers every write the server acknowledged.
+import { request as httpRequest } from 'node:http';
+
 export type Answer = Readonly<{ status: number; body: unknown; retryAfter: string | null }>;
 
 export type CallOptions = { token?: string; body?: unknown; timeoutMs?: number };
@@ -26,6 +28,62 @@ export async function api(
     body: text === '' ? undefined : JSON.parse(text),
     retryAfter: response.headers.get('retry-after'),
   };
+}
+
+export type AnswerFrom = Answer & Readonly<{ setCookie: string | undefined }>;
+
+/**
+ * One request sent from `localAddress` (any of 127.0.0.0/8 is this host's), so that a balancer in front sees
+ * another client address; `headers` are added as given (a Cookie, an X-Forwarded-For). Throws like api().
+ */
+export function apiFrom(
+  localAddress: string,
+  base: string,
+  method: string,
+  path: string,
+  options: CallOptions & { headers?: Readonly<Record<string, string>> } = {},
+): Promise<AnswerFrom> {
+  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      `${base}${path}`,
+      {
+        localAddress,
+        method,
+        headers: {
+          ...(options.token !== undefined && { authorization: `Token ${options.token}` }),
+          ...(payload !== undefined && {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(payload),
+          }),
+          ...options.headers,
+        },
+        timeout: timeoutMs,
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.on('end', () => {
+          const retryAfter = response.headers['retry-after'];
+          resolve({
+            status: response.statusCode ?? 0,
+            body: text === '' ? undefined : JSON.parse(text),
+            retryAfter: retryAfter ?? null,
+            setCookie: response.headers['set-cookie']?.[0],
+          });
+        });
+      },
+    );
+    request.on('timeout', () =>
+      request.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' })),
+    );
+    request.on('error', reject);
+    request.end(payload);
+  });
 }
 
 /** Registers a user through the API and returns its token. */

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { OptionValues } from 'commander';
 import { type Cli, EXIT, type GatherCommand, runCli } from '../../src/cli/program.ts';
 import { integer, positiveInteger } from '../option-values.ts';
+import type { AccountsOptions } from './accounts.ts';
 import type { CrashOptions } from './crash.ts';
 import type { FuzzOptions } from './fuzz.ts';
 import type { MidFlightOptions } from './mid-flight.ts';
@@ -34,6 +35,12 @@ async function runScenarios(scenarios: readonly Scenario[]): Promise<number> {
   }
   return results.every(({ passed }) => passed) ? EXIT.ok : EXIT.failed;
 }
+
+/** The stuck-lock scenario's options; the accounts scenario ends with it. */
+const stuckLockOptions = (command: GatherCommand) =>
+  command
+    .option('--hold-seconds <s>', 'how long the articles table is held locked', positiveInteger, 20)
+    .option('--article-readers <n>', 'clients reading articles while it is held', positiveInteger, 60);
 
 function register({ program, finish }: Cli): void {
   const scenarios: Scenario[] = [];
@@ -95,11 +102,17 @@ function register({ program, finish }: Cli): void {
         .option('--kill-seconds <s>', 'how long connections are killed', positiveInteger, 10)
         .option('--slow-seconds <s>', 'how long PostgreSQL is slowed', positiveInteger, 5),
   );
+  scenario<AccountsOptions>(
+    'accounts',
+    'Strangers cannot lock an account, a password change ends sessions (two instances behind haproxy), a stuck table sheds only its feature',
+    () => import('./accounts.ts'),
+    stuckLockOptions,
+  );
   scenario<StuckLockOptions>(
     'stuck-lock',
     'ACCESS EXCLUSIVE held on articles: article reads 503 within the deadline, the rest unharmed',
     () => import('./stuck-lock.ts'),
-    (command) => command.option('--hold-seconds <s>', 'how long the lock is held', positiveInteger, 20),
+    stuckLockOptions,
   );
   scenario<MigrateLiveOptions>(
     'migrate-live',

@@ -1,30 +1,10 @@
-// Read replicas through a real load balancer: a private primary and a streaming replica that applies WAL
-// 500 ms late (recovery_min_apply_delay), haproxy in front of two Gather instances. Write-then-read sequences
-// (post a comment, then read the comments; favorite or unfavorite, then read the article) through haproxy:
-// - with read-your-writes (the reads carry the writer's token), in a blog-like mix: readers who are not the
-//   writers (half anonymous, half signed in) read lists, articles and comments meanwhile, --reads-per-write
-//   reads for each sequence: 0 stale reads of one's own write, and the replica's share of all read queries
-//   (≥ BLOG_MIX_REPLICA_SHARE; the writers' own reads stay on the primary, their write being younger than the
-//   apply delay);
-// - without it (the same reads sent anonymously, bound to no writer, which is what switching it off means to
-//   a client): the stale count, which must be above 0 to prove the check can fail;
-// - writers alone, then the replica stopped mid-run: 0 errors, its reads move to the primary, and back once it
-//   returns;
-// - client addresses: through haproxy's X-Forwarded-For, trusted only from haproxy (TRUST_PROXY).
-// The shares are read queries per server (gather_db_queries_total{kind="read"}) summed over both instances'
-// /metrics. The instances share the per-user positions through Redis when one answers (REDIS_URL or
-// 127.0.0.1:6379); without Redis, the reads echo the Gather-Wal-Position header instead.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { WAL_POSITION_HEADER } from '../../src/http/read-your-writes.ts';
-import { sleep } from '../harness/api-client.ts';
+import { apiFrom, sleep } from '../harness/api-client.ts';
+import { haproxyInstalled, startBalancer } from '../harness/balancer.ts';
 import { PRIMARY, readsByServer, replicaName } from '../harness/db-queries.ts';
 import { createPrivatePostgres, postgresBinaries } from '../harness/private-postgres.ts';
 import { privateRedis } from '../harness/private-redis.ts';
-import { freePort, startGather } from '../harness/server-process.ts';
+import { startGather } from '../harness/server-process.ts';
 import { scenarioEnv } from './scenario-env.ts';
 
 export type ReplicasOptions = Readonly<{
@@ -75,37 +55,17 @@ async function send(
  * A login attempt through haproxy from another loopback address (127.0.0.0/8 is all this host's), so that the
  * client's address differs from haproxy's own (127.0.0.1, the only one Gather trusts): its status.
  */
-function loginFrom(
+async function loginFrom(
   localAddress: string,
   port: number,
   email: string,
   forwardedFor?: string,
 ): Promise<number> {
-  const body = JSON.stringify({ user: { email, password: 'not-the-password' } });
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        localAddress,
-        method: 'POST',
-        path: '/api/users/login',
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          ...(forwardedFor !== undefined && { 'x-forwarded-for': forwardedFor }),
-        },
-        timeout: 10_000,
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error('no answer within 10 s')));
-    request.on('error', reject);
-    request.end(body);
+  const answer = await apiFrom(localAddress, `http://127.0.0.1:${port}`, 'POST', '/api/users/login', {
+    body: { user: { email, password: 'not-the-password' } },
+    ...(forwardedFor !== undefined && { headers: { 'x-forwarded-for': forwardedFor } }),
   });
+  return answer.status;
 }
 
 export async function run(options: ReplicasOptions): Promise<boolean> {
@@ -114,7 +74,7 @@ export async function run(options: ReplicasOptions): Promise<boolean> {
     console.log('SKIP replicas: no PostgreSQL server binaries (initdb) under /usr/lib/postgresql');
     return true;
   }
-  if (spawnSync('haproxy', ['-v']).error !== undefined) {
+  if (!haproxyInstalled()) {
     console.log('SKIP replicas: no haproxy (apt-get install haproxy; .ci/run installs it)');
     return true;
   }
@@ -122,7 +82,6 @@ export async function run(options: ReplicasOptions): Promise<boolean> {
   const check = (pass: boolean, text: string) => checks.push([pass, text]);
   const primary = await createPrivatePostgres(bin);
   const replica = await createPrivatePostgres(bin, { replicaOf: primary, applyDelayMs: APPLY_DELAY_MS });
-  const folder = await mkdtemp(join(tmpdir(), 'gather-haproxy-'));
   // A Redis database of the scenario's own, emptied; none: positions go in the header instead.
   const privateDb = await privateRedis();
   await privateDb?.redis.flushdb();
@@ -144,35 +103,9 @@ export async function run(options: ReplicasOptions): Promise<boolean> {
   });
   const a = await startGather({ env, args: ['--migrate'] });
   const b = await startGather({ env });
-  const port = await freePort();
-  await writeFile(
-    join(folder, 'haproxy.cfg'),
-    [
-      'defaults',
-      '  mode http',
-      '  timeout connect 2s',
-      '  timeout client 30s',
-      '  timeout server 30s',
-      '  option forwardfor',
-      'frontend gather',
-      `  bind 127.0.0.1:${port}`,
-      '  default_backend instances',
-      'backend instances',
-      '  balance roundrobin',
-      // Ready for reads (docs/scaling.md): with the primary down, the instances would stay in for reads.
-      '  option httpchk GET /readyz?reads=true',
-      `  server a 127.0.0.1:${a.port} check inter 1s`,
-      `  server b 127.0.0.1:${b.port} check inter 1s`,
-      '',
-    ].join('\n'),
-  );
-  const haproxy = spawn('haproxy', ['-db', '-f', join(folder, 'haproxy.cfg')], { stdio: 'inherit' });
-  const base = `http://127.0.0.1:${port}`;
+  const balancer = await startBalancer([a, b], '/readyz?reads=true');
+  const { port, url: base } = balancer;
   try {
-    for (let i = 0; (await send(base, 'GET', '/healthz', {}).catch(() => undefined))?.status !== 200; i++) {
-      if (i > 50) throw new Error('haproxy does not answer');
-      await sleep(100);
-    }
     const instances = [a.url, b.url];
     console.log(
       `replicas: haproxy ${base} → Gather ${a.url}, ${b.url}; primary :${primary.port}, replica :${replica.port} ` +
@@ -424,11 +357,10 @@ export async function run(options: ReplicasOptions): Promise<boolean> {
       'client addresses: each is limited on its own through haproxy, and a forged X-Forwarded-For is not believed',
     );
   } finally {
-    haproxy.kill('SIGTERM');
+    await balancer.stop();
     await Promise.all([a.stop(), b.stop()]);
     await replica.destroy();
     await primary.destroy();
-    await rm(folder, { recursive: true, force: true });
   }
   for (const [pass, text] of checks) console.log(`${pass ? 'PASS' : 'FAIL'} ${text}`);
   return checks.every(([pass]) => pass);

@@ -33,31 +33,43 @@ export type Clients = Readonly<{
  */
 export function startClients(
   base: string,
-  groups: Readonly<Record<string, { count: number; next(i: number): Request; pauseMs?: number }>>,
+  groups: Readonly<
+    Record<string, { count: number; next(i: number): Request; pauseMs?: number; honourRetryAfter?: boolean }>
+  >,
   now: () => number,
 ): Clients {
   const samples: Sample[] = [];
   let running = true;
-  const client = async (group: string, next: (i: number) => Request, pauseMs: number) => {
+  const client = async (
+    group: string,
+    next: (i: number) => Request,
+    pauseMs: number,
+    honourRetryAfter: boolean,
+  ) => {
     for (let i = 0; running; i++) {
       const { method, path, token, body } = next(i);
       const startedAt = now();
       let outcome: string;
       let retryAfter = false;
+      let waitMs = 0;
       try {
         const answer = await api(base, method, path, { token, body, timeoutMs: HANG_MS });
         outcome = String(answer.status);
         retryAfter = answer.retryAfter !== null;
+        // As told, plus a random part of as much again (SDKs' jitter: refused together, back apart).
+        if (honourRetryAfter && answer.status === 503 && retryAfter)
+          waitMs = Number(answer.retryAfter) * 1_000 * (1 + Math.random());
       } catch (error) {
         outcome = (error as Error).name === 'TimeoutError' ? 'hung' : 'network error';
         await sleep(20); // the server is gone: do not spin
       }
       samples.push({ group, startedAt, ms: now() - startedAt, outcome, retryAfter });
-      if (pauseMs > 0) await sleep(pauseMs);
+      if (pauseMs + waitMs > 0) await sleep(pauseMs + waitMs);
     }
   };
-  const all = Object.entries(groups).flatMap(([group, { count, next, pauseMs = 0 }]) =>
-    Array.from({ length: count }, () => client(group, next, pauseMs)),
+  const all = Object.entries(groups).flatMap(
+    ([group, { count, next, pauseMs = 0, honourRetryAfter = false }]) =>
+      Array.from({ length: count }, () => client(group, next, pauseMs, honourRetryAfter)),
   );
   return {
     samples,
