@@ -53,6 +53,8 @@ export function benchCases(f: Fixture): BenchCase[] {
     read('list favorited', `/api/articles?limit=20&favorited=${encodeURIComponent(f.author)}`, true),
     read('feed', '/api/articles/feed?limit=20', false, f.readerToken),
     read('article', `/api/articles/${slug}`, true),
+    // The same read signed in: its token checked, and the session check (a password change ends it).
+    read('article, signed in', `/api/articles/${slug}`, false, f.readerToken),
     read('comments', `/api/articles/${slug}/comments`, false),
     read('tags', '/api/tags', false),
     read('profile', `/api/profiles/${encodeURIComponent(f.author)}`, false),

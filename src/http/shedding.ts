@@ -1,10 +1,11 @@
-// Deadlines and load shedding. Past MAX_REQUESTS_IN_FLIGHT, or while the event loop keeps falling behind, a
-// new request is refused at once with 503 and Retry-After, in front of Fastify: no request object, no body
-// parsing, no query, so that a flood of refused requests costs little and the admitted ones keep their pace.
-// Every admitted request gets a budget (db/admission.ts): a deadline for each wait it makes, and the bulkhead
-// of the feature that serves it. A feature's requests may hold the share of MAX_REQUESTS_IN_FLIGHT its
-// bulkhead holds of the pool (DB_POOL_GROUP_MAX of DB_POOL_MAX): past it, the next one is refused as soon as
-// it is routed, so that requests waiting on a stuck table fill their own share and shed only their feature.
+// Deadlines and load shedding. Past MAX_REQUESTS_IN_FLIGHT, a request is refused with 503 and Retry-After as
+// soon as it is routed, unless its feature holds less than its share: the share of MAX_REQUESTS_IN_FLIGHT its
+// bulkhead holds of the pool (DB_POOL_GROUP_MAX of DB_POOL_MAX). A feature alone may use every place, but
+// requests waiting on a stuck table can never keep the other features out. Past the places of one more share,
+// or while the event loop keeps falling behind, every request is refused at once in front of Fastify: no
+// request object, no body parsing, no query, so that a flood of refused requests costs little and the admitted
+// ones keep their pace. Every admitted request gets a budget (db/admission.ts): a deadline for each wait it
+// makes, and the bulkhead of the feature that serves it.
 import { createServer, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -71,8 +72,15 @@ export type Shedding = Readonly<{
   stop(): void;
 }>;
 
+/** Requests one feature may work on at once past MAX_REQUESTS_IN_FLIGHT: its bulkhead's share of the pool. */
+export function featureShare(config: Config): number {
+  return Math.ceil((config.maxRequestsInFlight * config.dbPoolGroupMax) / config.dbPoolMax);
+}
+
 export function createShedding(config: Config): Shedding {
   const loop = watchEventLoop(config.shedEventLoopDelayMs);
+  // Room for MAX_REQUESTS_IN_FLIGHT, and for another feature's share beside a feature that holds them all.
+  const hardLimit = config.maxRequestsInFlight + featureShare(config);
   let inFlight = 0;
   const leave = () => {
     inFlight -= 1;
@@ -81,7 +89,7 @@ export function createShedding(config: Config): Shedding {
     // Fastify's options, with its defaults filled in before it calls a server factory.
     const options = fastifyOptions as FastifyServerOptions;
     const server = createServer(options.http ?? {}, (request: IncomingMessage, response: ServerResponse) => {
-      if (inFlight >= config.maxRequestsInFlight || loop.behind()) {
+      if (inFlight >= hardLimit || loop.behind()) {
         response.writeHead(503, SHED_HEADERS).end(SHED_BODY);
         return;
       }
@@ -100,14 +108,9 @@ export function createShedding(config: Config): Shedding {
   return { serverFactory, stop: loop.stop };
 }
 
-/** Requests one feature may work on at once: its bulkhead's share of the pool, of the process's in-flight. */
-export function featureInFlightMax(config: Config): number {
-  return Math.ceil((config.maxRequestsInFlight * config.dbPoolGroupMax) / config.dbPoolMax);
-}
-
 /**
- * Every request runs within its budget: the deadline of its waits, and its route's bulkhead; a feature with
- * featureInFlightMax requests in flight refuses the next one (503 with Retry-After).
+ * Every request runs within its budget: the deadline of its waits, and its route's bulkhead. Past
+ * MAX_REQUESTS_IN_FLIGHT routed requests, one whose feature holds its share is refused (503 with Retry-After).
  */
 export function registerBudgets(app: FastifyInstance, config: Config): void {
   // Waits end a lock_timeout before the request's deadline: the statement after the last wait may still wait
@@ -116,20 +119,23 @@ export function registerBudgets(app: FastifyInstance, config: Config): void {
     config.deadlines.requestMs - config.deadlines.lockMs,
     config.deadlines.requestMs / 2,
   );
-  const inFlightMax = featureInFlightMax(config);
-  const inFlight = new Map<string, number>();
+  const share = featureShare(config);
+  const byFeature = new Map<string | undefined, number>();
+  let routed = 0;
   app.addHook('onRequest', (request, reply, done) => {
     const bulkhead = request.routeOptions.config.bulkhead;
-    if (bulkhead !== undefined) {
-      const count = inFlight.get(bulkhead) ?? 0;
-      if (count >= inFlightMax) {
-        done(new OverCapacity(`${bulkhead} has ${count} requests in flight`));
-        return;
-      }
-      inFlight.set(bulkhead, count + 1);
-      // 'close' comes once per response: after it is sent, or when the client went away first.
-      reply.raw.once('close', () => inFlight.set(bulkhead, inFlight.get(bulkhead)! - 1));
+    const held = byFeature.get(bulkhead) ?? 0;
+    if (routed >= config.maxRequestsInFlight && bulkhead !== undefined && held >= share) {
+      done(new OverCapacity(`${bulkhead} holds ${held} of ${routed} requests in flight`));
+      return;
     }
+    routed += 1;
+    byFeature.set(bulkhead, held + 1);
+    // 'close' comes once per response: after it is sent, or when the client went away first.
+    reply.raw.once('close', () => {
+      routed -= 1;
+      byFeature.set(bulkhead, byFeature.get(bulkhead)! - 1);
+    });
     const budget = { deadline: performance.now() + waitsMs, bulkhead, wal: { needed: 0n, written: 0n } };
     withinBudget(budget, done);
   });

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { createBulkheads, OverCapacity, untilDeadline, withinBudget } from '../../src/db/admission.ts';
 import { fromDatabaseError } from '../../src/http/error-handler.ts';
-import { featureInFlightMax } from '../../src/http/shedding.ts';
+import { featureShare } from '../../src/http/shedding.ts';
 import { call } from '../../tools/harness/factories.ts';
 import { bootTestApp, type TestApp } from '../../tools/harness/test-app.ts';
 
@@ -112,21 +112,22 @@ describe('a table locked elsewhere (PostgreSQL)', {
     assert.equal((await call(t.app, 'GET', '/api/articles')).status, 200);
   });
 
-  test("a feature's requests hold at most its share of MAX_REQUESTS_IN_FLIGHT; the next is shed at once, others go on", async () => {
-    // The articles bulkhead holds 2 of the pool's 4 connections, so its requests may hold 2 of the 4 in flight.
+  test('past MAX_REQUESTS_IN_FLIGHT a feature holding its share is shed at once; the others go on', async () => {
+    // The articles bulkhead holds 2 of the pool's 4 connections: its share of the 4 places is 2.
     const shares = await bootTestApp({
       MAX_REQUESTS_IN_FLIGHT: '4',
       DB_POOL_MAX: '4',
       DB_POOL_GROUP_MAX: '2',
     });
-    assert.equal(featureInFlightMax(shares.config), 2);
+    assert.equal(featureShare(shares.config), 2);
     const holder = new pg.Client({ connectionString: shares.config.databaseUrl });
     await holder.connect();
     try {
       await holder.query('BEGIN');
       await holder.query('LOCK TABLE articles IN ACCESS EXCLUSIVE MODE');
       try {
-        const waiting = [1, 2].map(() => shares.app.inject({ method: 'GET', url: '/api/articles' }));
+        // Alone, the articles may take every place.
+        const waiting = [1, 2, 3, 4].map(() => shares.app.inject({ method: 'GET', url: '/api/articles' }));
         await new Promise((resolve) => setTimeout(resolve, 20));
         const started = performance.now();
         const shed = await shares.app.inject({ method: 'GET', url: '/api/articles?tag=x' });
@@ -141,7 +142,7 @@ describe('a table locked elsewhere (PostgreSQL)', {
       } finally {
         await holder.query('ROLLBACK').catch(() => {});
       }
-      // The share is free again once its requests are answered.
+      // The places are free again once their requests are answered.
       assert.equal((await shares.app.inject({ method: 'GET', url: '/api/articles' })).statusCode, 200);
     } finally {
       await holder.end();
