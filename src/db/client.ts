@@ -339,8 +339,9 @@ function openPool(
   return pool;
 }
 
-/** An error that says the replica could not be reached (a read then goes to the primary). */
-function replicaUnreachable(error: unknown): boolean {
+/** An error that says the server could not be reached (a replica's read then goes to the primary, a current
+ * read on a primary that is down to a replica). */
+function unreachable(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   return typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code) || /^(08|57P0)/.test(code);
 }
@@ -404,12 +405,22 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
             return await onReplica[index]!(config, values);
           } catch (error) {
             const conflict = (error as { code?: unknown }).code === CONFLICT_WITH_RECOVERY;
-            if (!conflict && !replicaUnreachable(error)) throw error;
+            if (!conflict && !unreachable(error)) throw error;
             if (!conflict) router.failed(index, error as Error);
           }
         }
       }
-      const result = await onPrimary(config, values);
+      let result: unknown;
+      try {
+        result = await onPrimary(config, values);
+      } catch (error) {
+        // A read that must be current, with the primary down: nothing newer can be committed meanwhile, so a
+        // replica that qualifies serves it (a signed-in read stays available for as long as plain reads do).
+        const index =
+          kind === 'current' && unreachable(error) ? await router.pick(mark?.needed ?? 0n) : undefined;
+        if (index === undefined) throw error;
+        return await onReplica[index]!(config, values);
+      }
       if (kind === 'write' && mark !== undefined) {
         const [row] = (
           (await onPrimary('select pg_current_wal_insert_lsn()::text as position')) as {

@@ -10,6 +10,19 @@ import { LoginUserRequest, NewUserRequest, UpdateUserRequest, UserResponse } fro
 
 const TAG = 'User and Authentication';
 
+/** A login's 200: the device cookie, documented, and the RealWorld body. */
+const LoginResponse = Type.Ref(UserResponse, {
+  description: 'The signed-in user and a token',
+  headers: {
+    'set-cookie': Type.String({
+      description:
+        'Gather extension (OWASP device cookie): this device signed in to this account. Sent back to login, ' +
+        'it is judged by its own failed logins only, so guesses from elsewhere never lock it out',
+      examples: ['gather_device=…; Max-Age=7776000; Path=/api/users/login; HttpOnly; SameSite=Strict'],
+    }),
+  },
+});
+
 export function usersRoutes({
   queries: { users: queries },
   passwords,
@@ -51,7 +64,7 @@ export function usersRoutes({
         operationId: 'Login',
         summary: 'Existing user login',
         body: Type.Ref(LoginUserRequest),
-        response: { 200: Type.Ref(UserResponse), ...errorResponses(401, 413, 415, 429) },
+        response: { 200: LoginResponse, ...errorResponses(401, 413, 415, 429) },
       },
       handler: async (request, reply) => {
         const { email, password } = request.body.user;
