@@ -74,6 +74,11 @@ export type CliOptions = {
   output?: { writeOut(text: string): void; writeErr(text: string): void };
 };
 
+/** `gather … --help | head`: a reader that stops early is not an error. */
+function ignoreClosedReader(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') throw error;
+}
+
 /**
  * Runs `argv` through the commands `register` adds, prints a failure as one line, and sets the process's
  * exit code (also returned).
@@ -90,10 +95,8 @@ export async function runCli(
     },
   }: CliOptions = {},
 ): Promise<number> {
-  // `gather … --help | head`: a reader that stops early is not an error.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-  });
+  // Once per process, however often the CLI layer runs in it (the tests run it hundreds of times).
+  process.stdout.off('error', ignoreClosedReader).on('error', ignoreClosedReader);
   let code: number = EXIT.ok;
   const program = new GatherCommand(name)
     .version(VERSION, '-v, --version', 'print the version')
