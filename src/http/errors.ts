@@ -19,14 +19,13 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 
 export class GatherError extends Error {
   override name = 'GatherError';
+  readonly code: ErrorCode;
   readonly statusCode: number;
   readonly messages: readonly string[];
 
-  constructor(
-    readonly code: ErrorCode,
-    messages: readonly string[],
-  ) {
+  constructor(code: ErrorCode, messages: readonly string[]) {
     super(messages.join('; '));
+    this.code = code;
     this.statusCode = ERROR_CODES[code];
     this.messages = messages;
   }

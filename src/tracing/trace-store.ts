@@ -8,7 +8,11 @@ export class TraceStore {
   readonly #traces = new Map<string, RequestTrace>();
   readonly #listeners = new Set<TraceListener>();
 
-  constructor(readonly capacity = 200) {}
+  readonly capacity: number;
+
+  constructor(capacity = 200) {
+    this.capacity = capacity;
+  }
 
   add(trace: RequestTrace): void {
     this.#traces.set(trace.id, trace);

@@ -99,11 +99,12 @@ const isLockTimeout = (error: unknown) => (error as { code?: unknown }).code ===
 
 /** A failed statement, with the line of the migration file it is on. */
 class StatementFailed extends Error {
-  constructor(
-    readonly line: number,
-    readonly error: unknown,
-  ) {
+  readonly line: number;
+  readonly error: unknown;
+  constructor(line: number, error: unknown) {
     super((error as Error).message);
+    this.line = line;
+    this.error = error;
   }
 }
 
