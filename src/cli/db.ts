@@ -3,7 +3,6 @@
 // schema (migrate, check) is dev-time (drizzle-kit); reviewing and applying them ships.
 
 import { Option } from 'commander';
-import { openData } from '../boot.ts';
 import type { Config } from '../config.ts';
 import { loadConfig } from '../config.ts';
 import type { Database } from '../db/client.ts';
@@ -41,6 +40,8 @@ async function onDatabase(
 ): Promise<number> {
   const migrations = await projectMigrations();
   const config = loadConfig();
+  // Loaded here, not at the top: `gather --version` and `--help` need none of it.
+  const { openData } = await import('../boot.ts');
   const database = await openData({
     config,
     migrations: 'untouched',

@@ -2,13 +2,12 @@
 // generated content, or a running server through its API. Progress on stderr, then one summary line on
 // stdout with the time the whole command took.
 import { Option } from 'commander';
-import { openData } from '../boot.ts';
 import { CommandError } from '../command-error.ts';
 import { loadConfig } from '../config.ts';
 import { SEED_PASSWORD, SIZES, type SizeName, usernameOf } from '../seed/dataset.ts';
 import { seedOverHttp } from '../seed/over-http.ts';
 import { progressBar } from '../seed/progress.ts';
-import { type SeedResult, seedDatabase } from '../seed/seed.ts';
+import type { SeedResult } from '../seed/seed.ts';
 import { type Cli, EXIT } from './program.ts';
 
 type SeedOptions = { size: SizeName; replace?: boolean; url?: string };
@@ -65,6 +64,11 @@ async function seed(options: SeedOptions): Promise<number> {
       );
     }
     const opening = performance.now();
+    // Loaded here, not at the top: `gather --version` and `--help` need none of them.
+    const [{ openData }, { seedDatabase }] = await Promise.all([
+      import('../boot.ts'),
+      import('../seed/seed.ts'),
+    ]);
     const database = await openData({
       config,
       migrations: 'standard',

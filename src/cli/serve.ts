@@ -2,7 +2,8 @@
 // With --workers N > 1 this process becomes the cluster primary (cluster.ts) once the migration policy has
 // run, and each forked worker boots this same command with its migrations left untouched.
 import cluster from 'node:cluster';
-import { bootGather, type Gather, type MigrationMode, openData } from '../boot.ts';
+import { createServer } from 'node:net';
+import type { Gather, MigrationMode } from '../boot.ts';
 import { CommandError } from '../command-error.ts';
 import { type Config, ConfigError, loadConfig, parseWorkers } from '../config.ts';
 import type { Migration } from '../db/migrate/files.ts';
@@ -34,6 +35,41 @@ export function registerServe({ program, finish }: Cli): void {
 
 const logApplied = (migration: Migration) => console.log(`gather: applied migration ${migration.name}`);
 
+/** Why HOST:PORT cannot be listened on, in one line with the fix; undefined for any other error. */
+function listenRefusal(error: unknown, config: Config): CommandError | undefined {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    return new CommandError(
+      `port ${config.port} is in use on ${config.host} (another gather serve?): stop that process, or set ` +
+        'PORT to a free port (PORT=0 takes any)',
+    );
+  }
+  if (code === 'EACCES') {
+    return new CommandError(
+      `listening on ${config.host}:${config.port} is not allowed to this user: set PORT above 1023`,
+    );
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return new CommandError(`HOST ${config.host} is not an address of this machine: set HOST (e.g. 0.0.0.0)`);
+  }
+  return undefined;
+}
+
+/**
+ * Says at once, before any database work (opening, creating or migrating one takes seconds), that HOST:PORT
+ * cannot be listened on. Listening itself still says so if the port is taken in between.
+ */
+async function ensureCanListen(config: Config): Promise<void> {
+  if (config.port === 0) return;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject).listen({ port: config.port, host: config.host, exclusive: true }, resolve);
+  }).catch((error: unknown) => {
+    throw listenRefusal(error, config) ?? error;
+  });
+  await new Promise((resolve) => probe.close(resolve));
+}
+
 /** Listens, or says in one line why it cannot. */
 async function listen(gather: Gather, config: Config): Promise<string> {
   // Fastify logs "Server listening at …" once per address and has no option against it; the banner says
@@ -44,23 +80,7 @@ async function listen(gather: Gather, config: Config): Promise<string> {
     await gather.app.listen({ port: config.port, host: config.host });
   } catch (error) {
     await gather.close();
-    const code = (error as NodeJS.ErrnoException).code;
-    const where = `${config.host}:${config.port}`;
-    if (code === 'EADDRINUSE') {
-      throw new CommandError(
-        `port ${config.port} is in use on ${config.host} (another gather serve?): stop that process, or set ` +
-          'PORT to a free port (PORT=0 takes any)',
-      );
-    }
-    if (code === 'EACCES') {
-      throw new CommandError(`listening on ${where} is not allowed to this user: set PORT above 1023`);
-    }
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
-      throw new CommandError(
-        `HOST ${config.host} is not an address of this machine: set HOST (e.g. 0.0.0.0)`,
-      );
-    }
-    throw error;
+    throw listenRefusal(error, config) ?? error;
   } finally {
     gather.app.log.level = level;
   }
@@ -93,6 +113,10 @@ export async function serve(options: ServeOptions): Promise<number> {
   }
   // The primary runs the migration policy once, before forking; its workers leave the schema to it.
   const migrations: MigrationMode = cluster.isWorker ? 'untouched' : options.migrate ? 'apply' : 'standard';
+  // A worker listens through the primary's handle, which the primary has checked.
+  if (!cluster.isWorker) await ensureCanListen(config);
+  // Loaded here, not at the top: `gather --version` and `--help` need none of the server.
+  const { bootGather, openData } = await import('../boot.ts');
 
   if (workers > 1 && cluster.isPrimary) {
     const database = await openData({ config, migrations, holder: HOLDER, poolMax: 1, onApply: logApplied });

@@ -2,7 +2,6 @@
 // sends it the request and prints the Mermaid sequence diagram of its trace (or a Markdown section; or,
 // dev-time, SVG).
 import { InvalidArgumentError, Option } from 'commander';
-import { bootGather } from '../boot.ts';
 import { loadConfig } from '../config.ts';
 import { renderSequenceDiagram, traceMarkdown } from '../tracing/mermaid.ts';
 import { TraceStore } from '../tracing/trace-store.ts';
@@ -112,6 +111,8 @@ export async function trace(request: TraceRequest, devTime: DevTime | undefined)
   // Logs would mix with the diagram on stdout; the trace is what this command is for.
   const config = loadConfig({ ...process.env, GATHER_TRACE: '1', LOG_LEVEL: 'silent' });
   const traces = new TraceStore(1);
+  // Loaded here, not at the top: `gather --version` and `--help` need none of the server.
+  const { bootGather } = await import('../boot.ts');
   const gather = await bootGather({ config, migrations: 'standard', holder: 'gather trace', traces });
   const send = (method: Method, url: string, body?: unknown) =>
     gather.app.inject({

@@ -22,18 +22,25 @@ function refusedWith(run: GatherRun, line: string | RegExp): void {
   assert.doesNotMatch(run.stdout, /Error| {4}at /);
 }
 
-test('a port in use names PORT', async () => {
+test('a port in use names PORT, before any database work', async () => {
   const port = await freePort();
   const taken = createServer().listen(port, '127.0.0.1');
   try {
-    const run = await runGather(['serve'], {
-      env: { PORT: String(port), GATHER_DATA_DIR: join(scratch, 'port') },
-    });
+    const dataDir = join(scratch, 'port');
+    const started = performance.now();
+    const run = await runGather(['serve'], { env: { PORT: String(port), GATHER_DATA_DIR: dataDir } });
     refusedWith(
       run,
       `port ${port} is in use on 127.0.0.1 (another gather serve?): stop that process, or set PORT to a ` +
         'free port (PORT=0 takes any)',
     );
+    // No embedded database was created (that takes seconds): the folder holds at most the JWT secret.
+    const made = await readdir(dataDir).catch(() => []);
+    assert.deepEqual(
+      made.filter((name) => name !== 'jwt-secret'),
+      [],
+    );
+    assert.ok(performance.now() - started < 5_000, 'refused at once');
   } finally {
     taken.close();
   }
