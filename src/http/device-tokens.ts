@@ -15,8 +15,8 @@ export const DEVICE_MAX_AGE_SECONDS = 90 * 86_400;
 export type DeviceTokens = Readonly<{
   /** The id of the device whose valid cookie for `account` the request carries; undefined otherwise. */
   read(request: FastifyRequest, account: string): string | undefined;
-  /** After a successful login to `account`: the cookie, for the device's id it had or a new one. */
-  give(request: FastifyRequest, reply: FastifyReply, account: string): void;
+  /** After a successful login to `account`: the cookie, for `deviceId` (what read() found) or a new id. */
+  give(request: FastifyRequest, reply: FastifyReply, account: string, deviceId: string | undefined): void;
 }>;
 
 const COOKIE_VALUE = new RegExp(
@@ -29,20 +29,18 @@ export function createDeviceTokens(secret: string): DeviceTokens {
   const mac = (id: string, issued: string, account: string) =>
     createHmac('sha256', key).update(`${id}.${issued}.${account}`).digest();
 
-  const read = (request: FastifyRequest, account: string) => {
-    const match = COOKIE_VALUE.exec(request.headers.cookie ?? '');
-    if (match === null) return undefined;
-    const [, id, issued, signature] = match as unknown as [string, string, string, string];
-    if (Date.now() / 1000 - Number(issued) > DEVICE_MAX_AGE_SECONDS) return undefined;
-    const given = Buffer.from(signature, 'base64url');
-    const expected = mac(id, issued, account);
-    return given.length === expected.length && timingSafeEqual(given, expected) ? id : undefined;
-  };
-
   return Object.freeze({
-    read,
-    give: (request, reply, account) => {
-      const id = read(request, account) ?? randomBytes(16).toString('base64url');
+    read: (request, account) => {
+      const match = COOKIE_VALUE.exec(request.headers.cookie ?? '');
+      if (match === null) return undefined;
+      const [, id, issued, signature] = match as unknown as [string, string, string, string];
+      if (Date.now() / 1000 - Number(issued) > DEVICE_MAX_AGE_SECONDS) return undefined;
+      const given = Buffer.from(signature, 'base64url');
+      const expected = mac(id, issued, account);
+      return given.length === expected.length && timingSafeEqual(given, expected) ? id : undefined;
+    },
+    give: (request, reply, account, deviceId) => {
+      const id = deviceId ?? randomBytes(16).toString('base64url');
       const issued = String(Math.floor(Date.now() / 1000));
       const value = `${id}.${issued}.${mac(id, issued, account).toString('base64url')}`;
       const secure = request.protocol === 'https' ? '; Secure' : '';

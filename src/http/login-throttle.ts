@@ -124,11 +124,11 @@ export function createLoginThrottle(
    * Reserves the device's own count when its cookie is for this account and under its limit, else an unknown
    * device's. `typos` is the count a success clears.
    */
-  const reserveFor = async (request: FastifyRequest, account: string) => {
-    const id = devices.read(request, account);
-    if (id !== undefined) {
+  const reserveFor = async (request: FastifyRequest, account: string, deviceId: string | undefined) => {
+    if (deviceId !== undefined) {
+      const own = device(deviceId);
       try {
-        return { typos: device(id), giveBack: await reserve([device(id)]) };
+        return { typos: own, giveBack: await reserve([own]) };
       } catch (error) {
         if (!(error instanceof Refused)) throw error;
       }
@@ -145,9 +145,10 @@ export function createLoginThrottle(
       verify: () => Promise<T | undefined>,
     ): Promise<T | undefined> {
       const account = email.toLowerCase();
+      const deviceId = devices.read(request, account);
       let reserved: Awaited<ReturnType<typeof reserveFor>>;
       try {
-        reserved = await reserveFor(request, account);
+        reserved = await reserveFor(request, account, deviceId);
       } catch (error) {
         throw error instanceof Refused ? refusal(reply, error) : error;
       }
@@ -167,7 +168,7 @@ export function createLoginThrottle(
       // bounds guesses an hour whoever signs in meanwhile.
       await reserved.giveBack();
       await reserved.typos.counter.delete(reserved.typos.key);
-      devices.give(request, reply, account);
+      devices.give(request, reply, account, deviceId);
       return user;
     },
   };

@@ -25,9 +25,10 @@ export function createSessions(lookup: (userId: number) => Promise<number | unde
   const lookups = new Map<number, Promise<number | undefined>>();
 
   const remember = (userId: number, version: number | undefined) => {
-    // Versions only rise: a lookup that started before a change must not put the older one back.
+    // Versions only rise: a lookup that started before a change must not put the older one back. A user
+    // who is gone stays gone.
     const before = known.get(userId)?.version;
-    const kept = before !== undefined && (version === undefined || before > version) ? before : version;
+    const kept = version === undefined || before === undefined ? version : Math.max(before, version);
     known.delete(userId);
     if (known.size >= MAX_USERS) known.delete(known.keys().next().value as number);
     known.set(userId, { version: kept, until: performance.now() + SESSION_CHECK_TTL_MS });
