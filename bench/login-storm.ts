@@ -19,6 +19,8 @@ export type LoginStormOptions = Readonly<{
   rounds: number;
   /** Concurrent login loops. */
   logins: number;
+  /** People signing in at the same moment, measured after the rounds. */
+  burst: number;
 }>;
 
 const TARGET_RATIO = 2;
@@ -99,7 +101,44 @@ async function measure(
   return { name, latencies: latencies.sort((a, b) => a - b), logins, seconds, loopDelayP99 };
 }
 
-export async function run({ seconds, rounds, logins: loops }: LoginStormOptions): Promise<number> {
+/**
+ * `people` users, registered first (one at a time, waiting out a busy server), then all signing in at the same
+ * moment from one address: the statuses, and when the last answer came.
+ */
+async function burst(base: string, people: number): Promise<string> {
+  const agent = new Agent({ keepAlive: false });
+  const users = Array.from({ length: people }, (_, i) => ({
+    username: `burst${i}`,
+    email: `burst${i}@example.com`,
+    password: 'correct horse battery',
+  }));
+  for (const user of users) {
+    while ((await call(agent, `${base}/api/users`, 'POST', { user })).status === 503) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  const started = performance.now();
+  const statuses = await Promise.all(
+    users.map(async ({ email, password }) => {
+      const { status } = await call(agent, `${base}/api/users/login`, 'POST', { user: { email, password } });
+      return { status, ms: performance.now() - started };
+    }),
+  );
+  const counts = new Map<number, number>();
+  for (const { status } of statuses) counts.set(status, (counts.get(status) ?? 0) + 1);
+  const lastMs = Math.max(...statuses.map(({ ms }) => ms));
+  return (
+    `burst: ${people} people signing in at once from one address: ` +
+    `${[...counts].map(([status, n]) => `${status}×${n}`).join(' ')}, the last answered after ${lastMs.toFixed(0)} ms`
+  );
+}
+
+export async function run({
+  seconds,
+  rounds,
+  logins: loops,
+  burst: people,
+}: LoginStormOptions): Promise<number> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gather-login-storm-'));
   const gather = await startGather({
     env: {
@@ -148,6 +187,7 @@ export async function run({ seconds, rounds, logins: loops }: LoginStormOptions)
       `${pass ? 'PASS' : 'FAIL'} storm p99 / quiet p99 = ${ratio.toFixed(2)} (target ≤ ${TARGET_RATIO}) ` +
         `with ${(storm.logins / storm.seconds).toFixed(1)} logins/s hashing off the event loop`,
     );
+    console.log(await burst(gather.url, people));
     return pass ? 0 : 1;
   } finally {
     const { code } = await gather.stop();

@@ -33,6 +33,16 @@ export NODE_ENV=production JWT_SECRET=production-install-secret-0123456789abcdef
 unset DATABASE_URL
 gather() { node dist/cli/index.js "$@"; }
 
+# The start-up cost of the CLI itself, printed (it loads the server only for the commands that need it).
+started=$(date +%s%N)
+version=$(gather --version 2>&1)
+ms=$((($(date +%s%N) - started) / 1000000))
+if [ "$version" = "$(node -p "require('./package.json').version")" ]; then
+  pass "gather --version: $version in $ms ms"
+else
+  fail "gather --version" "$version"
+fi
+
 # expect NAME CODE PATTERN -- command…: the command exits CODE and its output matches PATTERN (grep -E).
 expect() {
   local name=$1 code=$2 pattern=$3

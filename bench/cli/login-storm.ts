@@ -21,23 +21,28 @@ export function registerLoginStorm(bench: GatherCommand, { finish }: Cli): void 
       positiveInteger,
     )
     .option('--logins <n>', "concurrent login loops (the size of libuv's thread pool)", positiveInteger, 4)
+    .option('--burst <n>', 'then, people signing in at the same moment', positiveInteger, 40)
     .addHelpText(
       'after',
       `
 Starts \`gather serve\` (PGlite in a temporary folder, NODE_ENV=production), then measures GET /api/tags
 latency, one request at a time, for S seconds while quiet and S seconds during N concurrent login loops,
 R times in turn (so that a machine's changing background load weighs on both alike).
-PASS when the storm p99 is at most 2 × the quiet p99.`,
+PASS when the storm p99 is at most 2 × the quiet p99. Then B people sign in at the same moment (--burst): the
+statuses and when the last answer came.`,
     )
-    .action(async (options: { quick?: true; seconds?: number; rounds?: number; logins: number }) => {
-      const length = options.quick ? QUICK : FULL;
-      const { run } = await import('../login-storm.ts');
-      finish(
-        await run({
-          seconds: options.seconds ?? length.seconds,
-          rounds: options.rounds ?? length.rounds,
-          logins: options.logins,
-        }),
-      );
-    });
+    .action(
+      async (options: { quick?: true; seconds?: number; rounds?: number; logins: number; burst: number }) => {
+        const length = options.quick ? QUICK : FULL;
+        const { run } = await import('../login-storm.ts');
+        finish(
+          await run({
+            seconds: options.seconds ?? length.seconds,
+            rounds: options.rounds ?? length.rounds,
+            logins: options.logins,
+            burst: options.burst,
+          }),
+        );
+      },
+    );
 }
