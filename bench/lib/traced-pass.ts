@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.ts';
 import { SEED_PASSWORD, tagNameOf, usernameOf } from '../../src/seed/dataset.ts';
 import { querySpans } from '../../src/tracing/recorder.ts';
 import { TraceStore } from '../../src/tracing/trace-store.ts';
+import { checkSession } from '../../tools/harness/factories.ts';
 import { type BenchCase, benchCases, type Fixture } from './cases.ts';
 
 export type TracedCase = Readonly<{
@@ -21,11 +22,13 @@ export type TracedPass = Readonly<{ fixture: Fixture; cases: TracedCase[] }>;
 
 type Traced = { status: number; body: string; roundTrips: number };
 
+/** A case's round trips in the steady state (a signed-in user's session checked just before). */
 async function traced(
   app: FastifyInstance,
   store: TraceStore,
   c: Pick<BenchCase, 'method' | 'path' | 'token' | 'body'>,
 ): Promise<Traced> {
+  if (c.token !== undefined) await checkSession(app, c.token);
   const response = await app.inject({
     method: c.method,
     url: c.path,

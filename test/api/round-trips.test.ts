@@ -3,7 +3,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { overlaps, querySpans, type RequestTrace } from '../../src/tracing/recorder.ts';
-import { call, createArticle, registerUser, type TestUser } from '../../tools/harness/factories.ts';
+import {
+  call,
+  checkSession,
+  createArticle,
+  registerUser,
+  type TestUser,
+} from '../../tools/harness/factories.ts';
 import { bootTestApp, type TestApp } from '../../tools/harness/test-app.ts';
 
 let t: TestApp;
@@ -28,7 +34,9 @@ before(async () => {
 });
 after(() => t.close());
 
+/** `url`'s trace in the steady state (a signed-in user's session checked just before). */
 async function traced(url: string, token?: string): Promise<RequestTrace> {
+  if (token !== undefined) await checkSession(t.app, token);
   const response = await call(t.app, 'GET', url, token === undefined ? {} : { token });
   assert.equal(response.status, 200, url);
   const trace = t.traces.get(String(response.headers['x-trace-id']));

@@ -7,6 +7,7 @@ import { bootGather } from '../../src/boot.ts';
 import { loadConfig } from '../../src/config.ts';
 import { traceMarkdown } from '../../src/tracing/mermaid.ts';
 import { TraceStore } from '../../src/tracing/trace-store.ts';
+import { checkSession } from '../harness/factories.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export type FlowRequest = Readonly<{ method: Method; url: string; token?: string; body?: object }>;
@@ -212,6 +213,8 @@ export async function generateFlowDocs(flows: readonly Flow[] = FLOWS): Promise<
     for (const flow of flows) {
       const drawn = [];
       for (const request of flow.requests(fixture)) {
+        // The steady state: a signed-in user's session checked just before, as a busy user's is.
+        if (request.token !== undefined) await checkSession(app, request.token);
         const response = await send(app, request);
         const trace = traces.get(String(response.headers['x-trace-id']));
         if (trace === undefined) throw new Error(`${request.method} ${request.url} left no trace`);
