@@ -1,11 +1,8 @@
-// Password hashes off the event loop, and below it: worker threads (hash-worker.js) that run scrypt at a
-// lower CPU priority. Off the loop is not enough on its own: on a 2-core machine, libuv's 4 pool threads
-// hashing at full priority starve the event loop of CPU although no hash runs on it. So there is a thread per
-// core: one fewer than cores (at least one) at nice 10, and, with more than one core, one more at nice 19,
-// which gets a core only when nothing else wants it. The scheduler serves the loop first; logins wait their
-// turn, but never past their request's deadline: a hash that could not start in time is refused at once (503).
-// Measured on 2 cores (docs/reliability.md): the second thread takes a burst of 40 logins from 1.4 s to 0.9 s
-// and a login storm from 19 to 26 logins/s, with the event loop's p99 delay unchanged (3.0 → 2.8 ms).
+// Password hashes off the event loop, and below it: a few worker threads (hash-worker.js) that run scrypt at
+// a lower CPU priority. Off the loop is not enough on its own: on a 2-core machine, libuv's 4 pool threads
+// hashing at full priority starve the event loop of CPU although no hash runs on it. So there is one
+// thread fewer than cores (at least one), and the scheduler serves the loop first; logins wait their turn,
+// but never past their request's deadline: a hash that could not start in time is refused at once (503).
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
@@ -25,9 +22,7 @@ type Job = {
 };
 type Reply = { hash?: Uint8Array; error?: string };
 
-/** Threads at nice 10; with more than one core, one more thread runs at nice 19. */
-const BELOW_NORMAL_THREADS = Math.max(1, availableParallelism() - 1);
-const THREADS = availableParallelism() > 1 ? BELOW_NORMAL_THREADS + 1 : 1;
+const THREADS = Math.max(1, availableParallelism() - 1);
 const WORKER = new URL('./hash-worker.js', import.meta.url);
 
 const idle: Worker[] = [];
@@ -71,7 +66,7 @@ function dispatch(): void {
     }
     let worker = idle.pop();
     if (worker === undefined) {
-      worker = new Worker(WORKER, { workerData: { lowest: threads >= BELOW_NORMAL_THREADS } });
+      worker = new Worker(WORKER);
       threads += 1;
     }
     run(worker, job);

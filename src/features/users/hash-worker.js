@@ -1,19 +1,15 @@
 // A password-hashing thread: scrypt, synchronously (this thread has nothing else to do), at a lower CPU
-// priority, so that when the event loop's thread and a hash both want a core, the event loop goes first:
-// nice 10, or 19 for the extra thread (workerData.lowest) that only takes a core nothing else wants. Not 19
-// for all: on a saturated machine logins would then wait seconds; at 10 they still get about a tenth of a
-// core's share.
+// priority (nice 10), so that when the event loop's thread and a hash both want a core, the event loop goes
+// first. Not the lowest (19): on a saturated machine logins would then wait seconds; at 10 they still get
+// about a tenth of a core's share.
 // Plain JavaScript: worker threads do not inherit the tsx loader of the thread that starts them.
 import { scryptSync } from 'node:crypto';
 import { constants, setPriority } from 'node:os';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 
 // On Linux the nice value belongs to each thread and pid 0 names the calling one; elsewhere it would lower
 // the whole process, so it is left alone there.
-if (process.platform === 'linux') {
-  const { PRIORITY_LOW, PRIORITY_BELOW_NORMAL } = constants.priority;
-  setPriority(0, workerData?.lowest === true ? PRIORITY_LOW : PRIORITY_BELOW_NORMAL);
-}
+if (process.platform === 'linux') setPriority(0, constants.priority.PRIORITY_BELOW_NORMAL);
 
 parentPort.on('message', ({ password, salt, keyLength, options }) => {
   try {
