@@ -21,6 +21,7 @@ import {
   startServer,
 } from '../tools/harness/server-process.ts';
 import { median } from '../tools/harness/stats.ts';
+import { TYPESCRIPT_NODE_ARGS } from '../tools/harness/typescript.ts';
 import type { BenchCase } from './lib/cases.ts';
 import { MODES, type Mode, type ModeName } from './lib/http-modes.ts';
 import { postgresServerUrl } from './lib/postgres-server.ts';
@@ -146,7 +147,7 @@ async function startServers(data: BenchData, jwtSecret: string, withFloor: boole
   try {
     const floor = await startServer({
       script: FLOOR_SERVER,
-      nodeArgs: ['--import', 'tsx'],
+      nodeArgs: TYPESCRIPT_NODE_ARGS,
       env: { DATABASE_URL: data.postgresUrl, DB_POOL_MAX: poolMax() },
       ready: /floor: listening on/,
     });

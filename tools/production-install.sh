@@ -24,7 +24,7 @@ fail() { printf 'FAIL %s\n%s\n' "$1" "$2"; FAILED=1; }
 cd "$WORK" || exit 1
 echo "== npm ci && npm run build && npm prune --omit=dev (in $WORK)"
 npm ci --no-audit --no-fund --loglevel=error >/dev/null && npm run --silent build && npm prune --omit=dev --no-audit --no-fund --loglevel=error >/dev/null || { echo "FAIL install"; exit 1; }
-for dev in drizzle-kit playwright-core autocannon typescript mermaid; do
+for dev in drizzle-kit playwright-core autocannon typescript mermaid tsx esbuild; do
   [ -e "node_modules/$dev" ] && fail "devDependency $dev is still installed" ""
 done
 pass "installed: $(ls node_modules | wc -l) packages, $(du -sm node_modules | cut -f1) MB of node_modules, no devDependencies"

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under src/ and test/ with node's test runner (through tsx).
+// Runs every *.test.ts under src/ and test/ with node's test runner: as they are on a Node that strips types
+// itself (≥ 22.18), through tsx (a devDependency) on an older one.
 // Arguments narrow the run to files whose path contains one of them: npm test -- articles
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -25,7 +26,13 @@ if (files.length === 0) {
 const concurrency = process.env.TEST_CONCURRENCY ?? '3';
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  [
+    ...(process.features.typescript ? [] : ['--import', 'tsx']),
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec',
+    ...files,
+  ],
   { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
 );
 process.exit(result.status ?? 1);

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import type { LoadSpec, RunFigures } from './load-spec.ts';
 import type { ServerProcess } from './server-process.ts';
 import type { StatusLatency } from './stats.ts';
+import { TYPESCRIPT_NODE_ARGS } from './typescript.ts';
 
 const RUNNER = new URL('./load-runner.ts', import.meta.url).pathname;
 
@@ -57,7 +58,7 @@ export async function runLoad(
   clients: LoadSpec['clients'] = 'autocannon',
 ): Promise<LoadResult> {
   const spec = loadSpec(server.url, c, connections, seconds, clients);
-  const child = spawn(process.execPath, ['--import', 'tsx', RUNNER, JSON.stringify(spec)], {
+  const child = spawn(process.execPath, [...TYPESCRIPT_NODE_ARGS, RUNNER, JSON.stringify(spec)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

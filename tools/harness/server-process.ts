@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 const GATHER = new URL('../../bin/gather.js', import.meta.url).pathname;
-/** Gather compiled to JavaScript by `npm run build`: what `npm run start:dist` runs, without tsx. */
+/** Gather compiled to JavaScript by `npm run build`: what `npm run start:dist` runs, with no loader. */
 const GATHER_COMPILED = new URL('../../dist/cli/index.js', import.meta.url).pathname;
 const PROJECT_DIR = new URL('../..', import.meta.url).pathname;
 const WAIT_MS = 60_000;
@@ -37,7 +37,7 @@ export type ServerProcess = Readonly<{
 export type ServerOptions = Readonly<{
   script: string;
   args?: readonly string[];
-  /** Node's own flags, before the script: ['--import', 'tsx'] for a .ts script. */
+  /** Node's own flags, before the script: TYPESCRIPT_NODE_ARGS (typescript.ts) for a .ts script. */
   nodeArgs?: readonly string[];
   /** On top of this process's environment less its DATABASE_URL: a server gets the database it is given. */
   env?: Readonly<Record<string, string>>;
