@@ -2,13 +2,13 @@
 // Every round trip and every wait for a pool connection goes through the `instrument` hook it is given, so an
 // observer (tracing) can time them; this module knows nothing of who observes.
 import type { PGlite } from '@electric-sql/pglite';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import { CommandError } from '../command-error.ts';
 import { type Instrument, uninstrumented } from '../instrument.ts';
 import { createBulkheads, inRequest, OverCapacity, untilDeadline, walMark } from './admission.ts';
 import { type DataFolder, openDataFolder } from './data-folder.ts';
+import { drizzlePg, loadDrizzlePglite } from './orm.ts';
 import { openPgliteThread, type PgliteThread } from './pglite-thread.ts';
 import {
   createReplicaRouter,
@@ -99,10 +99,13 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   const folder = inMemory ? undefined : await openDataFolder(options.dataDir, options.holder);
   options.onOpening?.();
   // Loaded on demand: a PostgreSQL server never loads PGlite's driver.
-  const { drizzle: drizzlePglite } = await import('drizzle-orm/pglite').catch(async (error: unknown) => {
+  let drizzlePglite: ReturnType<typeof loadDrizzlePglite>;
+  try {
+    drizzlePglite = loadDrizzlePglite();
+  } catch (error) {
     await folder?.release();
     throw error;
-  });
+  }
   let client: PgliteThread;
   try {
     client = await openPgliteThread(folder?.pgdata);

@@ -7,10 +7,11 @@ import { dirname, join, resolve } from 'node:path';
 import { tryLock, unlock } from 'fs-native-extensions';
 import { CommandError } from '../command-error.ts';
 import { ConfigError } from '../config.ts';
+import { UPGRADE_FILES, upgradeFolder } from './folder-upgrade.ts';
 
 const LOCK_FILE = 'gather.lock';
 /** Gather's files in the folder; anything else beside them that is not PostgreSQL's is refused. */
-const GATHER_FILES = new Set([LOCK_FILE, 'jwt-secret']);
+const GATHER_FILES = new Set([LOCK_FILE, 'jwt-secret', ...UPGRADE_FILES]);
 const PGDATA = 'pgdata';
 
 /** Who holds the folder, as written in its lock file. */
@@ -135,6 +136,8 @@ export async function openDataFolder(dir: string, command: string): Promise<Data
     const stale = await readHolder(handle);
     const holder: Holder = { pid: process.pid, command, since: new Date().toISOString() };
     await writeHolder(handle, holder);
+    const upgraded = await upgradeFolder(dir, await pgdataOf(dir));
+    if (upgraded !== undefined) console.error(`gather: ${upgraded}`);
     const pgdata = await pgdataOf(dir);
     let released = false;
     return {

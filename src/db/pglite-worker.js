@@ -15,6 +15,13 @@ import { PGlite, parse, protocol } from '@electric-sql/pglite';
 
 const { serialize } = protocol;
 
+/**
+ * PostgreSQL's settings for the embedded engine. Its shared buffers are memory the process holds (PGlite's
+ * WebAssembly memory never shrinks): PostgreSQL's default of 128 MB is for a server with the machine to itself;
+ * 16 MB holds a board's hot pages (the demo and bench sets' indexes), and the OS caches the rest of the files.
+ */
+const SETTINGS = ['shared_buffers=16MB'];
+
 const keepText = (value) => value;
 /** PGlite's `parsers` option for a list of type OIDs whose values stay as PostgreSQL's text. */
 const parsersFor = new Map();
@@ -144,7 +151,9 @@ async function answer({ kind, text, params, rowMode, keepText: types, prepared }
 
 let db;
 try {
-  db = await PGlite.create(workerData.dataDir);
+  db = await PGlite.create(workerData.dataDir, {
+    startParams: [...PGlite.defaultStartParams, ...SETTINGS.flatMap((setting) => ['-c', setting])],
+  });
   parentPort.postMessage({ opened: true });
 } catch (error) {
   parentPort.postMessage({ opened: false, error: plainError(error) });

@@ -14,9 +14,9 @@
 // features/shared/sql.ts, `as "name"` in a template), and timestamps leave PostgreSQL as ISO 8601 text in
 // UTC (`isoText()`), never as Date. A partial update is one statement too: `coalesce(placeholder, column)`
 // keeps a field that is not given (null), with an explicit flag where a column may be set to null.
-import { is, type SQLWrapper } from 'drizzle-orm';
-import { PgDialect, PgSelectBase } from 'drizzle-orm/pg-core';
+import type { SQLWrapper } from 'drizzle-orm';
 import { type Db, STATEMENT_KIND, type StatementKind } from './client.ts';
+import { is, PgDialect, PgSelectBase } from './orm.ts';
 
 /**
  * What a statement does, declared by how it is built: a select builder without a locking clause only reads

@@ -58,7 +58,7 @@ const sameCounts = (a: SeedSize, b: SeedSize) =>
  * to the same database (`databaseUrl`), since COPY needs the raw connection.
  */
 async function withLoader<T>(
-  database: Database,
+  database: Pick<Database, 'withSession'>,
   databaseUrl: string | undefined,
   fn: (loader: Loader) => Promise<T>,
 ): Promise<T> {
@@ -155,7 +155,7 @@ export async function seedWith(loader: Loader, options: SeedOptions): Promise<Se
 
 /** Seeds the open database (`databaseUrl`: where it is on PostgreSQL, undefined on PGlite). */
 export async function seedDatabase(
-  database: Database,
+  database: Pick<Database, 'withSession'>,
   databaseUrl: string | undefined,
   options: SeedOptions,
 ): Promise<SeedResult> {

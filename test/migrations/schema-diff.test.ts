@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { generateDrizzleJson } from 'drizzle-kit/api';
-import { integer, pgTable, text } from 'drizzle-orm/pg-core';
 import { RULES } from '../../src/db/migrate/lint.ts';
 import { MigrationError } from '../../src/db/migrate/migration-error.ts';
+import { integer, pgTable, text } from '../../src/db/orm.ts';
 import { safeStatements } from '../../tools/db-author/safe-form.ts';
 import { diffSnapshots } from '../../tools/db-author/schema-diff.ts';
 import { parseRename, type Snapshot } from '../../tools/db-author/snapshot-renames.ts';

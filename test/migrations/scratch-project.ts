@@ -30,7 +30,8 @@ export async function scratchProject(): Promise<ScratchProject> {
   const dir = await mkdtemp(join(tmpdir(), 'gather-db-'));
   await cp(join(REPO, 'src/db/schema'), join(dir, 'src/db/schema'), { recursive: true });
   await cp(join(REPO, 'src/db/migrations'), join(dir, 'src/db/migrations'), { recursive: true });
-  // The copied schema imports drizzle-orm: resolve it from the repository's node_modules.
+  // The copied schema imports drizzle through src/db/orm.ts, and drizzle-orm from the repository's node_modules.
+  await cp(join(REPO, 'src/db/orm.ts'), join(dir, 'src/db/orm.ts'));
   await symlink(join(REPO, 'node_modules'), join(dir, 'node_modules'), 'dir');
   await writeFile(join(dir, 'package.json'), `${JSON.stringify({ name: 'scratch', type: 'module' })}\n`);
 

@@ -2,13 +2,13 @@
 // through drizzle (which wraps the driver's error) is recognised, on PGlite and PostgreSQL alike.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { sql } from 'drizzle-orm';
 import {
   databaseErrorOf,
   UNIQUE_INDEX,
   USER_FOREIGN_KEYS,
   violatesUnique,
 } from '../../src/db/constraints.ts';
+import { sql } from '../../src/db/orm.ts';
 import { users } from '../../src/db/schema/index.ts';
 import { fromDatabaseError } from '../../src/http/error-handler.ts';
 import { bootTestApp, type TestApp } from '../../tools/harness/test-app.ts';

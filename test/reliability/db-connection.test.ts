@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { PLANNER_SETTINGS, withSessionSettings } from '../../src/db/client.ts';
+import { sql } from '../../src/db/orm.ts';
 import { fromDatabaseError } from '../../src/http/error-handler.ts';
 import { freshDatabase } from '../../tools/harness/test-app.ts';
 

@@ -2,7 +2,7 @@
 // idempotent writes must come out exact, with no 5xx.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { count, eq } from 'drizzle-orm';
+import { count, eq } from '../../src/db/orm.ts';
 import { articles, favorites, follows, users } from '../../src/db/schema/index.ts';
 import { createTokenService } from '../../src/http/auth.ts';
 import {

@@ -2,10 +2,10 @@
 // registration and login: abuse-controls.test.ts).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { inArray } from 'drizzle-orm';
 import { createSigner } from 'fast-jwt';
 import { assembleApp } from '../../src/boot.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
+import { inArray } from '../../src/db/orm.ts';
 import { users } from '../../src/db/schema/index.ts';
 import { SCRYPT_PARAMS } from '../../src/features/users/password.ts';
 import { call, registerUser, type TestUser } from '../../tools/harness/factories.ts';

@@ -2,10 +2,10 @@
 // PostgreSQL only (PGlite is one connection, with no pool): skipped without DATABASE_URL.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { sql } from 'drizzle-orm';
 import { openData } from '../../src/boot.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/client.ts';
+import { sql } from '../../src/db/orm.ts';
 import { renderSequenceDiagram } from '../../src/tracing/mermaid.ts';
 import { newTrace, type RequestTrace, runInTrace } from '../../src/tracing/recorder.ts';
 import { freshDatabase } from '../../tools/harness/test-app.ts';

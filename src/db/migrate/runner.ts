@@ -62,8 +62,11 @@ async function takeMigrationLock(session: SqlSession, log: (line: string) => voi
   }
 }
 
+/** What migrating needs of a database: which kind it is, and a session. */
+type Migratable = Pick<Database, 'kind' | 'withSession'>;
+
 async function withMigrationLock<T>(
-  database: Database,
+  database: Migratable,
   locks: LockPolicy,
   log: (line: string) => void,
   fn: (session: SqlSession) => Promise<T>,
@@ -252,7 +255,7 @@ const logToStderr = (line: string) => console.error(`gather: ${line}`);
 
 /** Applies every pending migration in order; returns the ones it applied. */
 export async function upgrade(
-  database: Database,
+  database: Migratable,
   migrations: readonly Migration[],
   options: UpgradeOptions = {},
 ): Promise<Migration[]> {

@@ -1,4 +1,4 @@
-import { index, integer, pgTable, primaryKey, timestamp } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, primaryKey, timestamp } from '../orm.ts';
 import { articles } from './articles.ts';
 import { users } from './users.ts';
 

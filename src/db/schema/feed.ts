@@ -1,4 +1,4 @@
-import { integer, pgTable } from 'drizzle-orm/pg-core';
+import { integer, pgTable } from '../orm.ts';
 import { users } from './users.ts';
 
 /**

@@ -1,5 +1,4 @@
-import { sql } from 'drizzle-orm';
-import { index, integer, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, primaryKey, sql, text, uniqueIndex } from '../orm.ts';
 import { articles } from './articles.ts';
 
 export const tags = pgTable(

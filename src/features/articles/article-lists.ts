@@ -2,9 +2,10 @@
 // index that orders the filter's articles (bounded by the page: offset + limit + 1 entries, or limit + 1 from
 // a cursor), then the per-row work (author, tags by key, favorited, following) for those rows only. Its exact
 // count comes from counters the triggers keep, in a statement issued together with the page.
-import { and, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.ts';
+import { and, desc, eq, inArray, sql } from '../../db/orm.ts';
 import { articles, articleTags, articleTotals, favorites, tags, users } from '../../db/schema/index.ts';
 import { prepare, type Statement } from '../../db/statement.ts';
 import type { PageWindow } from '../../http/paging.ts';

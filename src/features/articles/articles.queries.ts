@@ -2,9 +2,10 @@
 // and the follow feed.
 // The hot reads return rows as the driver gives them (src/db/statement.ts): every column is aliased to the
 // row type's name and the timestamps arrive as ISO text, so no generic row mapper and no Date runs per row.
-import { and, eq, sql } from 'drizzle-orm';
+
 import type { Db } from '../../db/client.ts';
 import { UNIQUE_INDEX, violatesUnique } from '../../db/constraints.ts';
+import { and, eq, sql } from '../../db/orm.ts';
 import { articles, articleTags, favorites, tags, users } from '../../db/schema/index.ts';
 import { prepare } from '../../db/statement.ts';
 import { aliased } from '../shared/sql.ts';

@@ -12,8 +12,9 @@
 // The byArticle scans are capped at a few times their estimate; a page they leave short (followees who stopped
 // writing long ago) is read byFollowee in the same statement. Dependent, so two round trips in order: the
 // counters, then the page.
-import { type SQL, sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
+import { sql } from '../../db/orm.ts';
 import { articles, articleTotals, feedCounts, follows, users } from '../../db/schema/index.ts';
 import { prepare } from '../../db/statement.ts';
 import { invalid } from '../../http/errors.ts';

@@ -1,6 +1,7 @@
 // Comment queries: comments are found by the article's slug, so they never wait for the article's row.
-import { and, asc, eq, sql } from 'drizzle-orm';
+
 import type { Db } from '../../db/client.ts';
+import { and, asc, eq, sql } from '../../db/orm.ts';
 import { articles, comments, users } from '../../db/schema/index.ts';
 import { prepare } from '../../db/statement.ts';
 import { type AuthorRow, aliased, authorFields, isoText } from '../shared/sql.ts';

@@ -1,6 +1,7 @@
 // Profile queries. Follow and unfollow are one statement each: find the user, change the edge, return the profile.
-import { eq, sql } from 'drizzle-orm';
+
 import type { Db } from '../../db/client.ts';
+import { eq, sql } from '../../db/orm.ts';
 import { articles, follows, users } from '../../db/schema/index.ts';
 import { prepare } from '../../db/statement.ts';
 import { aliased, followingSql } from '../shared/sql.ts';

@@ -1,6 +1,7 @@
 // SQL fragments and row types that several features' queries share (see src/db/statement.ts for how
 // statements are prepared and why every field is aliased).
-import { type AnyColumn, type SQL, sql } from 'drizzle-orm';
+import type { AnyColumn, SQL } from 'drizzle-orm';
+import { sql } from '../../db/orm.ts';
 import { follows, users } from '../../db/schema/index.ts';
 
 /** Select or returning fields, each aliased to its key (`"users"."bio" as "authorBio"`): a raw row then

@@ -1,5 +1,5 @@
-import { desc, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
+import { desc, sql } from '../../db/orm.ts';
 import { tags } from '../../db/schema/index.ts';
 import { prepare } from '../../db/statement.ts';
 import { aliased } from '../shared/sql.ts';

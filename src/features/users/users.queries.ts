@@ -1,7 +1,8 @@
 // User queries: each a named prepared statement (src/db/statement.ts). Only these rows carry the password
 // hash; no DTO has a field for it.
-import { eq, or, sql } from 'drizzle-orm';
+
 import type { Db } from '../../db/client.ts';
+import { eq, or, sql } from '../../db/orm.ts';
 import { users } from '../../db/schema/index.ts';
 import { prepare } from '../../db/statement.ts';
 import { aliased } from '../shared/sql.ts';
