@@ -8,6 +8,8 @@
 // outside it wait until it ends (PGlite is one connection; they would otherwise run inside it). Statements of
 // requests carry their feature's name, and the thread takes the features' statements in turn. A thread that
 // dies fails what was sent and everything after with SQLSTATE 57P01 (the server went away: 503).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { currentBulkhead } from './admission.ts';
 
@@ -80,13 +82,9 @@ function databaseError(fields: Record<string, unknown> & { message: string }): E
   return Object.assign(new Error(fields.message), fields);
 }
 
-/** Starts the thread and opens the database in it: `dataDir` a folder, or undefined for memory. */
-export async function openPgliteThread(dataDir: string | undefined): Promise<PgliteThread> {
-  const worker = new Worker(WORKER, { workerData: { dataDir } });
-  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
-  let nextId = 0;
-  let gone: Error | undefined;
-
+/** A thread that opens the database (`create`: creates it, closes it and exits); resolves once it has. */
+async function startThread(dataDir: string | undefined, create: boolean): Promise<Worker> {
+  const worker = new Worker(WORKER, { workerData: { dataDir, create } });
   await new Promise<void>((resolve, reject) => {
     const onExit = (code: number) =>
       reject(new Error(`the database thread exited with ${code} while opening`));
@@ -98,6 +96,21 @@ export async function openPgliteThread(dataDir: string | undefined): Promise<Pgl
       else reject(databaseError(message.error ?? { message: 'the database thread could not open it' }));
     });
   });
+  return worker;
+}
+
+/** Starts the thread and opens the database in it: `dataDir` a folder, or undefined for memory. */
+export async function openPgliteThread(dataDir: string | undefined): Promise<PgliteThread> {
+  // A new folder is created by a thread of its own that then exits: PGlite creates a database with a second
+  // WebAssembly instance (initdb) whose memory, hundreds of MB, would otherwise stay with the process.
+  if (dataDir !== undefined && !existsSync(join(dataDir, 'PG_VERSION'))) {
+    const creator = await startThread(dataDir, true);
+    await new Promise((resolve) => creator.once('exit', resolve));
+  }
+  const worker = await startThread(dataDir, false);
+  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  let nextId = 0;
+  let gone: Error | undefined;
 
   const fail = (reason: string) => {
     gone = databaseError({ message: `the embedded database's thread ${reason}`, code: '57P01' });

@@ -155,6 +155,10 @@ try {
     startParams: [...PGlite.defaultStartParams, ...SETTINGS.flatMap((setting) => ['-c', setting])],
   });
   parentPort.postMessage({ opened: true });
+  if (workerData.create) {
+    await db.close();
+    process.exit(0);
+  }
 } catch (error) {
   parentPort.postMessage({ opened: false, error: plainError(error) });
   process.exit(1);
