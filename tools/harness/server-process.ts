@@ -4,11 +4,19 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 
 const GATHER = new URL('../../bin/gather.js', import.meta.url).pathname;
 /** Gather compiled to JavaScript by `npm run build`: what `npm run start:dist` runs, with no loader. */
 const GATHER_COMPILED = new URL('../../dist/cli/index.js', import.meta.url).pathname;
 const PROJECT_DIR = new URL('../..', import.meta.url).pathname;
+/**
+ * Node's flags for production, as `npm run start:dist` gives them (package.json declares them once): a young
+ * generation of 8 MB, whose default on Node 24 grew the server to 351-403 MB under the overload scenario.
+ */
+const PRODUCTION_NODE_ARGS: readonly string[] = (
+  JSON.parse(readFileSync(join(PROJECT_DIR, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+).scripts['start:dist']!.split(' ').filter((word) => word.startsWith('--'));
 const WAIT_MS = 60_000;
 const POLL_MS = 20;
 
@@ -212,6 +220,7 @@ export function startGather(
   const workers = options.workers ?? 1;
   return startServer({
     script: options.compiled === true ? GATHER_COMPILED : GATHER,
+    nodeArgs: options.compiled === true ? PRODUCTION_NODE_ARGS : [],
     args: [
       'serve',
       ...(options.workers === undefined ? [] : ['--workers', String(workers)]),
