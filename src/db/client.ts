@@ -9,7 +9,7 @@ import { type Instrument, uninstrumented } from '../instrument.ts';
 import { createBulkheads, inRequest, OverCapacity, untilDeadline, walMark } from './admission.ts';
 import { type DataFolder, openDataFolder } from './data-folder.ts';
 import { drizzlePg, loadDrizzlePglite } from './orm.ts';
-import { openPgliteThread, type PgliteThread } from './pglite-thread.ts';
+import { openPgliteThread, type PgliteThread, sqlSessionOf } from './pglite-thread.ts';
 import {
   createReplicaRouter,
   parseWalPosition,
@@ -120,12 +120,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   for (const [name, value] of Object.entries(PLANNER_SETTINGS)) await client.exec(`SET ${name} = ${value}`);
   instrumentPglite(client, options.instrument ?? uninstrumented);
   admitPerFeature(client);
-  const session: SqlSession = {
-    query: async <T>(text: string, params?: unknown[]) => (await client.query<T>(text, params)).rows,
-    exec: async (script) => {
-      await client.exec(script);
-    },
-  };
+  const session = sqlSessionOf(client);
   return {
     kind: 'pglite',
     label: inMemory ? 'PGlite (in memory)' : `PGlite (${options.dataDir})`,

@@ -136,9 +136,9 @@ export async function openDataFolder(dir: string, command: string): Promise<Data
     const stale = await readHolder(handle);
     const holder: Holder = { pid: process.pid, command, since: new Date().toISOString() };
     await writeHolder(handle, holder);
-    const upgraded = await upgradeFolder(dir, await pgdataOf(dir));
-    if (upgraded !== undefined) console.error(`gather: ${upgraded}`);
     const pgdata = await pgdataOf(dir);
+    const upgraded = await upgradeFolder(dir, pgdata);
+    if (upgraded !== undefined) console.error(`gather: ${upgraded}`);
     let released = false;
     return {
       pgdata,

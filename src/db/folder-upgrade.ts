@@ -9,9 +9,9 @@ import { readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { CommandError } from '../command-error.ts';
-import type { SqlSession } from './client.ts';
 import { loadMigrations } from './migrate/files.ts';
 import { upgrade } from './migrate/runner.ts';
+import { sqlSessionOf } from './pglite-thread.ts';
 
 /** The PostgreSQL major version of folders made by PGlite 0.3, the engine Gather ran before this one. */
 const OLD_MAJOR = '17';
@@ -25,7 +25,13 @@ const BUILT = 'pgdata.upgraded';
 export const UPGRADE_FILES: readonly string[] = [OLD_FILES, BUILDING, BUILT];
 
 /** What is compared between the two engines: the schema's shape, each table's rows, each sequence. */
-type Contents = Readonly<{ shape: string; tables: Map<string, string>; sequences: Map<string, string> }>;
+type Contents = Readonly<{
+  shape: string;
+  tables: Map<string, string>;
+  sequences: Map<string, string>;
+  /** Rows in all tables. */
+  rows: number;
+}>;
 
 /** Any PGlite instance, old or new: the calls this module makes. */
 type Engine = Pick<PGlite, 'query' | 'exec' | 'close'>;
@@ -39,13 +45,6 @@ const exists = (path: string) =>
 async function majorVersion(pgdata: string): Promise<string | undefined> {
   return (await readFile(join(pgdata, 'PG_VERSION'), 'utf8').catch(() => undefined))?.trim();
 }
-
-const sessionOf = (engine: Engine): SqlSession => ({
-  query: async <T>(text: string, params?: unknown[]) => (await engine.query<T>(text, params)).rows,
-  exec: async (script: string) => {
-    await engine.exec(script);
-  },
-});
 
 /** Every line of the schema Gather's migrations made; not-null constraints left to the columns (18 lists them). */
 const SHAPE_SQL = `
@@ -81,9 +80,24 @@ const columnsOf = async (engine: Engine, table: string) =>
     )
   ).rows[0]?.list ?? '';
 
+/** Each sequence's position: its last value and whether it was used (what setval takes). */
+async function sequencesOf(engine: Engine): Promise<Map<string, [lastValue: string, isCalled: boolean]>> {
+  const positions = new Map<string, [string, boolean]>();
+  for (const sequence of await names(engine, 'S')) {
+    const [row] = (
+      await engine.query<{ last_value: string; is_called: boolean }>(
+        `SELECT last_value::text, is_called FROM "${sequence}"`,
+      )
+    ).rows;
+    if (row !== undefined) positions.set(sequence, [row.last_value, row.is_called]);
+  }
+  return positions;
+}
+
 async function contentsOf(engine: Engine): Promise<Contents> {
   const shape = (await engine.query<{ shape: string }>(SHAPE_SQL)).rows[0]?.shape ?? '';
   const tables = new Map<string, string>();
+  let rows = 0;
   for (const table of await names(engine, 'r')) {
     const [row] = (
       await engine.query<{ rows: number; sum: string }>(
@@ -92,17 +106,12 @@ async function contentsOf(engine: Engine): Promise<Contents> {
       )
     ).rows;
     tables.set(table, `${row?.rows} rows, md5 ${row?.sum}`);
+    rows += row?.rows ?? 0;
   }
-  const sequences = new Map<string, string>();
-  for (const sequence of await names(engine, 'S')) {
-    const [row] = (
-      await engine.query<{ last_value: string; is_called: boolean }>(
-        `SELECT last_value::text, is_called FROM "${sequence}"`,
-      )
-    ).rows;
-    sequences.set(sequence, `${row?.last_value} ${row?.is_called}`);
-  }
-  return { shape, tables, sequences };
+  const sequences = new Map(
+    [...(await sequencesOf(engine))].map(([name, position]) => [name, position.join(' ')]),
+  );
+  return { shape, tables, sequences, rows };
 }
 
 /** The first difference between the old engine's contents and the new one's, or undefined. */
@@ -124,7 +133,7 @@ async function load(old: Engine, next: Engine): Promise<void> {
   ).rows[0]?.name;
   const migrations = await loadMigrations();
   if (applied !== undefined) {
-    await upgrade({ kind: 'pglite', withSession: (fn) => fn(sessionOf(next)) }, migrations, {
+    await upgrade({ kind: 'pglite', withSession: (fn) => fn(sqlSessionOf(next)) }, migrations, {
       target: applied,
       log: () => {},
     });
@@ -137,10 +146,8 @@ async function load(old: Engine, next: Engine): Promise<void> {
     const { blob } = await old.query(`COPY "${table}" (${columns}) TO '/dev/blob'`);
     await next.query(`COPY "${table}" (${columns}) FROM '/dev/blob'`, [], { blob });
   }
-  for (const sequence of await names(old, 'S')) {
-    const [row] = (await old.query<{ last_value: string; is_called: boolean }>(`SELECT * FROM "${sequence}"`))
-      .rows;
-    await next.query(`SELECT setval('"${sequence}"', $1, $2)`, [row?.last_value, row?.is_called]);
+  for (const [sequence, position] of await sequencesOf(old)) {
+    await next.query(`SELECT setval('"${sequence}"', $1, $2)`, position);
   }
   await next.exec('COMMIT');
 }
@@ -157,11 +164,7 @@ async function build(dir: string, pgdata: string): Promise<{ tables: number; row
       const [before, after] = [await contentsOf(old), await contentsOf(next)];
       const differs = difference(before, after);
       if (differs !== undefined) throw new Error(`after the copy, ${differs}`);
-      const rows = [...before.tables.values()].reduce(
-        (sum, summary) => sum + Number.parseInt(summary, 10),
-        0,
-      );
-      return { tables: before.tables.size, rows };
+      return { tables: before.tables.size, rows: before.rows };
     } finally {
       await next.close();
     }

@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { currentBulkhead } from './admission.ts';
+import type { SqlSession } from './client.ts';
 
 export type PgliteResults<Row> = {
   rows: Row[];
@@ -75,6 +76,19 @@ function keptText(parsers: PgliteQueryOptions['parsers']): number[] {
     keptTextOf.set(parsers, types);
   }
   return types;
+}
+
+/** A session (what migrations and the seeder use) over anything with PGlite's query and exec. */
+export function sqlSessionOf(engine: {
+  query<T>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
+  exec(text: string): Promise<unknown>;
+}): SqlSession {
+  return {
+    query: async <T>(text: string, params?: unknown[]) => (await engine.query<T>(text, params)).rows,
+    exec: async (script) => {
+      await engine.exec(script);
+    },
+  };
 }
 
 /** An error as the thread described it, with its fields (code, constraint…) where the error handler reads them. */

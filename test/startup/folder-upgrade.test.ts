@@ -13,6 +13,7 @@ import type { SqlSession } from '../../src/db/client.ts';
 import { OLD_FILES } from '../../src/db/folder-upgrade.ts';
 import { loadMigrations } from '../../src/db/migrate/files.ts';
 import { upgrade } from '../../src/db/migrate/runner.ts';
+import { sqlSessionOf } from '../../src/db/pglite-thread.ts';
 import { SIZES } from '../../src/seed/dataset.ts';
 import { silentProgress } from '../../src/seed/progress.ts';
 import { seedDatabase } from '../../src/seed/seed.ts';
@@ -42,12 +43,7 @@ before(async () => {
   oldFolder = join(scratch, 'old');
   await mkdir(oldFolder);
   const old = await OldPGlite.create(join(oldFolder, 'pgdata'));
-  const session: SqlSession = {
-    query: async <T>(text: string, params?: unknown[]) => (await old.query<T>(text, params)).rows,
-    exec: async (script) => {
-      await old.exec(script);
-    },
-  };
+  const session = sqlSessionOf(old);
   const database = {
     kind: 'pglite' as const,
     withSession: <T>(fn: (s: SqlSession) => Promise<T>) => fn(session),
