@@ -6,6 +6,7 @@ import { registerHttp } from './cli/http.ts';
 import { registerLatency } from './cli/latency.ts';
 import { registerLoginStorm } from './cli/login-storm.ts';
 import { registerParallel } from './cli/parallel.ts';
+import { registerStartup } from './cli/startup.ts';
 import { registerTracing } from './cli/tracing.ts';
 
 export function registerScenarios(bench: GatherCommand, cli: Cli): void {
@@ -14,4 +15,5 @@ export function registerScenarios(bench: GatherCommand, cli: Cli): void {
   registerParallel(bench, cli);
   registerLoginStorm(bench, cli);
   registerTracing(bench, cli);
+  registerStartup(bench, cli);
 }

@@ -1,0 +1,154 @@
+// `gather bench startup`: how long Gather takes to start and how much memory it holds idle, started as a user
+// starts it: `gather --version` from a source checkout (bin/gather.js) and compiled (dist/cli/index.js);
+// `gather serve` on a new embedded folder and on the same folder again (npm start); compiled on PostgreSQL
+// (npm run start:dist, in a scratch database). Each figure is the median of the rounds; the full run checks
+// issue 22's targets, --smoke (CI) prints the figures of one round only.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { sleep } from '../tools/harness/api-client.ts';
+import { scratchDatabase } from '../tools/harness/scratch-database.ts';
+import { buildGather, startGather } from '../tools/harness/server-process.ts';
+import { median } from '../tools/harness/stats.ts';
+import { postgresServerUrl } from './lib/postgres-server.ts';
+import { textTable } from './lib/table.ts';
+
+export type StartupOptions = Readonly<{ rounds: number; checkTargets: boolean }>;
+
+const SOURCE = new URL('../bin/gather.js', import.meta.url).pathname;
+const COMPILED = new URL('../dist/cli/index.js', import.meta.url).pathname;
+/** How long a started server is left alone before its idle memory is read. */
+const SETTLE_MS = 1_000;
+
+type Figure = Readonly<{ name: string; values: number[]; unit: 'ms' | 'MB'; target: number }>;
+
+async function versionMs(script: string): Promise<number> {
+  const started = performance.now();
+  await promisify(execFile)(process.execPath, [script, '--version']);
+  return performance.now() - started;
+}
+
+/** Until GET /api/tags answers 200 (every 10 ms). */
+async function firstAnswer(url: string): Promise<void> {
+  for (;;) {
+    const status = await fetch(`${url}/api/tags`).then(
+      (response) => response.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    await sleep(10);
+  }
+}
+
+/** One start of `gather serve`: ms from the command to its first answer, then its idle RSS. */
+async function serveOnce(
+  env: Record<string, string>,
+  options: { compiled: boolean; args?: string[] },
+): Promise<{ answerMs: number; idleMb: number }> {
+  const started = performance.now();
+  const server = await startGather({
+    env: { NODE_ENV: 'production', LOG_LEVEL: 'warn', GATHER_TRACE: '0', ...env },
+    ...options,
+  });
+  try {
+    await firstAnswer(server.url);
+    const answerMs = performance.now() - started;
+    await sleep(SETTLE_MS);
+    return { answerMs, idleMb: server.rssMb() };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function measure(rounds: number): Promise<Figure[]> {
+  const jwt = { JWT_SECRET: randomBytes(32).toString('hex') };
+  const figures = {
+    versionSource: [] as number[],
+    versionCompiled: [] as number[],
+    newAnswer: [] as number[],
+    newIdle: [] as number[],
+    existingAnswer: [] as number[],
+    existingIdle: [] as number[],
+    postgresAnswer: [] as number[],
+    postgresIdle: [] as number[],
+  };
+  const database = await scratchDatabase(postgresServerUrl(), 'gather_bench_startup');
+  try {
+    for (let round = 0; round < rounds; round++) {
+      figures.versionSource.push(await versionMs(SOURCE));
+      figures.versionCompiled.push(await versionMs(COMPILED));
+      const dataDir = await mkdtemp(join(tmpdir(), 'gather-bench-startup-'));
+      try {
+        const folder = { ...jwt, GATHER_DATA_DIR: dataDir };
+        const created = await serveOnce(folder, { compiled: false });
+        figures.newAnswer.push(created.answerMs);
+        figures.newIdle.push(created.idleMb);
+        const reopened = await serveOnce(folder, { compiled: false });
+        figures.existingAnswer.push(reopened.answerMs);
+        figures.existingIdle.push(reopened.idleMb);
+      } finally {
+        await rm(dataDir, { recursive: true, force: true });
+      }
+      const postgres = await serveOnce(
+        { ...jwt, DATABASE_URL: database.url },
+        { compiled: true, args: ['--migrate'] },
+      );
+      figures.postgresAnswer.push(postgres.answerMs);
+      figures.postgresIdle.push(postgres.idleMb);
+    }
+  } finally {
+    await database.drop();
+  }
+  return [
+    { name: 'gather --version, source checkout', values: figures.versionSource, unit: 'ms', target: 300 },
+    { name: 'gather --version, compiled', values: figures.versionCompiled, unit: 'ms', target: 300 },
+    {
+      name: 'npm start, new PGlite folder: first answer',
+      values: figures.newAnswer,
+      unit: 'ms',
+      target: 3_000,
+    },
+    { name: 'npm start, new PGlite folder: idle RSS', values: figures.newIdle, unit: 'MB', target: 200 },
+    {
+      name: 'npm start, existing folder: first answer',
+      values: figures.existingAnswer,
+      unit: 'ms',
+      target: 3_000,
+    },
+    { name: 'npm start, existing folder: idle RSS', values: figures.existingIdle, unit: 'MB', target: 200 },
+    { name: 'compiled, PostgreSQL: first answer', values: figures.postgresAnswer, unit: 'ms', target: 3_000 },
+    { name: 'compiled, PostgreSQL: idle RSS', values: figures.postgresIdle, unit: 'MB', target: 80 },
+  ];
+}
+
+export async function run({ rounds, checkTargets }: StartupOptions): Promise<number> {
+  await buildGather();
+  console.log(
+    `startup: ${rounds} round(s) on Node ${process.versions.node}; each figure the median of the rounds ` +
+      `(idle RSS read ${SETTLE_MS} ms after the first answer)`,
+  );
+  const figures = await measure(rounds);
+  const rows = figures.map(({ name, values, unit, target }) => [
+    name,
+    `${median(values).toFixed(0)} ${unit}`,
+    values.map((value) => value.toFixed(0)).join(' / '),
+    `≤ ${target} ${unit}`,
+  ]);
+  console.log(textTable(['what', 'median', 'rounds', 'target'], rows, 1));
+  if (!checkTargets) {
+    console.log('targets not checked in --smoke (one round on a loaded machine)');
+    return 0;
+  }
+  let failed = false;
+  for (const { name, values, unit, target } of figures) {
+    const pass = median(values) <= target;
+    failed ||= !pass;
+    console.log(
+      `${pass ? 'PASS' : 'FAIL'} ${name}: ${median(values).toFixed(0)} ${unit}, target ≤ ${target} ${unit}`,
+    );
+  }
+  return failed ? 1 : 0;
+}
