@@ -170,7 +170,15 @@ test('waterfall: the serial flow’s bars follow one another, and the page says 
   await screenshot(page, 'trace-page-serial.png');
   if (flagged === 1) {
     await page.click('[data-warning="serial-reads"] a');
-    assert.ok(await page.locator('.waterfall details[open] pre.sql').isVisible(), 'the link opens its span');
+    // The page opens the span on hashchange, an event that comes after the click returns.
+    const opened = await page
+      .locator('.waterfall details[open] pre.sql')
+      .waitFor({ state: 'visible', timeout: 5_000 })
+      .then(
+        () => true,
+        () => false,
+      );
+    assert.ok(opened, 'the link opens its span');
   }
   assert.deepEqual(problems, []);
   await page.close();
