@@ -4,7 +4,7 @@
 //   DATABASE_URL=… PORT=… DB_POOL_MAX=… node --import tsx bench/floor-server.ts
 import Fastify from 'fastify';
 import pg from 'pg';
-import { withSessionSettings } from '../src/db/client.ts';
+import { withSessionSettings } from '../src/db/postgres.ts';
 
 // The floor is a standalone process outside Gather's code; it reads its three settings itself, and starts its
 // connections with Gather's session settings (the planner's; no deadlines).

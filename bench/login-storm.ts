@@ -21,9 +21,16 @@ export type LoginStormOptions = Readonly<{
   logins: number;
   /** People signing in at the same moment, measured after the rounds. */
   burst: number;
+  /** Whether the p99 ratio's target sets the exit code (a short CI run is too noisy for it on 2 cores). */
+  ratioEnforced: boolean;
 }>;
 
 const TARGET_RATIO = 2;
+/**
+ * Always enforced: no tags request, and no event-loop delay, as long as half a hash (~80 ms). A hash run on the
+ * event loop would put whole hashes in front of the p99s; a noisy machine does not come near it.
+ */
+const HALF_A_HASH_MS = 40;
 
 type Phase = { name: string; latencies: number[]; logins: number; seconds: number; loopDelayP99: number };
 
@@ -138,6 +145,7 @@ export async function run({
   rounds,
   logins: loops,
   burst: people,
+  ratioEnforced,
 }: LoginStormOptions): Promise<number> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gather-login-storm-'));
   const gather = await startGather({
@@ -181,12 +189,19 @@ export async function run({
     const header = ['phase', 'tags reqs', 'p50 ms', 'p99 ms', 'max ms', 'logins/s', 'loop delay p99 ms'];
     console.log(textTable(header, rows));
 
-    const ratio = percentile(storm.latencies, 99) / percentile(quiet.latencies, 99);
-    const pass = ratio <= TARGET_RATIO;
+    const stormP99 = percentile(storm.latencies, 99);
+    const ratio = stormP99 / percentile(quiet.latencies, 99);
+    const ratioPass = ratio <= TARGET_RATIO;
+    const ratioLine =
+      `${ratioPass ? 'PASS' : 'FAIL'} storm p99 / quiet p99 = ${ratio.toFixed(2)} (target ≤ ${TARGET_RATIO}) ` +
+      `with ${(storm.logins / storm.seconds).toFixed(1)} logins/s hashing off the event loop`;
+    const offLoopPass = stormP99 < HALF_A_HASH_MS && storm.loopDelayP99 < HALF_A_HASH_MS;
     console.log(
-      `${pass ? 'PASS' : 'FAIL'} storm p99 / quiet p99 = ${ratio.toFixed(2)} (target ≤ ${TARGET_RATIO}) ` +
-        `with ${(storm.logins / storm.seconds).toFixed(1)} logins/s hashing off the event loop`,
+      `${offLoopPass ? 'PASS' : 'FAIL'} during the storm, tags p99 ${stormP99.toFixed(2)} ms and event-loop delay ` +
+        `p99 ${storm.loopDelayP99.toFixed(2)} ms, target: both under half a hash, ${HALF_A_HASH_MS} ms`,
     );
+    console.log(ratioEnforced ? ratioLine : `Target, not enforced with --quick: ${ratioLine}`);
+    const pass = offLoopPass && (ratioPass || !ratioEnforced);
     console.log(await burst(gather.url, people));
     return pass ? 0 : 1;
   } finally {

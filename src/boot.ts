@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
-import { type Database, openDatabase } from './db/client.ts';
+import { openDatabase } from './db/client.ts';
 import { createDataFolder } from './db/data-folder.ts';
+import type { Database } from './db/database.ts';
 import { loadMigrations, type Migration } from './db/migrate/files.ts';
 import { MigrationError, pending, upgrade } from './db/migrate/runner.ts';
 import { createQueries } from './features/queries.ts';
@@ -40,6 +41,8 @@ export type OpenOptions = Readonly<{
   onApply?: (migration: Migration) => void;
   /** Told when the slow part of opening begins (the embedded folder is ours; a new one takes seconds). */
   onOpening?: () => void;
+  /** Who observes the data path, in place of the configuration's choice (a test that holds queries back). */
+  instrument?: Instrument;
 }>;
 
 /** Tracing's recorder when anything records spans (the trace viewer, OTLP export); otherwise nothing. */
@@ -75,7 +78,7 @@ export async function openData(options: OpenOptions): Promise<Database> {
     replicaMaxLagMs: config.replicaMaxLagMs,
     holder: options.holder,
     onOpening: options.onOpening,
-    instrument: instrumentFor(config),
+    instrument: options.instrument ?? instrumentFor(config),
     limits: {
       groupMax: config.dbPoolGroupMax,
       queueMax: config.dbPoolQueueMax,
@@ -121,13 +124,14 @@ export async function assembleApp(
   config: Config,
   database: Database,
   traces?: TraceStore,
+  instrument = instrumentFor(config),
 ): Promise<FastifyInstance> {
   return buildApp({
     config,
     database,
     queries: createQueries(database.db),
     jwtSecret: await jwtSecretOf(config),
-    instrument: instrumentFor(config),
+    instrument,
     traces,
   });
 }
@@ -144,7 +148,7 @@ export type Gather = Readonly<{
 export async function bootGather(options: OpenOptions & { traces?: TraceStore }): Promise<Gather> {
   const database = await openData(options);
   try {
-    const app = await assembleApp(options.config, database, options.traces);
+    const app = await assembleApp(options.config, database, options.traces, options.instrument);
     await app.ready();
     return {
       config: options.config,

@@ -1,48 +1,14 @@
-// The only reader of process.env. Parsed once at start; bad values fail with one clear line.
-import { isIP } from 'node:net';
-import { availableParallelism } from 'node:os';
-import { CommandError } from './command-error.ts';
-
-/** The variables Gather reads (README "Configuration"), besides the standard OTEL_* ones. */
-export const SETTINGS = [
-  'PORT',
-  'HOST',
-  'DATABASE_URL',
-  'DATABASE_REPLICA_URLS',
-  'REPLICA_MAX_LAG_MS',
-  'DB_POOL_MAX',
-  'GATHER_DATA_DIR',
-  'JWT_SECRET',
-  'JWT_EXPIRES_IN',
-  'LOG_LEVEL',
-  'LOG_FORMAT',
-  'NODE_ENV',
-  'GATHER_TRACE',
-  'GATHER_AUTO_MIGRATE',
-  'GATHER_WORKERS',
-  'GATHER_METRICS',
-  'BODY_LIMIT',
-  'REDIS_URL',
-  'TRUST_PROXY',
-  'LOGIN_FAILURES_PER_ACCOUNT',
-  'LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS',
-  'LOGIN_FAILURES_PER_ADDRESS',
-  'REGISTRATIONS_PER_ADDRESS',
-  'REQUEST_TIMEOUT_MS',
-  'DB_STATEMENT_TIMEOUT_MS',
-  'DB_LOCK_TIMEOUT_MS',
-  'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS',
-  'DB_POOL_GROUP_MAX',
-  'DB_POOL_QUEUE_MAX',
-  'SHED_EVENT_LOOP_DELAY_MS',
-  'MAX_REQUESTS_IN_FLIGHT',
-  'MIGRATION_LOCK_TIMEOUT_MS',
-  'MIGRATION_LOCK_ATTEMPTS',
-] as const;
-
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-/** pretty: one readable line per request, for a person at a terminal; json: one JSON object a line. */
-export type LogFormat = 'pretty' | 'json';
+// The configuration the app runs with, made once at start from the settings (src/settings.ts declares every
+// variable) and the standard OTEL_* variables; rules between settings are checked here, each in one line.
+import {
+  ConfigError,
+  type Limit,
+  type LogFormat,
+  type LogLevel,
+  otelSdkDisabled,
+  readSettings,
+  type Settings,
+} from './settings.ts';
 
 export type Config = Readonly<{
   nodeEnv: string;
@@ -98,11 +64,6 @@ export type LockPolicy = Readonly<{
   attempts: number;
 }>;
 
-export const DEFAULT_LOCK_POLICY: LockPolicy = { timeoutMs: 2_000, attempts: 5 };
-
-/** At most `max` in a window of `windowMs`, the window starting with the first one counted. */
-export type Limit = Readonly<{ max: number; windowMs: number }>;
-
 /** The abuse controls of registration and login (docs/reliability.md says why these defaults). */
 export type AuthLimits = Readonly<{
   /** Failed logins per account (the email, case-insensitive) from devices not signed in to it before, from any
@@ -133,88 +94,6 @@ export type OtelSettings = Readonly<{
   serviceName: string;
 }>;
 
-/** A bad setting: printed as `gather: invalid configuration: <message>`. */
-export class ConfigError extends CommandError {
-  override name = 'ConfigError';
-}
-
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
-}
-
-function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
-  throw new ConfigError(`${name} must be 1/0 (or true/false), got "${raw}"`);
-}
-
-const DURATION_MS = { s: 1_000, m: 60_000, h: 3_600_000 } as const;
-
-/** "10/15m": a count from 1, then a window from 1s to 24h in seconds, minutes or hours. */
-function limit(env: NodeJS.ProcessEnv, name: string, fallback: string): Limit {
-  const raw = env[name] || fallback;
-  const match = /^(\d+)\/(\d+)([smh])$/.exec(raw);
-  if (match !== null) {
-    const max = Number(match[1]);
-    const windowMs = Number(match[2]) * DURATION_MS[match[3] as keyof typeof DURATION_MS];
-    if (max >= 1 && max <= 1_000_000_000 && windowMs >= 1_000 && windowMs <= 86_400_000) {
-      return Object.freeze({ max, windowMs });
-    }
-  }
-  throw new ConfigError(
-    `${name} must look like ${fallback} (a count from 1, then a window from 1s to 24h), got "${raw}"`,
-  );
-}
-
-/** An address, a CIDR, or one of the names proxy-addr (Fastify's trustProxy) gives to private ranges. */
-function isProxyAddress(entry: string): boolean {
-  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
-  const [address = '', prefix, ...rest] = entry.split('/');
-  const version = isIP(address);
-  if (version === 0 || rest.length > 0) return false;
-  return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
-}
-
-/**
- * TRUST_PROXY: unset = no proxy is trusted (X-Forwarded-For is ignored); else the proxies' addresses and
- * CIDRs, comma-separated. Neither "trust every proxy" (the client writes the first X-Forwarded-For entry,
- * so it could choose the address every limit counts against) nor a hop count (Fastify 5 trusts nothing
- * for one: a count cannot tell a proxy from a client that sends X-Forwarded-For itself).
- */
-function trustProxy(env: NodeJS.ProcessEnv): false | string[] {
-  const raw = (env.TRUST_PROXY ?? '').trim();
-  if (raw === '') return false;
-  const entries = raw.split(',').map((entry) => entry.trim());
-  const bad = entries.find((entry) => !isProxyAddress(entry));
-  if (bad !== undefined) {
-    throw new ConfigError(
-      'TRUST_PROXY must list the addresses or CIDRs of the proxies in front, comma-separated ' +
-        `(10.0.0.0/8,2001:db8::7; loopback, linklocal, uniquelocal), got "${bad}"`,
-    );
-  }
-  return entries;
-}
-
-/** A worker count: a whole number from 1 to 64, or `auto` (one per CPU core). Also parses `--workers`. */
-export function parseWorkers(raw: string, source: string): number {
-  if (raw === 'auto') return availableParallelism();
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 64) {
-    throw new ConfigError(`${source} must be auto or an integer from 1 to 64, got "${raw}"`);
-  }
-  return value;
-}
-
 /** "k1=v1,k2=v2" (values URL-encoded), the format of OTEL_EXPORTER_OTLP_HEADERS. */
 function otlpHeaders(name: string, raw: string | undefined): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -228,7 +107,7 @@ function otlpHeaders(name: string, raw: string | undefined): Record<string, stri
 
 /** OTLP export is on when OTEL_TRACES_EXPORTER=otlp or an OTLP endpoint is set (and the SDK is not disabled). */
 function otelSettings(env: NodeJS.ProcessEnv): OtelSettings | undefined {
-  if (flag(env, 'OTEL_SDK_DISABLED', false)) return undefined;
+  if (otelSdkDisabled(env)) return undefined;
   const exporter = (env.OTEL_TRACES_EXPORTER || '').toLowerCase();
   if (exporter !== '' && exporter !== 'otlp' && exporter !== 'none') {
     throw new ConfigError(
@@ -256,13 +135,25 @@ function otelSettings(env: NodeJS.ProcessEnv): OtelSettings | undefined {
   });
 }
 
-/** LOG_FORMAT; unset: pretty for a person (stdout a terminal, not production), JSON for everything else. */
-function logFormat(env: NodeJS.ProcessEnv, production: boolean, terminal: boolean): LogFormat {
-  const raw = env.LOG_FORMAT || (terminal && !production ? 'pretty' : 'json');
-  if (raw !== 'pretty' && raw !== 'json') {
-    throw new ConfigError(`LOG_FORMAT must be pretty or json, got "${raw}"`);
+/** Rules between settings, each a line of its own when broken. */
+function checkTogether(settings: Settings): void {
+  if (settings.DATABASE_REPLICA_URLS.length > 0 && settings.DATABASE_URL === undefined) {
+    throw new ConfigError('DATABASE_REPLICA_URLS needs DATABASE_URL (the primary they replicate)');
   }
-  return raw;
+  if (settings.NODE_ENV === 'production' && settings.JWT_SECRET === undefined) {
+    throw new ConfigError('JWT_SECRET is required when NODE_ENV=production');
+  }
+  if (settings.DB_LOCK_TIMEOUT_MS >= settings.REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      `DB_LOCK_TIMEOUT_MS (${settings.DB_LOCK_TIMEOUT_MS}) must be below REQUEST_TIMEOUT_MS (${settings.REQUEST_TIMEOUT_MS}): ` +
+        'a request waiting for a lock must give up within its deadline',
+    );
+  }
+  if (settings.DB_POOL_GROUP_MAX > settings.DB_POOL_MAX) {
+    throw new ConfigError(
+      `DB_POOL_GROUP_MAX (${settings.DB_POOL_GROUP_MAX}) must be at most DB_POOL_MAX (${settings.DB_POOL_MAX})`,
+    );
+  }
 }
 
 /** `terminal`: whether stdout is a terminal, which decides the default LOG_FORMAT. */
@@ -270,105 +161,52 @@ export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   terminal: boolean = process.stdout.isTTY === true,
 ): Config {
-  const nodeEnv = env.NODE_ENV || 'development';
-  const production = nodeEnv === 'production';
-
-  const databaseUrl = env.DATABASE_URL || undefined;
-  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new ConfigError(
-      'DATABASE_URL must start with postgres:// or postgresql:// (leave it unset for embedded PGlite)',
-    );
-  }
-
-  const replicaUrls = (env.DATABASE_REPLICA_URLS ?? '')
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
-  const badReplica = replicaUrls.find((entry) => !/^postgres(ql)?:\/\//.test(entry));
-  if (badReplica !== undefined) {
-    throw new ConfigError(
-      `DATABASE_REPLICA_URLS must list postgres:// URLs, comma-separated, got "${badReplica.replace(/:[^:@/]*@/, ':…@')}"`,
-    );
-  }
-  if (replicaUrls.length > 0 && databaseUrl === undefined) {
-    throw new ConfigError('DATABASE_REPLICA_URLS needs DATABASE_URL (the primary they replicate)');
-  }
-
-  const jwtSecret = env.JWT_SECRET || undefined;
-  if (production && jwtSecret === undefined) {
-    throw new ConfigError('JWT_SECRET is required when NODE_ENV=production');
-  }
-  if (jwtSecret !== undefined && jwtSecret.length < 32) {
-    throw new ConfigError('JWT_SECRET must be at least 32 characters long');
-  }
-
-  const logLevel = (env.LOG_LEVEL || (nodeEnv === 'test' ? 'silent' : 'info')) as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) {
-    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
-  }
-
-  const redisUrl = env.REDIS_URL || undefined;
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
-    throw new ConfigError(
-      'REDIS_URL must start with redis:// or rediss:// (leave it unset for in-memory limits)',
-    );
-  }
-
-  const jwtExpiresIn = env.JWT_EXPIRES_IN || '7d';
-  if (!/^\d+[smhd]$/.test(jwtExpiresIn)) {
-    throw new ConfigError(`JWT_EXPIRES_IN must look like 15m, 12h or 7d, got "${jwtExpiresIn}"`);
-  }
-
-  const dbPoolMax = integer(env, 'DB_POOL_MAX', 10, 1, 1000);
-  const deadlines = Object.freeze({
-    requestMs: integer(env, 'REQUEST_TIMEOUT_MS', 2_000, 50, 600_000),
-    statementMs: integer(env, 'DB_STATEMENT_TIMEOUT_MS', 2_000, 50, 3_600_000),
-    lockMs: integer(env, 'DB_LOCK_TIMEOUT_MS', 500, 10, 3_600_000),
-    idleInTransactionMs: integer(env, 'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', 10_000, 100, 3_600_000),
-  });
-  if (deadlines.lockMs >= deadlines.requestMs) {
-    throw new ConfigError(
-      `DB_LOCK_TIMEOUT_MS (${deadlines.lockMs}) must be below REQUEST_TIMEOUT_MS (${deadlines.requestMs}): ` +
-        'a request waiting for a lock must give up within its deadline',
-    );
-  }
-
+  const settings = readSettings(env, terminal);
+  checkTogether(settings);
   return Object.freeze({
-    nodeEnv,
-    production,
-    port: integer(env, 'PORT', 3000, 0, 65535),
-    host: env.HOST || '127.0.0.1',
-    databaseUrl,
-    replicaUrls: Object.freeze(replicaUrls),
-    replicaMaxLagMs: integer(env, 'REPLICA_MAX_LAG_MS', 1_000, 0, 3_600_000),
-    dbPoolMax,
-    dataDir: env.GATHER_DATA_DIR || './.gather',
-    jwtSecret,
-    jwtExpiresIn,
-    logLevel,
-    logFormat: logFormat(env, production, terminal),
-    trace: flag(env, 'GATHER_TRACE', !production),
-    autoMigrate: flag(env, 'GATHER_AUTO_MIGRATE', false),
-    bodyLimit: integer(env, 'BODY_LIMIT', 1024 * 1024, 1024, 100 * 1024 * 1024),
-    workers: env.GATHER_WORKERS ? parseWorkers(env.GATHER_WORKERS, 'GATHER_WORKERS') : 1,
-    metrics: flag(env, 'GATHER_METRICS', true),
-    redisUrl,
-    trustProxy: trustProxy(env),
+    nodeEnv: settings.NODE_ENV,
+    production: settings.NODE_ENV === 'production',
+    port: settings.PORT,
+    host: settings.HOST,
+    databaseUrl: settings.DATABASE_URL,
+    replicaUrls: Object.freeze(settings.DATABASE_REPLICA_URLS),
+    replicaMaxLagMs: settings.REPLICA_MAX_LAG_MS,
+    dbPoolMax: settings.DB_POOL_MAX,
+    dataDir: settings.GATHER_DATA_DIR,
+    jwtSecret: settings.JWT_SECRET,
+    jwtExpiresIn: settings.JWT_EXPIRES_IN,
+    logLevel: settings.LOG_LEVEL,
+    logFormat: settings.LOG_FORMAT,
+    trace: settings.GATHER_TRACE,
+    autoMigrate: settings.GATHER_AUTO_MIGRATE,
+    bodyLimit: settings.BODY_LIMIT,
+    workers: settings.GATHER_WORKERS,
+    metrics: settings.GATHER_METRICS,
+    redisUrl: settings.REDIS_URL,
+    trustProxy: settings.TRUST_PROXY,
     authLimits: Object.freeze({
-      loginFailuresPerAccount: limit(env, 'LOGIN_FAILURES_PER_ACCOUNT', '100/1h'),
-      loginFailuresPerAccountAndAddress: limit(env, 'LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS', '10/15m'),
-      loginFailuresPerAddress: limit(env, 'LOGIN_FAILURES_PER_ADDRESS', '100/15m'),
-      registrationsPerAddress: limit(env, 'REGISTRATIONS_PER_ADDRESS', '200/1h'),
+      loginFailuresPerAccount: settings.LOGIN_FAILURES_PER_ACCOUNT,
+      loginFailuresPerAccountAndAddress: settings.LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS,
+      loginFailuresPerAddress: settings.LOGIN_FAILURES_PER_ADDRESS,
+      registrationsPerAddress: settings.REGISTRATIONS_PER_ADDRESS,
     }),
     otel: otelSettings(env),
-    deadlines,
-    dbPoolGroupMax: integer(env, 'DB_POOL_GROUP_MAX', Math.ceil(dbPoolMax / 2), 1, dbPoolMax),
-    dbPoolQueueMax: integer(env, 'DB_POOL_QUEUE_MAX', 4 * dbPoolMax, 0, 100_000),
-    shedEventLoopDelayMs: integer(env, 'SHED_EVENT_LOOP_DELAY_MS', 200, 10, 60_000),
-    maxRequestsInFlight: integer(env, 'MAX_REQUESTS_IN_FLIGHT', 64, 1, 1_000_000),
+    deadlines: Object.freeze({
+      requestMs: settings.REQUEST_TIMEOUT_MS,
+      statementMs: settings.DB_STATEMENT_TIMEOUT_MS,
+      lockMs: settings.DB_LOCK_TIMEOUT_MS,
+      idleInTransactionMs: settings.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    }),
+    dbPoolGroupMax: settings.DB_POOL_GROUP_MAX,
+    dbPoolQueueMax: settings.DB_POOL_QUEUE_MAX,
+    shedEventLoopDelayMs: settings.SHED_EVENT_LOOP_DELAY_MS,
+    maxRequestsInFlight: settings.MAX_REQUESTS_IN_FLIGHT,
     migrationLocks: Object.freeze({
-      timeoutMs: integer(env, 'MIGRATION_LOCK_TIMEOUT_MS', DEFAULT_LOCK_POLICY.timeoutMs, 10, 600_000),
-      attempts: integer(env, 'MIGRATION_LOCK_ATTEMPTS', DEFAULT_LOCK_POLICY.attempts, 1, 100),
+      timeoutMs: settings.MIGRATION_LOCK_TIMEOUT_MS,
+      attempts: settings.MIGRATION_LOCK_ATTEMPTS,
     }),
   });
 }
+
+/** What an empty environment gives MIGRATION_LOCK_*: the runner's policy when it is given none. */
+export const DEFAULT_LOCK_POLICY: LockPolicy = loadConfig({}, false).migrationLocks;

@@ -4,6 +4,7 @@
 import type { ExtraCase } from './scale-context.ts';
 import { createArticle, feedReaders, manyTags, popularAuthor } from './scale-growth.ts';
 import { deepPageIsolation, listPage51, middlePage } from './scale-pages.ts';
+import { search } from './scale-search.ts';
 
 export const EXTRA_CASES: readonly ExtraCase[] = [
   listPage51,
@@ -12,6 +13,7 @@ export const EXTRA_CASES: readonly ExtraCase[] = [
   // Next (issue 20): a keyset-cursor page deep in the big dataset, ≥ 0.9 × page 1's rate.
   feedReaders,
   manyTags,
+  search,
   // Writes last.
   createArticle,
   popularAuthor,

@@ -121,9 +121,24 @@ export async function compare(
   return contenders.map((c, i) => {
     const load = medianLoad(runs[i]!);
     outcome.rows.push(extraRow(caseName, c.side, c.label, c.connections, load));
-    process.stderr.write(`  ${caseName}, ${c.label} on ${c.side.name}: ${load.rps.toFixed(0)} req/s\n`);
+    const unexpected = non2xxStatuses(runs[i]!);
+    process.stderr.write(
+      `  ${caseName}, ${c.label} on ${c.side.name}: ${load.rps.toFixed(0)} req/s` +
+        `${unexpected === '' ? '' : ` (non-2xx: ${unexpected})`}\n`,
+    );
     return load;
   });
+}
+
+/** The statuses other than 2xx that `runs` were answered, with their counts ('503 × 4'); '' when none. */
+function non2xxStatuses(runs: readonly { byStatus: Record<string, { count: number }> }[]): string {
+  const counts = new Map<string, number>();
+  for (const run of runs) {
+    for (const [status, { count }] of Object.entries(run.byStatus)) {
+      if (!status.startsWith('2')) counts.set(status, (counts.get(status) ?? 0) + count);
+    }
+  }
+  return [...counts].map(([status, count]) => `${status} × ${count}`).join(', ');
 }
 
 export const emptyOutcome = (): ExtraOutcome => ({ rows: [], targets: [], notes: [] });

@@ -18,6 +18,10 @@ export const SCALE_TARGETS = {
   feedRatio: 0.5,
   /** GET /api/tags with 100,000 tags in use ≥ this × with the small dataset's. */
   tagsRatio: 0.9,
+  /** A one-word search on the big dataset: p99 at one connection at most this, in ms. */
+  searchP99Ms: 50,
+  /** A one-word search on the big dataset at 16 connections ≥ this × page 1's rate. */
+  searchRatio: 0.5,
 } as const;
 
 /** The read cases whose ratio is checked (profile is printed, not checked). */

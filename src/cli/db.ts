@@ -5,7 +5,8 @@
 import { Option } from 'commander';
 import type { Config } from '../config.ts';
 import { loadConfig } from '../config.ts';
-import type { Database } from '../db/client.ts';
+import type { Database } from '../db/database.ts';
+import { BACKFILL_TABLE } from '../db/migrate/backfill.ts';
 import { loadMigrations, type Migration } from '../db/migrate/files.ts';
 import {
   type AppliedMigration,
@@ -96,6 +97,9 @@ function authoring(devTime: DevTime | undefined, command: Parameters<typeof devT
   return devTime;
 }
 
+/** A `gather db` sub-command, named, summarised and described. */
+type SubCommand = (name: string, summary: string, description: string) => GatherCommand;
+
 export function registerDb({ program, finish }: Cli, devTime: DevTime | undefined): void {
   const db = program
     .command('db')
@@ -108,9 +112,17 @@ export function registerDb({ program, finish }: Cli, devTime: DevTime | undefine
       'after',
       '\nDatabase: DATABASE_URL (PostgreSQL) or the PGlite folder GATHER_DATA_DIR (default ./.gather).',
     );
-  const command = (name: string, summary: string, description: string): GatherCommand =>
+  const command: SubCommand = (name, summary, description) =>
     db.command(name).summary(summary).description(description);
+  registerAuthoring(command, finish, devTime);
+  registerApplying(command, finish);
+  registerDowngrade(command, finish);
+  registerReading(command, finish);
+  registerCheck(command, finish, devTime);
+}
 
+/** Writing the settings and migrations: init, init-db, migrate. */
+function registerAuthoring(command: SubCommand, finish: Cli['finish'], devTime: DevTime | undefined): void {
   command(
     'init',
     'write the migration settings to package.json',
@@ -141,9 +153,10 @@ export function registerDb({ program, finish }: Cli, devTime: DevTime | undefine
       if (written === undefined) throw new MigrationError('the schema declares no tables');
     }
     const code = await onDatabase('init-db', async (database, migrations) => {
-      // An empty history table (what `downgrade base` leaves) does not make the database non-empty.
+      // The empty bookkeeping tables `downgrade base` leaves do not make the database non-empty.
       const recorded = (await history(database)).length > 0;
-      const tables = (await existingTables(database)).filter((t) => recorded || t !== HISTORY_TABLE);
+      const bookkeeping = new Set([HISTORY_TABLE, BACKFILL_TABLE]);
+      const tables = (await existingTables(database)).filter((t) => recorded || !bookkeeping.has(t));
       if (tables.length > 0) {
         throw new MigrationError(
           `init-db is for an empty database, this one has tables (${tables.join(', ')}); ` +
@@ -181,7 +194,46 @@ export function registerDb({ program, finish }: Cli, devTime: DevTime | undefine
       if (written === undefined) console.log('no changes');
       finish(EXIT.ok);
     });
+}
 
+/** `gather db check`: unsafe statements no migration acknowledges, and schema changes none captures. */
+function registerCheck(command: SubCommand, finish: Cli['finish'], devTime: DevTime | undefined): void {
+  command(
+    'check',
+    'exit 1 when the schema has changes no migration captures (dev-time)',
+    'Exits 1 when a migration has an unsafe statement it does not acknowledge, or when the TypeScript schema ' +
+      'has changes that no migration captures (for CI). Dev-time: needs drizzle-kit.',
+  ).action(async () => {
+    const author = authoring(devTime, 'gather db check');
+    const migrations = await projectMigrations();
+    const steps = await planSteps(
+      migrations.map((migration) => ({ migration, direction: 'up' })),
+      { concurrently: true },
+    );
+    const unsafe = unsafeStatements(steps);
+    for (const step of steps) {
+      const acknowledged = step.lint.allows.map((allow) => `; acknowledges ${allow.rule}: ${allow.why}`);
+      console.log(`${step.file}: ${step.lint.annotations.length} statement(s)${acknowledged.join('')}`);
+    }
+    if (unsafe.length > 0) {
+      console.error(
+        `${unsafe.length} unsafe statement(s) on a live table that no -- gather:allow acknowledges:\n${unsafe.join('\n')}`,
+      );
+      return finish(EXIT.failed);
+    }
+    const up = await author.uncaptured();
+    if (up.length === 0) {
+      console.log(`schema matches ${migrations.at(-1)?.name ?? 'the empty database'}`);
+      return finish(EXIT.ok);
+    }
+    console.error(`the schema has changes no migration captures:\n\n${up.join('\n')}\n`);
+    console.error('write one with `gather db migrate --name <what changed>`');
+    finish(EXIT.failed);
+  });
+}
+
+/** Applying migrations, or printing what that would run: sql, upgrade. */
+function registerApplying(command: SubCommand, finish: Cli['finish']): void {
   command(
     'sql',
     'print the SQL upgrade would run',
@@ -235,7 +287,10 @@ export function registerDb({ program, finish }: Cli, devTime: DevTime | undefine
         finish(code);
       },
     );
+}
 
+/** `gather db downgrade`: undo applied migrations, or print what that would run. */
+function registerDowngrade(command: SubCommand, finish: Cli['finish']): void {
   const downgradeCommand = command(
     'downgrade',
     'undo applied migrations',
@@ -268,7 +323,10 @@ export function registerDb({ program, finish }: Cli, devTime: DevTime | undefine
       });
       finish(code);
     });
+}
 
+/** What the database has: history, heads. */
+function registerReading(command: SubCommand, finish: Cli['finish']): void {
   command(
     'history',
     'applied and pending migrations',
@@ -303,37 +361,4 @@ export function registerDb({ program, finish }: Cli, devTime: DevTime | undefine
       }),
     ),
   );
-
-  command(
-    'check',
-    'exit 1 when the schema has changes no migration captures (dev-time)',
-    'Exits 1 when a migration has an unsafe statement it does not acknowledge, or when the TypeScript schema ' +
-      'has changes that no migration captures (for CI). Dev-time: needs drizzle-kit.',
-  ).action(async () => {
-    const author = authoring(devTime, 'gather db check');
-    const migrations = await projectMigrations();
-    const steps = await planSteps(
-      migrations.map((migration) => ({ migration, direction: 'up' })),
-      { concurrently: true },
-    );
-    const unsafe = unsafeStatements(steps);
-    for (const step of steps) {
-      const acknowledged = step.lint.allows.map((allow) => `; acknowledges ${allow.rule}: ${allow.why}`);
-      console.log(`${step.file}: ${step.lint.annotations.length} statement(s)${acknowledged.join('')}`);
-    }
-    if (unsafe.length > 0) {
-      console.error(
-        `${unsafe.length} unsafe statement(s) on a live table that no -- gather:allow acknowledges:\n${unsafe.join('\n')}`,
-      );
-      return finish(EXIT.failed);
-    }
-    const up = await author.uncaptured();
-    if (up.length === 0) {
-      console.log(`schema matches ${migrations.at(-1)?.name ?? 'the empty database'}`);
-      return finish(EXIT.ok);
-    }
-    console.error(`the schema has changes no migration captures:\n\n${up.join('\n')}\n`);
-    console.error('write one with `gather db migrate --name <what changed>`');
-    finish(EXIT.failed);
-  });
 }

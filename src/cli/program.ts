@@ -3,7 +3,7 @@
 // and one line for an expected failure (CommandError). runCli is the one place that sets process.exitCode.
 import { Command, CommanderError } from 'commander';
 import { CommandError } from '../command-error.ts';
-import { ConfigError, SETTINGS } from '../config.ts';
+import { ConfigError, SETTINGS } from '../settings.ts';
 import { VERSION } from '../version.ts';
 
 /** Exit codes: 0 done, 1 refused or failed (one line), 2 called the wrong way. */
@@ -12,7 +12,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 /** A setting given as an option: `--port 4000` → PORT. */
 function settingForFlag(token: string): string | undefined {
   const name = token.replace(/^--?/, '').split('=')[0]!.toUpperCase().replaceAll('-', '_');
-  return SETTINGS.find(
+  return (Object.keys(SETTINGS) as (keyof typeof SETTINGS)[]).find(
     (setting) =>
       setting === name ||
       setting === `GATHER_${name}` ||

@@ -5,8 +5,9 @@ import cluster from 'node:cluster';
 import { createServer } from 'node:net';
 import type { Gather, MigrationMode } from '../boot.ts';
 import { CommandError } from '../command-error.ts';
-import { type Config, ConfigError, loadConfig, parseWorkers } from '../config.ts';
+import { type Config, loadConfig } from '../config.ts';
 import type { Migration } from '../db/migrate/files.ts';
+import { ConfigError, parseWorkers, settingsHelp } from '../settings.ts';
 import { type Cli, EXIT } from './program.ts';
 
 /** How long in-flight requests get to finish after SIGTERM before the process gives up on them. */
@@ -19,7 +20,7 @@ export function registerServe({ program, finish }: Cli): void {
   program
     .command('serve')
     .summary('run the HTTP API')
-    .description('Run the HTTP API; its configuration comes from the environment (README "Configuration")')
+    .description('Run the HTTP API; its configuration comes from the environment (below)')
     .option(
       '--migrate',
       'on PostgreSQL, apply pending migrations before starting (also GATHER_AUTO_MIGRATE=1); the embedded ' +
@@ -29,6 +30,10 @@ export function registerServe({ program, finish }: Cli): void {
       '--workers <n>',
       'processes sharing the port: a number or auto, one per core (also GATHER_WORKERS; default 1); ' +
         'PostgreSQL only, each worker with a pool of DB_POOL_MAX connections',
+    )
+    .addHelpText(
+      'after',
+      `\nEnvironment (README "Configuration"; OTEL_* as OpenTelemetry defines them):\n${settingsHelp()}`,
     )
     .action(async (options: ServeOptions) => finish(await serve(options)));
 }

@@ -1,7 +1,7 @@
 // The constraint names the code recognises, named in this one place, and the one reader of what a
 // database error says (its SQLSTATE and violated constraint). The schema files spell the unique indexes
 // out themselves (a `gather db` scratch project copies src/db/schema alone, so it imports nothing from
-// here); test/reliability/constraints.test.ts checks that every name below exists in the migrated schema.
+// here); test/db/constraints.test.ts checks that every name below exists in the migrated schema.
 
 /** The unique indexes a request can run into, by the field they keep unique ("email has already been taken"). */
 export const UNIQUE_INDEX = {

@@ -6,7 +6,7 @@ import { type FileHandle, mkdir, open, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { tryLock, unlock } from 'fs-native-extensions';
 import { CommandError } from '../command-error.ts';
-import { ConfigError } from '../config.ts';
+import { ConfigError } from '../settings.ts';
 import { UPGRADE_FILES, upgradeFolder } from './folder-upgrade.ts';
 
 const LOCK_FILE = 'gather.lock';

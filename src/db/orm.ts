@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
-export const { and, asc, count, desc, eq, inArray, is, or, sql } =
+export const { and, asc, count, desc, eq, inArray, is, or, Param, Placeholder, sql } =
   require('drizzle-orm') as typeof import('drizzle-orm');
 
 export const {
@@ -15,6 +15,7 @@ export const {
   PgSelectBase,
   boolean,
   check,
+  customType,
   index,
   integer,
   pgTable,

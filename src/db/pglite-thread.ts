@@ -1,5 +1,5 @@
 // The embedded database in a thread of its own (pglite-worker.js), seen from the event loop: a client with
-// PGlite's query, exec and transaction, as drizzle's PGlite driver and the migrations call them, each a message
+// PGlite's query, exec and transaction (the query pipeline's driver on PGlite, pipeline.ts), each a message
 // to the thread and a promise of its answer. The loop no longer runs the queries' WebAssembly itself: while the
 // database thread works, the loop parses and answers other requests (the second core does the other half).
 //
@@ -11,8 +11,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { currentBulkhead } from './admission.ts';
-import type { SqlSession } from './client.ts';
+import { currentBulkhead } from '../request-budget.ts';
+import type { SqlSession } from './database.ts';
 
 export type PgliteResults<Row> = {
   rows: Row[];
@@ -21,8 +21,8 @@ export type PgliteResults<Row> = {
 };
 
 /**
- * The options drizzle's PGlite driver passes: a row form, and parsers that keep some types' text as it is;
- * and a name (statement.ts) for a statement prepared once in the database thread and run by name after.
+ * A query's options, as PGlite takes them: a row form, and parsers that keep some types' text as it is; and
+ * a name (statement.ts) for a statement prepared once in the database thread and run by name after.
  */
 export type PgliteQueryOptions = {
   rowMode?: 'array' | 'object';
@@ -35,9 +35,12 @@ export type PgliteSession = {
   exec(text: string): Promise<PgliteResults<Record<string, unknown>>[]>;
 };
 
+/** A transaction's session: its statements, and a rollback that ends it at once. */
+export type PgliteTransaction = PgliteSession & { rollback(): Promise<void> };
+
 export type PgliteThread = PgliteSession & {
   /** `fn` with the thread to itself, between BEGIN and COMMIT (ROLLBACK when it throws). */
-  transaction<T>(fn: (tx: PgliteSession & { rollback(): Promise<void> }) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (transaction: PgliteTransaction) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 };
 
@@ -113,15 +116,11 @@ async function startThread(dataDir: string | undefined, create: boolean): Promis
   return worker;
 }
 
-/** Starts the thread and opens the database in it: `dataDir` a folder, or undefined for memory. */
-export async function openPgliteThread(dataDir: string | undefined): Promise<PgliteThread> {
-  // A new folder is created by a thread of its own that then exits: PGlite creates a database with a second
-  // WebAssembly instance (initdb) whose memory, hundreds of MB, would otherwise stay with the process.
-  if (dataDir !== undefined && !existsSync(join(dataDir, 'PG_VERSION'))) {
-    const creator = await startThread(dataDir, true);
-    await new Promise((resolve) => creator.once('exit', resolve));
-  }
-  const worker = await startThread(dataDir, false);
+/**
+ * The messages to and from the thread: each request gets an id and its reply settles it. When the thread
+ * fails or exits, every pending request and every later one fails with the reason (`gone`).
+ */
+function messagesTo(worker: Worker) {
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   let nextId = 0;
   let gone: Error | undefined;
@@ -152,6 +151,40 @@ export async function openPgliteThread(dataDir: string | undefined): Promise<Pgl
       worker.postMessage({ id, ...request });
     });
   };
+  return { send, gone: () => gone };
+}
+
+/** `fn` between BEGIN and COMMIT, or ROLLBACK when it throws (or has rolled back itself). */
+async function inTransaction<T>(
+  session: PgliteSession,
+  fn: (transaction: PgliteTransaction) => Promise<T>,
+): Promise<T> {
+  await session.exec('BEGIN');
+  let open = true;
+  const rollback = async () => {
+    open = false;
+    await session.exec('ROLLBACK');
+  };
+  try {
+    const result = await fn({ ...session, rollback });
+    if (open) await session.exec('COMMIT');
+    return result;
+  } catch (error) {
+    if (open) await session.exec('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}
+
+/** Starts the thread and opens the database in it: `dataDir` a folder, or undefined for memory. */
+export async function openPgliteThread(dataDir: string | undefined): Promise<PgliteThread> {
+  // A new folder is created by a thread of its own that then exits: PGlite creates a database with a second
+  // WebAssembly instance (initdb) whose memory, hundreds of MB, would otherwise stay with the process.
+  if (dataDir !== undefined && !existsSync(join(dataDir, 'PG_VERSION'))) {
+    const creator = await startThread(dataDir, true);
+    await new Promise((resolve) => creator.once('exit', resolve));
+  }
+  const worker = await startThread(dataDir, false);
+  const { send, gone } = messagesTo(worker);
   const sessionIn = (lane: () => string | undefined): PgliteSession => ({
     query: (text, params = [], options = {}) =>
       send({
@@ -172,44 +205,31 @@ export async function openPgliteThread(dataDir: string | undefined): Promise<Pgl
   // While a transaction runs: the promise that settles when it ends. Waited for in a loop written out in
   // each caller: an async function runs synchronously up to its first await, so when no transaction runs, a
   // statement is sent in the same turn it is called, in the order statements and transactions were called.
-  let inTransaction: Promise<void> | undefined;
+  let running: Promise<void> | undefined;
   return {
     query: async (text, params, options) => {
-      while (inTransaction !== undefined) await inTransaction;
+      while (running !== undefined) await running;
       return requestSession.query(text, params, options);
     },
     exec: async (text) => {
-      while (inTransaction !== undefined) await inTransaction;
+      while (running !== undefined) await running;
       return session.exec(text);
     },
     transaction: async (fn) => {
-      while (inTransaction !== undefined) await inTransaction;
+      while (running !== undefined) await running;
       let ended = () => {};
-      inTransaction = new Promise<void>((resolve) => {
+      running = new Promise<void>((resolve) => {
         ended = resolve;
       });
       try {
-        await session.exec('BEGIN');
-        let open = true;
-        const rollback = async () => {
-          open = false;
-          await session.exec('ROLLBACK');
-        };
-        try {
-          const result = await fn({ ...session, rollback });
-          if (open) await session.exec('COMMIT');
-          return result;
-        } catch (error) {
-          if (open) await session.exec('ROLLBACK').catch(() => {});
-          throw error;
-        }
+        return await inTransaction(session, fn);
       } finally {
-        inTransaction = undefined;
+        running = undefined;
         ended();
       }
     },
     close: async () => {
-      if (gone === undefined) await send({ kind: 'close' });
+      if (gone() === undefined) await send({ kind: 'close' });
       await worker.terminate();
     },
   };

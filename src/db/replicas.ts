@@ -6,8 +6,10 @@
 // Each replica's replayed position and lag are read from the replica itself and cached: a few milliseconds for
 // a read that needs a position, and for a lag that cannot have crossed the limit since (a lag grows at most
 // as fast as time passes). A replica that fails is skipped and re-checked in the background every
-// RECHECK_MS; reads never wait for a replica that does not answer.
-import { msLeft } from './admission.ts';
+// RECHECK_MS; reads never wait for a replica that does not answer. `routed` is the pipeline's stage that
+// sends each statement where the router says, and keeps a write's WAL position for read-your-writes.
+import { msLeft, walMark } from '../request-budget.ts';
+import type { QueryResult, Run, Statement } from './pipeline.ts';
 
 /** A WAL position (PostgreSQL's pg_lsn), in bytes. */
 export type WalPosition = bigint;
@@ -86,6 +88,51 @@ type Replica = {
   skips: number;
 };
 
+function changeHealth(replica: Replica, health: ReplicaHealth, reason: string, events: ReplicaEvents): void {
+  if (replica.health === health) return;
+  if (health === 'down' || health === 'lagging') replica.skips += 1;
+  replica.health = health;
+  events.onHealth(replica.probe.name, health, reason);
+}
+
+/** One status check at a time per replica; every caller in the meantime shares it. */
+function checkStatus(replica: Replica, maxLagMs: number, events: ReplicaEvents): Promise<void> {
+  replica.checking ??= replica.probe
+    .status()
+    .then(
+      (status) => {
+        replica.replayed = status.replayed;
+        replica.lagMs = status.lagMs;
+        replica.checkedAt = performance.now();
+        if (status.lagMs <= maxLagMs) changeHealth(replica, 'up', 'replaying within the lag limit', events);
+        else {
+          const reason = `${Math.round(status.lagMs)} ms behind (limit ${maxLagMs} ms)`;
+          changeHealth(replica, 'lagging', reason, events);
+        }
+      },
+      (error: Error) => {
+        replica.checkedAt = performance.now();
+        changeHealth(replica, 'down', error.message, events);
+      },
+    )
+    .finally(() => {
+      replica.checking = undefined;
+    });
+  return replica.checking;
+}
+
+/** Waits for `promise`, but no longer than `ms`. */
+async function atMost(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    promise,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 export function createReplicaRouter(
   probes: readonly ReplicaProbe[],
   maxLagMs: number,
@@ -102,35 +149,9 @@ export function createReplicaRouter(
   }));
   let next = 0;
 
-  const become = (replica: Replica, health: ReplicaHealth, reason: string) => {
-    if (replica.health === health) return;
-    if (health === 'down' || health === 'lagging') replica.skips += 1;
-    replica.health = health;
-    events.onHealth(replica.probe.name, health, reason);
-  };
-
-  /** One status check at a time per replica; every caller in the meantime shares it. */
-  const check = (replica: Replica): Promise<void> => {
-    replica.checking ??= replica.probe
-      .status()
-      .then(
-        (status) => {
-          replica.replayed = status.replayed;
-          replica.lagMs = status.lagMs;
-          replica.checkedAt = performance.now();
-          if (status.lagMs <= maxLagMs) become(replica, 'up', 'replaying within the lag limit');
-          else become(replica, 'lagging', `${Math.round(status.lagMs)} ms behind (limit ${maxLagMs} ms)`);
-        },
-        (error: Error) => {
-          replica.checkedAt = performance.now();
-          become(replica, 'down', error.message);
-        },
-      )
-      .finally(() => {
-        replica.checking = undefined;
-      });
-    return replica.checking;
-  };
+  const become = (replica: Replica, health: ReplicaHealth, reason: string) =>
+    changeHealth(replica, health, reason, events);
+  const check = (replica: Replica) => checkStatus(replica, maxLagMs, events);
 
   /** Whether `replica` may serve a read needing `position`, checking it first when its status is too old. */
   const qualifies = async (replica: Replica, position: WalPosition): Promise<boolean> => {
@@ -147,15 +168,7 @@ export function createReplicaRouter(
     if (current()) return true;
     if (replica.health === 'up' && replica.replayed < position && age < POSITION_FRESH_MS) return false;
     // Not current as last seen: ask again, but never wait longer than a read should (then: the primary).
-    const wait = Math.min(STATUS_WAIT_MS, Math.max(0, msLeft()));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      check(replica),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, wait);
-      }),
-    ]);
-    clearTimeout(timer);
+    await atMost(check(replica), Math.min(STATUS_WAIT_MS, Math.max(0, msLeft())));
     return current();
   };
 
@@ -185,3 +198,60 @@ export function createReplicaRouter(
       })),
   };
 }
+
+/** An error that says the server could not be reached (a replica's read then goes to the primary, a current
+ * read on a primary that is down to a replica). */
+function unreachable(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code) || /^(08|57P0)/.test(code);
+}
+
+/** SQLSTATE 40001 on a standby: the read was cancelled because replay had to remove what it was reading. */
+const CONFLICT_WITH_RECOVERY = '40001';
+
+/**
+ * Reads (statements declared 'read') go to a replica that qualifies, everything else to the primary. A write
+ * in a request reads the primary's WAL insert position after it: the commit record is behind it, so a
+ * replica that has replayed it has the write (read-your-writes, db/replicas.ts).
+ */
+export function routed(router: ReplicaRouter, onPrimary: Run, onReplica: readonly Run[]): Run {
+  return async (statement, values) => {
+    const { kind } = statement;
+    const mark = walMark();
+    if (kind === 'read') {
+      const index = await router.pick(mark?.needed ?? 0n);
+      if (index !== undefined) {
+        try {
+          return await onReplica[index]!(statement, values);
+        } catch (error) {
+          const conflict = (error as { code?: unknown }).code === CONFLICT_WITH_RECOVERY;
+          if (!conflict && !unreachable(error)) throw error;
+          if (!conflict) router.failed(index, error as Error);
+        }
+      }
+    }
+    let result: QueryResult;
+    try {
+      result = await onPrimary(statement, values);
+    } catch (error) {
+      // A read that must be current, with the primary down: nothing newer can be committed meanwhile, so a
+      // replica that qualifies serves it (a signed-in read stays available for as long as plain reads do).
+      const index =
+        kind === 'current' && unreachable(error) ? await router.pick(mark?.needed ?? 0n) : undefined;
+      if (index === undefined) throw error;
+      return await onReplica[index]!(statement, values);
+    }
+    if (kind === 'write' && mark !== undefined) {
+      const [row] = (await onPrimary(WAL_INSERT_POSITION)).rows as { position: string }[];
+      const position = parseWalPosition(row!.position) ?? 0n;
+      if (position > mark.written) mark.written = position;
+      if (position > mark.needed) mark.needed = position;
+    }
+    return result;
+  };
+}
+
+const WAL_INSERT_POSITION: Statement = {
+  text: 'select pg_current_wal_insert_lsn()::text as position',
+  kind: 'other',
+};

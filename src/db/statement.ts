@@ -7,16 +7,17 @@
 //   const [row] = await byId({ id });
 //
 // A query builder (select; insert, update or delete with returning) and a hand-written `sql` template (a
-// data-modifying CTE that writes in one round trip) are prepared alike, by the call the builders' own
-// `.prepare(name)` makes (drizzle's session `prepareQuery`), on PGlite and node-postgres alike.
-// Rows come back as the driver decodes them, through the prepared statement's `.all()`: no generic row
-// mapper runs, so every selected or returned field is aliased to the row type's field name (`aliased()` in
-// features/shared/sql.ts, `as "name"` in a template), and timestamps leave PostgreSQL as ISO 8601 text in
+// data-modifying CTE that writes in one round trip) are prepared alike: drizzle renders the SQL text once,
+// and each call sends that text, by name, with its placeholders' values through the database's query
+// pipeline (pipeline.ts), on PGlite and node-postgres alike. Rows come back as the driver decodes them: no
+// row mapper runs, so every selected or returned field is aliased to the row type's field name (`aliased()`
+// in features/shared/sql.ts, `as "name"` in a template), and timestamps leave PostgreSQL as ISO 8601 text in
 // UTC (`isoText()`), never as Date. A partial update is one statement too: `coalesce(placeholder, column)`
 // keeps a field that is not given (null), with an explicit flag where a column may be set to null.
 import type { SQLWrapper } from 'drizzle-orm';
-import { type Db, STATEMENT_KIND, type StatementKind } from './client.ts';
-import { is, PgDialect, PgSelectBase } from './orm.ts';
+import type { Db } from './database.ts';
+import { is, Param, PgDialect, PgSelectBase, Placeholder } from './orm.ts';
+import type { Statement as PipelineStatement, StatementKind } from './pipeline.ts';
 
 /**
  * What a statement does, declared by how it is built: a select builder without a locking clause only reads
@@ -32,8 +33,21 @@ function kindOf(query: SQLWrapper): StatementKind {
 /** A prepared statement: its placeholders' values in, the rows out. */
 export type Statement<Row> = (values?: Readonly<Record<string, unknown>>) => Promise<Row[]>;
 
-/** What both drivers' prepared statements have (drizzle declares `all` internal: it is on each driver's class). */
-type RawRowsStatement = { all(values: Readonly<Record<string, unknown>>): Promise<unknown[]> };
+type Values = Readonly<Record<string, unknown>>;
+
+/** Where one parameter's value comes from: a placeholder's value (through its column's encoder), or a constant. */
+function parameterOf(param: unknown): (values: Values) => unknown {
+  const placeholderValue = (name: string) => (values: Values) => {
+    if (!(name in values)) throw new Error(`No value for placeholder "${name}" was provided`);
+    return values[name];
+  };
+  if (is(param, Placeholder)) return placeholderValue(param.name);
+  if (is(param, Param) && is(param.value, Placeholder)) {
+    const value = placeholderValue(param.value.name);
+    return (values) => param.encoder.mapToDriverValue(value(values));
+  }
+  return () => param;
+}
 
 // Renders SQL to text and parameters; the schema names every column explicitly, so no casing option applies.
 const dialect = new PgDialect();
@@ -46,18 +60,15 @@ export function prepare<Row>(
   query: SQLWrapper,
   kind: StatementKind = kindOf(query),
 ): Statement<Row> {
-  const statement = db._.session.prepareQuery(
-    dialect.sqlToQuery(query.getSQL()),
-    undefined,
-    name,
-    false,
-  ) as unknown as RawRowsStatement & { rawQueryConfig?: Record<string, unknown> };
-  // Both drivers hand this config to the client on every run: node-postgres's router reads the kind from it,
-  // and a name makes the statement a named prepared one on PGlite's thread as on node-postgres (where drizzle
-  // has already set it).
-  if (statement.rawQueryConfig !== undefined) {
-    statement.rawQueryConfig[STATEMENT_KIND] = kind;
-    statement.rawQueryConfig.name ??= name;
-  }
-  return (values = {}) => statement.all(values) as Promise<Row[]>;
+  const { sql: text, params } = dialect.sqlToQuery(query.getSQL());
+  const statement: PipelineStatement = { text, name, kind, keepText: true };
+  const parameters = params.map(parameterOf);
+  const { run } = db.$client;
+  return async (values = {}) =>
+    (
+      await run(
+        statement,
+        parameters.map((parameter) => parameter(values)),
+      )
+    ).rows as Row[];
 }

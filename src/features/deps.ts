@@ -1,6 +1,6 @@
 // What every feature receives: named dependencies, built once (boot.ts, app.ts).
 import type { RateLimitOptions } from '@fastify/rate-limit';
-import type { Database } from '../db/client.ts';
+import type { Database } from '../db/database.ts';
 import type { TokenService } from '../http/auth.ts';
 import type { LoginThrottle } from '../http/login-throttle.ts';
 import type { Instrument } from '../instrument.ts';

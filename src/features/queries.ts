@@ -1,6 +1,6 @@
 // Every feature's queries, built once per database (their prepared statements are named, so they must be)
 // and handed to the routes through the app's deps.
-import type { Db } from '../db/client.ts';
+import type { Db } from '../db/database.ts';
 import { createArticleQueries } from './articles/articles.queries.ts';
 import { createCommentQueries } from './comments/comments.queries.ts';
 import { createProfileQueries } from './profiles/profiles.queries.ts';

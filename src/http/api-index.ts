@@ -2,7 +2,14 @@
 // it (so the index cannot drift from the routes). Gather's own; RealWorld has no route at /api.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type Static, Type } from '@sinclair/typebox';
+import type { ApiTag } from './openapi.ts';
 import { errorResponses } from './schemas.ts';
+
+/** The index's own OpenAPI tag: it is Gather's, not RealWorld's. */
+export const INDEX_TAG: ApiTag = {
+  name: 'Index',
+  description: "Gather's own (not in RealWorld): where to start",
+};
 
 const Link = (description: string) => Type.String({ description });
 
@@ -85,7 +92,7 @@ export function apiIndexRoutes({ tracesPath, metrics }: ApiIndexOptions): Fastif
       // Registered as /api/ (ignoreTrailingSlash answers /api as well): OpenAPI's path is then "/", not "".
       prefixTrailingSlash: 'slash',
       schema: {
-        tags: ['Index'],
+        tags: [INDEX_TAG.name],
         operationId: 'GetApiIndex',
         summary: 'Where to start: documentation, traces and every operation',
         description:

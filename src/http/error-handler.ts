@@ -23,7 +23,7 @@ const CONNECTION_ERRNOS = new Set([
   'EAI_AGAIN',
 ]);
 /**
- * Work given up on rather than queued: a request's deadline or a full queue (db/admission.ts), a statement
+ * Work given up on rather than queued: a request's deadline or a full queue (request-budget.ts), a statement
  * past statement_timeout (57014), a lock held elsewhere past lock_timeout (55P03), a session idle in a
  * transaction past its timeout (25P03).
  */

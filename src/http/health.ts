@@ -4,7 +4,7 @@
 // serving reads while the primary is down, and writes answer 503 with Retry-After (docs/scaling.md).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { Database } from '../db/client.ts';
+import type { Database } from '../db/database.ts';
 import { unavailable } from './errors.ts';
 import { errorResponses } from './schemas.ts';
 

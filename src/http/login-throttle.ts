@@ -12,7 +12,8 @@
 // Over a limit, login answers 429 with Retry-After before the password is looked at: the answer is the same
 // whether the guess was right or wrong, and costs no hash.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthLimits, Limit } from '../config.ts';
+import type { AuthLimits } from '../config.ts';
+import type { Limit } from '../settings.ts';
 import type { AttemptCounter } from './attempt-counter.ts';
 import type { DeviceTokens } from './device-tokens.ts';
 import { GatherError } from './errors.ts';
@@ -86,39 +87,46 @@ async function reserve(counts: readonly Count[]): Promise<() => Promise<void>> {
   return giveBack;
 }
 
+/** The limits a login is counted against, each with its counter, key and what its refusal says. */
+function countsOf(counters: LoginCounters, limits: AuthLimits) {
+  return {
+    device: (id: string): Count => ({
+      counter: counters.device,
+      key: id,
+      limit: limits.loginFailuresPerAccountAndAddress,
+      what: 'from this device',
+    }),
+    accountAndAddress: (account: string, address: string): Count => ({
+      counter: counters.accountAndAddress,
+      key: `${account} ${address}`,
+      limit: limits.loginFailuresPerAccountAndAddress,
+      what: 'for this account from this address',
+    }),
+    // The address first: a client over its limit must not fill the account counters with random emails.
+    unknownDevice: (typos: Count, address: string, account: string): Count[] => [
+      {
+        counter: counters.address,
+        key: address,
+        limit: limits.loginFailuresPerAddress,
+        what: 'from this address',
+      },
+      typos,
+      {
+        counter: counters.account,
+        key: account,
+        limit: limits.loginFailuresPerAccount,
+        what: 'for this account from devices it was not signed in on',
+      },
+    ],
+  };
+}
+
 export function createLoginThrottle(
   counters: LoginCounters,
   limits: AuthLimits,
   devices: DeviceTokens,
 ): LoginThrottle {
-  const device = (id: string): Count => ({
-    counter: counters.device,
-    key: id,
-    limit: limits.loginFailuresPerAccountAndAddress,
-    what: 'from this device',
-  });
-  const accountAndAddress = (account: string, address: string): Count => ({
-    counter: counters.accountAndAddress,
-    key: `${account} ${address}`,
-    limit: limits.loginFailuresPerAccountAndAddress,
-    what: 'for this account from this address',
-  });
-  // The address first: a client over its limit must not fill the account counters with random emails.
-  const unknownDevice = (typos: Count, address: string, account: string): Count[] => [
-    {
-      counter: counters.address,
-      key: address,
-      limit: limits.loginFailuresPerAddress,
-      what: 'from this address',
-    },
-    typos,
-    {
-      counter: counters.account,
-      key: account,
-      limit: limits.loginFailuresPerAccount,
-      what: 'for this account from devices it was not signed in on',
-    },
-  ];
+  const { device, accountAndAddress, unknownDevice } = countsOf(counters, limits);
 
   /**
    * Reserves the device's own count when its cookie is for this account and under its limit, else an unknown

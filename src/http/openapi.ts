@@ -6,17 +6,23 @@ import type { FastifyInstance } from 'fastify';
 
 export const OPENAPI_PATH = '/openapi.json';
 
-export const API_TAGS = [
-  { name: 'User and Authentication', description: 'Register, log in, read and update yourself' },
-  { name: 'Profile', description: 'Profiles and following' },
-  { name: 'Articles', description: 'Articles, the global list and your feed' },
-  { name: 'Comments', description: 'Comments on an article' },
-  { name: 'Favorites', description: 'Favoriting articles' },
-  { name: 'Tags', description: 'Tags in use' },
-  { name: 'Index', description: "Gather's own (not in RealWorld): where to start" },
-];
+/** An OpenAPI tag: a group of operations in Swagger UI, and what they are for. */
+export type ApiTag = Readonly<{ name: string; description: string }>;
 
-export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
+/** Swagger UI's top bar shows Gather's name in place of the Swagger logo (an image: the CSP allows data:). */
+const LOGO_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" width="132" height="40" viewBox="0 0 132 40">' +
+  '<text x="0" y="29" font-family="sans-serif" font-size="28" font-weight="700" fill="#ffffff">Gather</text></svg>';
+
+/** The browser tab's title on /docs. */
+export const DOCS_TITLE = 'Gather API — Swagger UI';
+
+/** `tags`: the operations' tags with what each is for, in the order Swagger UI shows them. */
+export async function registerOpenApi(
+  app: FastifyInstance,
+  version: string,
+  tags: readonly ApiTag[],
+): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -30,7 +36,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       },
       // Routes live under /api; the paths in this document are relative to it, as in the RealWorld spec.
       servers: [{ url: '/api' }],
-      tags: API_TAGS,
+      tags: [...tags],
       components: {
         securitySchemes: {
           Token: {
@@ -50,6 +56,8 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
   });
   await app.register(swaggerUi, {
     routePrefix: '/docs',
+    theme: { title: DOCS_TITLE },
+    logo: { type: 'image/svg+xml', content: LOGO_SVG, href: '/docs', target: '_self' },
     // Swagger UI loads /openapi.json, the address to give a client generator. The plugin forces `url` to its
     // own /docs/json; `urls` (a list, here of one) takes precedence over `url` in Swagger UI.
     uiConfig: { docExpansion: 'list', deepLinking: true, urls: [{ url: OPENAPI_PATH, name: OPENAPI_PATH }] },

@@ -1,5 +1,5 @@
 // Read-your-writes over read replicas (docs/scaling.md). A request that writes learns the primary's WAL
-// position after its write (db/client.ts); the position is bound to its client two ways:
+// position after its write (db/replicas.ts); the position is bound to its client two ways:
 // - per user: every RealWorld write is signed in (registration signs the new user in), so the position is
 //   kept under the user's id — in Redis when REDIS_URL is set, shared by every instance, otherwise in this
 //   process's memory — and every later request with that user's token needs it. RealWorld front-ends get
@@ -8,8 +8,8 @@
 // A request's reads then use a replica only once it has replayed the larger of the two (db/replicas.ts).
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import { walMark } from '../db/admission.ts';
 import { formatWalPosition, parseWalPosition, type WalPosition } from '../db/replicas.ts';
+import { walMark } from '../request-budget.ts';
 import { invalid } from './errors.ts';
 
 export const WAL_POSITION_HEADER = 'gather-wal-position';

@@ -3,7 +3,8 @@
 // developer's terminal (LOG_FORMAT=pretty) the same line drawn readably by pino-pretty.
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { type DestinationStream, levels } from 'pino';
-import type { Config, LogLevel } from '../config.ts';
+import type { Config } from '../config.ts';
+import type { LogLevel } from '../settings.ts';
 
 /** Fields a pretty line's message already says, and the process's pid and host, which say nothing there. */
 const NOT_REPEATED = 'pid,hostname,reqId,method,url,statusCode,ms';

@@ -4,14 +4,14 @@
 // requests waiting on a stuck table can never keep the other features out. Past the places of one more share,
 // or while the event loop keeps falling behind, every request is refused at once in front of Fastify: no
 // request object, no body parsing, no query, so that a flood of refused requests costs little and the admitted
-// ones keep their pace. Every admitted request gets a budget (db/admission.ts): a deadline for each wait it
+// ones keep their pace. Every admitted request gets a budget (request-budget.ts): a deadline for each wait it
 // makes, and the bulkhead of the feature that serves it.
 import { createServer, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import type { Config } from '../config.ts';
-import { OverCapacity, withinBudget } from '../db/admission.ts';
+import { OverCapacity, withinBudget } from '../request-budget.ts';
 import { busy, RETRY_AFTER_SECONDS } from './errors.ts';
 
 declare module 'fastify' {

@@ -6,7 +6,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
-import type { Database } from '../db/client.ts';
+import type { Database } from '../db/database.ts';
 import { unavailable } from '../http/errors.ts';
 import { fetchClusterMetrics } from './cluster-metrics.ts';
 import { createRequestDurations } from './request-durations.ts';
@@ -15,33 +15,8 @@ import { createRequestDurations } from './request-durations.ts';
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const RESOLUTION_MS = 10;
 
-/** The registry of one process; `stop()` releases the event-loop monitor. */
-export function createMetrics(database: Database): {
-  registry: Registry;
-  observeRequest(route: string, method: string, status: number, seconds: number): void;
-  stop(): void;
-} {
-  const registry = new Registry();
-  registry.setDefaultLabels({ database: database.kind });
-
-  const durations = createRequestDurations(
-    'gather_http_request_duration_seconds',
-    'Time from request received to response sent, by route template and status',
-    DURATION_BUCKETS,
-  );
-  registry.registerMetric(durations.metric);
-  // Which process answered: with several workers, proof that each of them takes a share.
-  new Counter({
-    name: 'gather_process_requests_total',
-    help: 'Requests answered, by process id',
-    labelNames: ['pid'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc({ pid: String(process.pid) }, durations.total());
-    },
-  });
-
+/** Event-loop delay since the previous scrape; the returned function stops its monitor. */
+function registerLoopDelay(registry: Registry): () => void {
   // The monitor samples every RESOLUTION_MS and records the whole interval: the delay is what exceeds it.
   const loopDelay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   loopDelay.enable();
@@ -59,7 +34,11 @@ export function createMetrics(database: Database): {
       loopDelay.reset();
     },
   });
+  return () => loopDelay.disable();
+}
 
+/** The PostgreSQL pool's connections and waiting queries. */
+function registerPoolMetrics(registry: Registry, database: Database): void {
   // PGlite is one in-process connection without a pool: these have no samples there.
   new Gauge({
     name: 'gather_db_pool_connections',
@@ -82,7 +61,10 @@ export function createMetrics(database: Database): {
       if (stats !== undefined) this.set(stats.waiting);
     },
   });
+}
 
+/** Round trips by server and kind, and each read replica's health and skips. */
+function registerServerMetrics(registry: Registry, database: Database): void {
   // Which server each query went to: the primary ('Database') or a read replica ('Database (replica N)').
   new Counter({
     name: 'gather_db_queries_total',
@@ -122,11 +104,43 @@ export function createMetrics(database: Database): {
       }
     },
   });
+}
+
+/** The registry of one process; `stop()` releases the event-loop monitor. */
+export function createMetrics(database: Database): {
+  registry: Registry;
+  observeRequest(route: string, method: string, status: number, seconds: number): void;
+  stop(): void;
+} {
+  const registry = new Registry();
+  registry.setDefaultLabels({ database: database.kind });
+
+  const durations = createRequestDurations(
+    'gather_http_request_duration_seconds',
+    'Time from request received to response sent, by route template and status',
+    DURATION_BUCKETS,
+  );
+  registry.registerMetric(durations.metric);
+  // Which process answered: with several workers, proof that each of them takes a share.
+  new Counter({
+    name: 'gather_process_requests_total',
+    help: 'Requests answered, by process id',
+    labelNames: ['pid'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ pid: String(process.pid) }, durations.total());
+    },
+  });
+
+  const stopLoopDelay = registerLoopDelay(registry);
+  registerPoolMetrics(registry, database);
+  registerServerMetrics(registry, database);
 
   return {
     registry,
     observeRequest: durations.observe,
-    stop: () => loopDelay.disable(),
+    stop: stopLoopDelay,
   };
 }
 

@@ -1,5 +1,17 @@
-// The seeded dataset: sizes, and a deterministic generator of its rows, in chunks.
+// The seeded dataset: sizes, and a deterministic generator of its rows, in chunks (their text: texts.ts).
 // Same size → same rows, so a benchmark run on one machine can be repeated on another.
+import {
+  about,
+  bioOf,
+  ENGLISH,
+  KOREAN,
+  KOREAN_EVERY,
+  pick,
+  prng,
+  type Random,
+  seriesOf,
+  skewed,
+} from './texts.ts';
 
 export type SeedSize = Readonly<{
   users: number;
@@ -76,58 +88,6 @@ const TOPICS =
   'postgres typescript node fastify rust go python sql testing performance security design css html react vue svelte linux docker kubernetes git api http caching indexing queues logging tracing metrics graphs compilers parsing databases networking cloud devops architecture refactoring accessibility mobile ui ux hiring career writing teaching open-source licensing ethics privacy crypto math algorithms data-structures concurrency async streams memory gc benchmarks migrations orm json'.split(
     ' ',
   );
-const VERBS =
-  'Understanding Debugging Scaling Testing Rethinking Designing Measuring Shipping Teaching Simplifying'.split(
-    ' ',
-  );
-const NOUNS =
-  'indexes queries caches pipelines services schemas migrations latency deadlines teams errors contracts'.split(
-    ' ',
-  );
-const WORDS =
-  'the a of and to in is it that for on with as at by this we you from our an be are not but can will more when how why what each one all'.split(
-    ' ',
-  );
-
-/** mulberry32: a small, fast, seedable PRNG (Math.random cannot be seeded). */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-type Random = ReturnType<typeof prng>;
-const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-/** 1..n, skewed towards 1 (popular tags, prolific authors): the square of a uniform draw. */
-const skewed = (random: Random, n: number): number => 1 + Math.floor(random() * random() * n);
-
-function sentence(random: Random, words: number): string {
-  const text = Array.from({ length: words }, () => pick(random, WORDS)).join(' ');
-  return `${text[0]!.toUpperCase()}${text.slice(1)}.`;
-}
-
-function paragraph(random: Random, sentences: number): string {
-  return Array.from({ length: sentences }, () => sentence(random, 6 + Math.floor(random() * 10))).join(' ');
-}
-
-/**
- * Texts are picked from pools made once, not written word by word for every row: a million articles' bodies
- * would otherwise cost more time than loading them.
- */
-const POOL = 1_024;
-const textPool = (seed: number, text: (random: Random) => string) => {
-  const random = prng(seed);
-  return Array.from({ length: POOL }, () => text(random));
-};
-const DESCRIPTIONS = textPool(11, (random) => sentence(random, 12));
-const BODY_PARAGRAPHS = textPool(12, (random) => paragraph(random, 4));
-const COMMENT_BODIES = textPool(13, (random) => paragraph(random, 2));
-
 /** Rows in chunks of ROWS_PER_CHUNK, drawn as they are consumed: no table is ever held whole. */
 function* inChunks(rows: Iterable<Value[]>): Iterable<Value[][]> {
   let chunk: Value[][] = [];
@@ -210,12 +170,20 @@ function followRows(size: SeedSize): Iterable<Value[]> {
   });
 }
 
+type Counters = {
+  links: number;
+  userArticles: Int32Array;
+  userFavorites: Int32Array;
+  articleFavorites: Int32Array;
+  tagArticles: Int32Array;
+};
+
 /**
  * What the counter columns (kept by triggers in the running app) must hold, counted by drawing the rows once
  * ahead, indexed by id: so the loaded rows carry their counters and nothing is updated after the load (a
  * million articles updated would leave a million dead rows for VACUUM).
  */
-function countersOf(size: SeedSize) {
+function countersOf(size: SeedSize): Counters {
   const counters = {
     links: 0,
     userArticles: new Int32Array(size.users + 1),
@@ -234,6 +202,68 @@ function countersOf(size: SeedSize) {
     counters.articleFavorites[articleId as number]! += 1;
   }
   return counters;
+}
+
+/** The users' rows, their counters included; each has a random stream of its own (1). */
+function userRows(size: SeedSize, counters: Counters) {
+  const random = prng(1);
+  return range(size.users, (i) => {
+    const username = usernameOf(i + 1);
+    const at = timeAt(i, size.users);
+    const bio = bioOf(random, i);
+    const counts = [counters.userArticles[i + 1]!, counters.userFavorites[i + 1]!];
+    return [i + 1, username, `${username}@example.com`, SEED_PASSWORD_HASH, bio, null, ...counts, at, at];
+  });
+}
+
+/**
+ * The articles' rows: a title, description and body about the article's first tag, in English or (one in
+ * KOREAN_EVERY) in Korean, and the series its last line names.
+ */
+function articleRows(size: SeedSize, counters: Counters) {
+  return range(size.articles, (i) => {
+    const id = i + 1;
+    const { random, authorId, topic, texts, title, slug } = articleHead(id, size);
+    const description = about(pick(random, texts.descriptions), topic);
+    const first = about(pick(random, texts.paragraphs), topic);
+    const second = about(pick(random, texts.paragraphs), topic);
+    const third = about(pick(random, texts.paragraphs), topic);
+    const body = `${first}\n\n${second}\n\n${third}\n\n${texts.seriesLines[seriesOf(random)]}`;
+    const at = timeAt(i, size.articles);
+    return [id, `${slug}-${id}`, title, description, body, authorId, counters.articleFavorites[id]!, at, at];
+  });
+}
+
+/** An article's draw, its topic (its first tag), its language's texts, its title and its slug (less the id). */
+function articleHead(id: number, size: SeedSize) {
+  const draw = articleDraw(id, size);
+  const topic = tagNameOf(draw.tagIds[0]!);
+  const texts = id % KOREAN_EVERY === 0 ? KOREAN : ENGLISH;
+  const at = Math.floor(draw.random() * texts.titles.length);
+  return {
+    ...draw,
+    topic,
+    texts,
+    title: about(texts.titles[at]!, topic),
+    slug: about(texts.slugs[at]!, topic),
+  };
+}
+
+/** The title the seed gives article 1: a database whose article 1 has another holds another seed's text. */
+export const firstSeededTitle = (size: SeedSize): string => articleHead(1, size).title;
+
+/** The comments' rows, on random articles by random users (random stream 3). */
+function commentRows(size: SeedSize) {
+  const random = prng(3);
+  return range(size.comments, (i) => {
+    const articleId = 1 + Math.floor(random() * size.articles);
+    // Comments follow their article, within the day (every seeded time stays before DATASET_END).
+    const at = new Date(
+      Date.parse(timeAt(articleId - 1, size.articles)) + (i % 1_440) * 60_000,
+    ).toISOString();
+    const comments = articleId % KOREAN_EVERY === 0 ? KOREAN.comments : ENGLISH.comments;
+    return [i + 1, pick(random, comments), articleId, 1 + Math.floor(random() * size.users), at, at];
+  });
 }
 
 /**
@@ -259,28 +289,7 @@ export function generate(size: SeedSize): TableLoad[] {
         'updated_at',
       ],
       rows: size.users,
-      chunks: () => {
-        const random = prng(1);
-        return inChunks(
-          range(size.users, (i) => {
-            const username = usernameOf(i + 1);
-            const at = timeAt(i, size.users);
-            const bio = i % 3 === 2 ? null : sentence(random, 8);
-            const counts = [counters.userArticles[i + 1]!, counters.userFavorites[i + 1]!];
-            return [
-              i + 1,
-              username,
-              `${username}@example.com`,
-              SEED_PASSWORD_HASH,
-              bio,
-              null,
-              ...counts,
-              at,
-              at,
-            ];
-          }),
-        );
-      },
+      chunks: () => inChunks(userRows(size, counters)),
     },
     {
       table: 'tags',
@@ -303,20 +312,7 @@ export function generate(size: SeedSize): TableLoad[] {
         'updated_at',
       ],
       rows: size.articles,
-      chunks: () =>
-        inChunks(
-          range(size.articles, (i) => {
-            const { random, authorId, tagIds } = articleDraw(i + 1, size);
-            const [verb, noun, tag] = [pick(random, VERBS), pick(random, NOUNS), tagNameOf(tagIds[0]!)];
-            const title = `${verb} ${noun} in ${tag}`;
-            // The words are lower-case letters and tags [a-z0-9-]: the slug without a regular expression.
-            const slug = `${verb.toLowerCase()}-${noun}-in-${tag}-${i + 1}`;
-            const at = timeAt(i, size.articles);
-            const body = `${pick(random, BODY_PARAGRAPHS)}\n\n${pick(random, BODY_PARAGRAPHS)}\n\n${pick(random, BODY_PARAGRAPHS)}`;
-            const favorites = counters.articleFavorites[i + 1]!;
-            return [i + 1, slug, title, pick(random, DESCRIPTIONS), body, authorId, favorites, at, at];
-          }),
-        ),
+      chunks: () => inChunks(articleRows(size, counters)),
     },
     {
       table: 'article_tags',
@@ -328,26 +324,7 @@ export function generate(size: SeedSize): TableLoad[] {
       table: 'comments',
       columns: ['id', 'body', 'article_id', 'author_id', 'created_at', 'updated_at'],
       rows: size.comments,
-      chunks: () => {
-        const random = prng(3);
-        return inChunks(
-          range(size.comments, (i) => {
-            const articleId = 1 + Math.floor(random() * size.articles);
-            // Comments follow their article, within the day (every seeded time stays before DATASET_END).
-            const at = new Date(
-              Date.parse(timeAt(articleId - 1, size.articles)) + (i % 1_440) * 60_000,
-            ).toISOString();
-            return [
-              i + 1,
-              pick(random, COMMENT_BODIES),
-              articleId,
-              1 + Math.floor(random() * size.users),
-              at,
-              at,
-            ];
-          }),
-        );
-      },
+      chunks: () => inChunks(commentRows(size)),
     },
     {
       table: 'favorites',

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { SqlSession } from '../db/client.ts';
+import type { SqlSession } from '../db/database.ts';
 import type { Value } from './dataset.ts';
 
 export type Loader = {

@@ -71,10 +71,6 @@ export function runInTrace<T>(trace: RequestTrace, fn: () => T): T {
   return storage.run(trace, fn);
 }
 
-export function currentTrace(): RequestTrace | undefined {
-  return storage.getStore();
-}
-
 /** Opens a span on the current trace (for spans delimited by hooks, like the handler); undefined when off. */
 export function startSpan(kind: SpanKind, name: string, peer: string): Span | undefined {
   const trace = storage.getStore();

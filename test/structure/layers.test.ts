@@ -19,7 +19,15 @@ const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as 
  * only through its schemas (DTOs) and presenters.
  */
 const LAYERS: readonly (readonly string[])[] = [
-  ['config.ts', 'version.ts', 'command-error.ts', 'instrument.ts', 'types'],
+  [
+    'config.ts',
+    'settings.ts',
+    'version.ts',
+    'command-error.ts',
+    'instrument.ts',
+    'request-budget.ts',
+    'types',
+  ],
   ['db'],
   ['http'],
   ['tracing', 'metrics'],

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { before, test } from 'node:test';
 import { FLOWS, generateFlowDocs } from '../../tools/docs-flows/flows.ts';
-import { mermaidBlocks, parseSequence, type Statement } from './parse-diagram.ts';
+import { mermaidBlocks, parseSequence, type Statement } from '../helpers/parse-diagram.ts';
 
 let pages: Map<string, string>;
 before(async () => {

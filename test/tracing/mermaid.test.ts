@@ -8,7 +8,7 @@ import {
   traceMarkdown,
 } from '../../src/tracing/mermaid.ts';
 import type { RequestTrace, Span } from '../../src/tracing/recorder.ts';
-import { mermaidBlocks, parseSequence } from './parse-diagram.ts';
+import { mermaidBlocks, parseSequence } from '../helpers/parse-diagram.ts';
 
 function trace(spans: Span[], overrides: Partial<RequestTrace> = {}): RequestTrace {
   return {

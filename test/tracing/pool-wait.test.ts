@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { openData } from '../../src/boot.ts';
 import { loadConfig } from '../../src/config.ts';
-import type { Database } from '../../src/db/client.ts';
+import type { Database } from '../../src/db/database.ts';
 import { sql } from '../../src/db/orm.ts';
 import { renderSequenceDiagram } from '../../src/tracing/mermaid.ts';
 import { newTrace, type RequestTrace, runInTrace } from '../../src/tracing/recorder.ts';
 import { freshDatabase } from '../../tools/harness/test-app.ts';
-import { parseSequence } from './parse-diagram.ts';
+import { parseSequence } from '../helpers/parse-diagram.ts';
 
 const postgres = Boolean(process.env.DATABASE_URL);
 const options = { skip: postgres ? false : 'needs PostgreSQL (DATABASE_URL)' };

@@ -11,7 +11,7 @@ import { type GatherRun, runGather } from '../../tools/harness/server-process.ts
 import { freshDatabase, TEST_JWT_SECRET } from '../../tools/harness/test-app.ts';
 import { skipWithoutChromium } from '../helpers/chromium.ts';
 import { gatherInProcess } from '../helpers/cli.ts';
-import { mermaidBlocks, parseSequence } from './parse-diagram.ts';
+import { mermaidBlocks, parseSequence } from '../helpers/parse-diagram.ts';
 
 let dataDir: string;
 let env: NodeJS.ProcessEnv;

@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config.ts';
 import { newTrace, querySpans, type RequestTrace } from '../../src/tracing/recorder.ts';
 import { call, createArticle, registerUser } from '../../tools/harness/factories.ts';
 import { bootTestApp, TEST_JWT_SECRET, type TestApp } from '../../tools/harness/test-app.ts';
-import { parseSequence } from './parse-diagram.ts';
+import { parseSequence } from '../helpers/parse-diagram.ts';
 
 let t: TestApp;
 before(async () => {

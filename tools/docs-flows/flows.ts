@@ -191,6 +191,26 @@ ${items.join('\n')}
 `;
 }
 
+/** The session check's own read (src/features/users/sessions.ts), which a steady-state request does not make. */
+const SESSION_LOOKUP = /^select "credentials_version" as "version" from "users"/;
+
+/**
+ * The request's trace in the steady state: a signed-in user's session checked just before, as a busy user's
+ * is. The check is trusted for a second; on a loaded machine that second can end before the request is read,
+ * and the request then looks the session up again: such a trace is not drawn, the request is sent again.
+ */
+async function steadyTrace(app: FastifyInstance, traces: TraceStore, request: FlowRequest) {
+  for (let attempt = 1; ; attempt++) {
+    if (request.token !== undefined) await checkSession(app, request.token);
+    const response = await send(app, request);
+    const trace = traces.get(String(response.headers['x-trace-id']));
+    if (trace === undefined) throw new Error(`${request.method} ${request.url} left no trace`);
+    const lookedUp =
+      request.token !== undefined && trace.spans.some((span) => SESSION_LOOKUP.test(span.name));
+    if (!lookedUp || attempt === 3) return trace;
+  }
+}
+
 /** Runs every flow on a fresh in-memory database and returns the Markdown files, keyed by file name. */
 export async function generateFlowDocs(flows: readonly Flow[] = FLOWS): Promise<Map<string, string>> {
   const config = loadConfig({
@@ -213,11 +233,7 @@ export async function generateFlowDocs(flows: readonly Flow[] = FLOWS): Promise<
     for (const flow of flows) {
       const drawn = [];
       for (const request of flow.requests(fixture)) {
-        // The steady state: a signed-in user's session checked just before, as a busy user's is.
-        if (request.token !== undefined) await checkSession(app, request.token);
-        const response = await send(app, request);
-        const trace = traces.get(String(response.headers['x-trace-id']));
-        if (trace === undefined) throw new Error(`${request.method} ${request.url} left no trace`);
+        const trace = await steadyTrace(app, traces, request);
         drawn.push({ request, markdown: traceMarkdown(trace, { timings: false }) });
       }
       files.set(`${flow.name}.md`, flowMarkdown(flow, drawn));

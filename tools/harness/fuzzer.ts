@@ -7,7 +7,7 @@
 // Used by fuzz.test.ts (fixed seed, small count) and `npm run reliability -- fuzz` (full count).
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import type { Database } from '../../src/db/client.ts';
+import type { Database } from '../../src/db/database.ts';
 import { call, createArticle, registerUser } from './factories.ts';
 import { fingerprinter, readSnapshot, type Snapshot, trim, wrongCounters } from './fuzz/database.ts';
 import { type FuzzRequest, type HostileTargets, hostileRequests } from './fuzz/hostile.ts';

@@ -11,8 +11,9 @@ const GATHER = new URL('../../bin/gather.js', import.meta.url).pathname;
 const GATHER_COMPILED = new URL('../../dist/cli/index.js', import.meta.url).pathname;
 const PROJECT_DIR = new URL('../..', import.meta.url).pathname;
 /**
- * Node's flags for production, as `npm run start:dist` gives them (package.json declares them once): a young
- * generation of 8 MB, whose default on Node 24 grew the server to 351-403 MB under the overload scenario.
+ * Node's flags for production, as `npm run start:dist` gives them (package.json declares them once): a 16 MB
+ * young generation and an old generation that grows at most 2 × between full collections (Node 24's defaults
+ * grew the server to 351-403 MB under the overload scenario; docs/performance.md has the measurements).
  */
 const PRODUCTION_NODE_ARGS: readonly string[] = (
   JSON.parse(readFileSync(join(PROJECT_DIR, 'package.json'), 'utf8')) as { scripts: Record<string, string> }

@@ -2,7 +2,8 @@
 // PGlite in memory by default; with DATABASE_URL, a new PostgreSQL database per app, dropped on close.
 import { bootGather, type Gather, openData } from '../../src/boot.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
-import type { Database } from '../../src/db/client.ts';
+import type { Database } from '../../src/db/database.ts';
+import type { Instrument } from '../../src/instrument.ts';
 import { TraceStore } from '../../src/tracing/trace-store.ts';
 import { scratchDatabase } from './scratch-database.ts';
 
@@ -68,7 +69,11 @@ export async function freshDatabase(): Promise<{
   };
 }
 
-export async function bootTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+/** Gather on a fresh database; `instrument` observes its data path in place of tracing's recorder. */
+export async function bootTestApp(
+  env: Record<string, string> = {},
+  instrument?: Instrument,
+): Promise<TestApp> {
   const location = await freshLocation();
   const traces = new TraceStore(1_000);
   const gather = await bootGather({
@@ -76,6 +81,7 @@ export async function bootTestApp(env: Record<string, string> = {}): Promise<Tes
     migrations: 'apply',
     holder: 'a test',
     traces,
+    instrument,
   }).catch(async (error: unknown) => {
     await location.drop();
     throw error;

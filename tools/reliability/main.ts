@@ -11,6 +11,7 @@ import type { MidFlightOptions } from './mid-flight.ts';
 import type { MigrateLiveOptions } from './migrate-live.ts';
 import type { OverloadOptions } from './overload.ts';
 import type { ReplicasOptions } from './replicas.ts';
+import type { SearchLiveOptions } from './search-live.ts';
 import type { StuckLockOptions } from './stuck-lock.ts';
 
 type Scenario = Readonly<{ name: string; run(): Promise<boolean> }>;
@@ -37,6 +38,18 @@ async function runScenarios(scenarios: readonly Scenario[]): Promise<number> {
 }
 
 /** The stuck-lock scenario's options; the accounts scenario ends with it. */
+/** migrate-live's and search-live's options: the large dataset, its load and how long each phase lasts. */
+const liveOptions = (command: GatherCommand) =>
+  command
+    .option(
+      '--articles <n>',
+      'articles seeded (gather seed --size large: 1,000,000)',
+      positiveInteger,
+      1_000_000,
+    )
+    .option('--seconds <s>', 'load time per phase, at least', positiveInteger, 10)
+    .option('--clients <n>', 'clients, half reading and half writing', positiveInteger, 16);
+
 const stuckLockOptions = (command: GatherCommand) =>
   command
     .option('--hold-seconds <s>', 'how long the articles table is held locked', positiveInteger, 20)
@@ -118,16 +131,13 @@ function register({ program, finish }: Cli): void {
     'migrate-live',
     'An unsafe migration and its safe rewrite on a large articles table under reads and writes: the stall, and none',
     () => import('./migrate-live.ts'),
-    (command) =>
-      command
-        .option(
-          '--articles <n>',
-          'articles seeded (gather seed --size large: 1,000,000)',
-          positiveInteger,
-          1_000_000,
-        )
-        .option('--seconds <s>', 'load time per phase, at least', positiveInteger, 10)
-        .option('--clients <n>', 'clients, half reading and half writing', positiveInteger, 16),
+    liveOptions,
+  );
+  scenario<SearchLiveOptions>(
+    'search-live',
+    'Search added to a large articles table under reads and writes: the backfill, and search right at the end',
+    () => import('./search-live.ts'),
+    liveOptions,
   );
   scenario<ReplicasOptions>(
     'replicas',

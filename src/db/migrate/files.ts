@@ -1,8 +1,10 @@
-// Migration files on disk: <migrations>/<NNNN_name>/{up.sql, down.sql, snapshot.json}.
+// Migration files on disk: <migrations>/<NNNN_name>/{up.sql, down.sql, snapshot.json}, and backfill.sql when
+// the migration has a data step (backfill.ts).
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Backfill, parseBackfill } from './backfill.ts';
 import { MigrationError } from './migration-error.ts';
 
 export type Migration = Readonly<{
@@ -11,7 +13,9 @@ export type Migration = Readonly<{
   dir: string;
   up: string;
   down: string;
-  /** sha256 of up.sql and down.sql (checksumOf): an applied migration whose files changed is refused. */
+  /** backfill.sql's data step, run in batches after up.sql commits. */
+  backfill: Backfill | undefined;
+  /** sha256 of up.sql, down.sql and backfill.sql (checksumOf): an applied migration whose files changed is refused. */
   checksum: string;
 }>;
 
@@ -27,13 +31,22 @@ const MIGRATION_DIR = /^\d{4}_[a-z0-9_]+$/;
 const ACKNOWLEDGEMENT_LINE = /^[ \t]*--[ \t]*gather:allow\b.*(\n|$)/gm;
 
 /**
- * sha256 of what up.sql and down.sql execute. Acknowledgement lines are left out: adding one to an applied
- * migration (or to one written before the lint existed) changes nothing that ran.
+ * sha256 of what up.sql, down.sql and backfill.sql (when there is one) execute. Acknowledgement lines are left
+ * out: adding one to an applied migration (or to one written before the lint existed) changes nothing that ran.
  */
-export function checksumOf(up: string, down: string): string {
+export function checksumOf(up: string, down: string, backfill?: string): string {
   const executed = (sql: string) => sql.replace(ACKNOWLEDGEMENT_LINE, '');
-  return createHash('sha256').update(executed(up)).update('\0').update(executed(down)).digest('hex');
+  const hash = createHash('sha256').update(executed(up)).update('\0').update(executed(down));
+  if (backfill !== undefined) hash.update('\0').update(executed(backfill));
+  return hash.digest('hex');
 }
+
+/** backfill.sql's text, when the migration has one. */
+const readOptional = (path: string) =>
+  readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
 
 export async function loadMigrations(migrationsDir: string = DEFAULT_MIGRATIONS_DIR): Promise<Migration[]> {
   const entries = await readdir(migrationsDir, { withFileTypes: true }).catch(
@@ -49,11 +62,19 @@ export async function loadMigrations(migrationsDir: string = DEFAULT_MIGRATIONS_
   return Promise.all(
     names.map(async (name) => {
       const dir = join(migrationsDir, name);
-      const [up, down] = await Promise.all([
+      const [up, down, backfill] = await Promise.all([
         readFile(join(dir, 'up.sql'), 'utf8'),
         readFile(join(dir, 'down.sql'), 'utf8'),
+        readOptional(join(dir, 'backfill.sql')),
       ]);
-      return { name, dir, up, down, checksum: checksumOf(up, down) };
+      return {
+        name,
+        dir,
+        up,
+        down,
+        backfill: backfill === undefined ? undefined : parseBackfill(backfill, `${name}/backfill.sql`),
+        checksum: checksumOf(up, down, backfill),
+      };
     }),
   );
 }
@@ -91,6 +112,7 @@ export async function writeMigration(
     dir,
     up: files.up,
     down: files.down,
+    backfill: undefined,
     checksum: checksumOf(files.up, files.down),
   };
 }

@@ -3,8 +3,10 @@
 // statement annotated with what it locks (lint.ts).
 
 import type { LockPolicy } from '../../config.ts';
+import { DEFAULT_BACKFILL_PACE, describeBackfill, forgetBackfill, registerBackfill } from './backfill.ts';
 import type { Migration } from './files.ts';
-import { type Annotation, type Lint, lintSql, refusals, WORK } from './lint.ts';
+import { type Annotation, type Lint, lintSql, refusals } from './lint.ts';
+import { WORK } from './lint-rules.ts';
 import { MigrationError } from './migration-error.ts';
 import { loadSqlParser, withoutConcurrently } from './statements.ts';
 
@@ -98,12 +100,16 @@ export type PlanOptions = Readonly<{
   concurrently: boolean;
 }>;
 
+/** The history's record of a step, with its backfill's registration (up) or removal (down). */
 function recordOf(step: Step): string {
-  const { name, checksum } = step.migration;
+  const { name, checksum, backfill } = step.migration;
   // Names match /^\d{4}_[a-z0-9_]+$/ and checksums are hex: safe to inline, so the printed SQL is exact.
-  return step.direction === 'up'
-    ? `INSERT INTO "${HISTORY_TABLE}" ("name", "checksum") VALUES ('${name}', '${checksum}')`
-    : `DELETE FROM "${HISTORY_TABLE}" WHERE "name" = '${name}'`;
+  const record =
+    step.direction === 'up'
+      ? `INSERT INTO "${HISTORY_TABLE}" ("name", "checksum") VALUES ('${name}', '${checksum}')`
+      : `DELETE FROM "${HISTORY_TABLE}" WHERE "name" = '${name}'`;
+  if (backfill === undefined) return record;
+  return `${record};\n${step.direction === 'up' ? registerBackfill(name) : forgetBackfill(name)}`;
 }
 
 function phasesOf(step: Step, lint: Lint, options: PlanOptions): Phase[] {
@@ -209,7 +215,12 @@ export function renderPlan(steps: readonly PlannedStep[], locks: LockPolicy): st
     const allows = step.lint.allows.map(
       (allow) => `-- ${step.file} line ${allow.line} acknowledges ${allow.rule}: ${allow.why}\n`,
     );
-    return `-- ${step.migration.name} (${step.direction})\n${allows.join('')}${step.phases.map(renderPhase).join('')}`;
+    const { backfill } = step.migration;
+    const data =
+      backfill === undefined || step.direction === 'down'
+        ? ''
+        : `${describeBackfill(backfill, DEFAULT_BACKFILL_PACE.pauseRatio).join('\n')}\n`;
+    return `-- ${step.migration.name} (${step.direction})\n${allows.join('')}${step.phases.map(renderPhase).join('')}${data}`;
   });
   const refused = steps.filter((step) => step.direction === 'up').flatMap((step) => refusals(step.lint));
   const footer =
@@ -243,6 +254,7 @@ export function planJson(steps: readonly PlannedStep[], locks: LockPolicy): obje
         })),
         record: phase.record ?? null,
       })),
+      backfill: step.direction === 'up' ? (step.migration.backfill ?? null) : null,
     })),
   };
 }

@@ -5,9 +5,10 @@
 // for longer than that.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_LOCK_POLICY, type LockPolicy } from '../../config.ts';
-import type { Database, SqlSession } from '../client.ts';
+import type { Database, SqlSession } from '../database.ts';
+import { DEFAULT_BACKFILL_PACE, runBackfill, unfinishedBackfills } from './backfill.ts';
 import type { Migration } from './files.ts';
-import { MigrationError } from './migration-error.ts';
+import { isLockTimeout, lockRetryPauseMs, MigrationError } from './migration-error.ts';
 import {
   type AppliedMigration,
   type DowngradeTarget,
@@ -97,9 +98,6 @@ export async function history(database: Database): Promise<AppliedMigration[]> {
   return database.withSession(readHistory);
 }
 
-/** PostgreSQL's lock_not_available: lock_timeout expired before the lock was granted. */
-const isLockTimeout = (error: unknown) => (error as { code?: unknown }).code === '55P03';
-
 /** A failed statement, with the line of the migration file it is on. */
 class StatementFailed extends Error {
   readonly line: number;
@@ -168,7 +166,7 @@ async function runPhaseWithRetries(
     } catch (error) {
       const cause = error instanceof StatementFailed ? error.error : error;
       if (!isLockTimeout(cause) || attempt >= locks.attempts) throw error;
-      const pauseMs = Math.min(1_000 * 2 ** (attempt - 1), 30_000);
+      const pauseMs = lockRetryPauseMs(attempt);
       const line = error instanceof StatementFailed ? ` line ${error.line}` : '';
       log(
         `${step.file}${line}: lock not granted within ${locks.timeoutMs} ms (attempt ${attempt} of ` +
@@ -214,7 +212,10 @@ function stepError(
   return new MigrationError(`${what} failed${where}: ${(cause as Error).message}; ${outcome}`);
 }
 
-/** Runs each step phase by phase; a failing transaction rolls back, history included. */
+/**
+ * Runs each step phase by phase; a failing transaction rolls back, history included. An applied migration's
+ * backfill runs to its end before the next migration, which may rely on the data it fills.
+ */
 async function runSteps(
   session: SqlSession,
   steps: readonly PlannedStep[],
@@ -232,7 +233,27 @@ async function runSteps(
       }
       committed++;
     }
+    const { name, backfill } = step.migration;
+    if (step.direction === 'up' && backfill !== undefined) {
+      await runBackfill(session, name, backfill, locks, DEFAULT_BACKFILL_PACE, log);
+    }
     onStep?.(step);
+  }
+}
+
+/** Finishes the backfills a kill -9, a deploy or a failure stopped, where each stopped. */
+async function resumeBackfills(
+  session: SqlSession,
+  migrations: readonly Migration[],
+  locks: LockPolicy,
+  log: (line: string) => void,
+): Promise<void> {
+  for (const name of await unfinishedBackfills(session)) {
+    const backfill = migrations.find((migration) => migration.name === name)?.backfill;
+    if (backfill === undefined)
+      throw new MigrationError(`${name} has an unfinished backfill but no backfill.sql`);
+    log(`resuming the backfill of ${name}`);
+    await runBackfill(session, name, backfill, locks, DEFAULT_BACKFILL_PACE, log);
   }
 }
 
@@ -276,6 +297,7 @@ export async function upgrade(
           'review); or apply it anyway with `gather db upgrade --allow-unsafe`',
       );
     }
+    await resumeBackfills(session, migrations, locks, log);
     await runSteps(session, steps, locks, log, (step) => options.onApply?.(step.migration));
     return steps.map((step) => step.migration);
   });

@@ -4,5 +4,6 @@ export { comments } from './comments.ts';
 export { favorites } from './favorites.ts';
 export { feedCounts } from './feed.ts';
 export { follows } from './follows.ts';
+export { articleSearch } from './search.ts';
 export { articleTags, tags } from './tags.ts';
 export { users } from './users.ts';

@@ -4,7 +4,7 @@
 // count comes from counters the triggers keep, in a statement issued together with the page.
 import type { SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/database.ts';
 import { and, desc, eq, inArray, sql } from '../../db/orm.ts';
 import { articles, articleTags, articleTotals, favorites, tags, users } from '../../db/schema/index.ts';
 import { prepare, type Statement } from '../../db/statement.ts';
@@ -111,32 +111,23 @@ export const pageStatement = (db: Db, name: string, ids: SQL) =>
       .orderBy(desc(articles.id)),
   );
 
-export function createListQueries(db: Db) {
-  /** Where one filter's ids are read newest first: the index that orders them (see the schema's indexes). */
-  const sources: Record<FilterName, { table: PgTable; column: PgColumn; where: SQL }> = {
-    tag: {
-      table: articleTags,
-      column: articleTags.articleId,
-      where: eq(articleTags.tagId, sql`(select ${tags.id} from ${tags} where ${tags.name} = ${ph('tag')})`),
-    },
-    author: { table: articles, column: articles.id, where: eq(articles.authorId, userIdByName('author')) },
-    favorited: {
-      table: favorites,
-      column: favorites.articleId,
-      where: eq(favorites.userId, userIdByName('favorited')),
-    },
-  };
-  /** Two filters or more: articles newest first, each filter a semi-join condition on the article's id. */
-  const combined = (names: FilterName[]) =>
-    and(
-      ...names.map((name) => {
-        const { table, column, where } = sources[name];
-        return name === 'author'
-          ? where
-          : inArray(articles.id, db.select({ id: column }).from(table).where(where));
-      }),
-    );
+/** Where one filter's ids are read newest first: the index that orders them (see the schema's indexes). */
+const FILTER_SOURCES: Record<FilterName, { table: PgTable; column: PgColumn; where: SQL }> = {
+  tag: {
+    table: articleTags,
+    column: articleTags.articleId,
+    where: eq(articleTags.tagId, sql`(select ${tags.id} from ${tags} where ${tags.name} = ${ph('tag')})`),
+  },
+  author: { table: articles, column: articles.id, where: eq(articles.authorId, userIdByName('author')) },
+  favorited: {
+    table: favorites,
+    column: favorites.articleId,
+    where: eq(favorites.userId, userIdByName('favorited')),
+  },
+};
 
+/** Exact counts without scanning: no filter or one reads a counter kept by a trigger. */
+function prepareCounters(db: Db): Record<'none' | FilterName, () => Statement<CountRow>> {
   /** A counter in one row, found by the filter's value: `select <counter> from <table> where <key> = $filter`. */
   const counterBy = (name: string, table: PgTable, counter: PgColumn, key: PgColumn, filter: FilterName) =>
     prepare<CountRow>(
@@ -148,8 +139,7 @@ export function createListQueries(db: Db) {
         .where(eq(key, ph(filter))),
     );
 
-  /** Exact counts without scanning: no filter or one reads a counter kept by a trigger. */
-  const counters: Record<'none' | FilterName, () => Statement<CountRow>> = {
+  return {
     none: () =>
       prepare(
         db,
@@ -164,10 +154,24 @@ export function createListQueries(db: Db) {
     favorited: () =>
       counterBy('count_by_favorited', users, users.favoritesCount, users.username, 'favorited'),
   };
+}
+
+export function createListQueries(db: Db) {
+  const counters = prepareCounters(db);
+  /** Two filters or more: articles newest first, each filter a semi-join condition on the article's id. */
+  const combined = (names: FilterName[]) =>
+    and(
+      ...names.map((name) => {
+        const { table, column, where } = FILTER_SOURCES[name];
+        return name === 'author'
+          ? where
+          : inArray(articles.id, db.select({ id: column }).from(table).where(where));
+      }),
+    );
 
   /** The page statements (one per direction) and the count of one filter combination ('none', 'tag', …). */
   const statements = (key: string, names: FilterName[]) => {
-    const single = names.length === 1 ? sources[names[0]!] : undefined;
+    const single = names.length === 1 ? FILTER_SOURCES[names[0]!] : undefined;
     const ids = (direction: PageWindow['direction']) =>
       single === undefined
         ? pageIds(db, direction, articles.id, articles, names.length === 0 ? undefined : combined(names))

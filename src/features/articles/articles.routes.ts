@@ -3,15 +3,18 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { currentUserId } from '../../http/auth.ts';
-import { forbidden, notFound } from '../../http/errors.ts';
+import { forbidden, invalid, notFound } from '../../http/errors.ts';
 import { type PageWindow, Paging, pageLinks, pageWindow } from '../../http/paging.ts';
 import { errorResponses, SlugParams } from '../../http/schemas.ts';
 import { presentComment } from '../comments/comments.present.ts';
 import type { Deps } from '../deps.ts';
+import type { Feature } from '../feature.ts';
 import type { ArticlePage } from './article-lists.ts';
+import { articleStreamRoutes } from './article-stream.routes.ts';
 import { presentArticle, presentArticleListItem } from './articles.present.ts';
 import type { ArticleQueries } from './articles.queries.ts';
 import {
+  ARTICLE_MODELS,
   ArticleMaybeWithCommentsResponse,
   ArticleQuery,
   ListArticlesQuery,
@@ -22,6 +25,7 @@ import {
 } from './articles.schemas.ts';
 
 const TAG = 'Articles';
+const FAVORITES = 'Favorites';
 
 /** Reads an article back for the response; 404 when it is gone. */
 async function readArticle(queries: ArticleQueries, slug: string, viewerId: number | null) {
@@ -50,14 +54,20 @@ const ArticlePageResponse = Type.Ref(MultipleArticlesResponse, {
   },
 });
 
-/** Sends a page: its Link header, and the RealWorld body. */
-function pageResponse(request: FastifyRequest, reply: FastifyReply, window: PageWindow, page: ArticlePage) {
-  const ids = page.rows.map((row) => row.id);
+/** Sends a page: its Link header (its cursors from `ids`, by default the page's own), and the RealWorld body. */
+function pageResponse(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  window: PageWindow,
+  page: ArticlePage,
+  ids: readonly number[] = page.rows.map((row) => row.id),
+) {
   reply.header('link', pageLinks(request.url, window, ids, page.hasMore));
   return { articles: page.rows.map(presentArticleListItem), articlesCount: page.count };
 }
 
-export function articlesRoutes({
+/** The list, the feed and one article (with its comments, on request). */
+function articleReadRoutes({
   queries: { articles: queries, comments: commentQueries },
 }: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -67,14 +77,28 @@ export function articlesRoutes({
         tags: [TAG],
         operationId: 'GetArticles',
         summary: 'Get recent articles globally',
-        description: 'Newest first; filter by tag, author or favorited (combinable). Items carry no body.',
+        description:
+          'Newest first; filter by tag, author or favorited (combinable). Items carry no body. Gather ' +
+          'extension: `q` searches them (ranked by relevance, or newest first with sort=recent).',
         querystring: ListArticlesQuery,
         response: { 200: ArticlePageResponse, ...errorResponses() },
       },
       handler: async (request, reply) => {
-        const { limit, offset, cursor, ...filter } = request.query;
+        const { limit, offset, cursor, q, sort, ...filter } = request.query;
         const window = pageWindow({ limit, offset, cursor });
-        return pageResponse(request, reply, window, await queries.list(filter, request.viewerId, window));
+        if (q === undefined) {
+          if (sort !== undefined) throw invalid('sort orders a search: give q as well');
+          return pageResponse(request, reply, window, await queries.list(filter, request.viewerId, window));
+        }
+        const order = sort ?? 'relevance';
+        if (order === 'relevance' && cursor !== undefined) {
+          throw invalid('a search by relevance is paged by offset; cursors page sort=recent');
+        }
+        const page = await queries.search({ ...filter, q, order }, request.viewerId, window);
+        // Ranked pages have no keyset to continue from: their Link header names the first page only.
+        return order === 'relevance'
+          ? pageResponse(request, reply, window, { ...page, hasMore: false }, [])
+          : pageResponse(request, reply, window, page);
       },
     });
 
@@ -121,7 +145,12 @@ export function articlesRoutes({
         return { ...article, comments: comments.map(presentComment) };
       },
     });
+  };
+}
 
+/** Create, update and delete: the author's own. */
+function articleWriteRoutes({ queries: { articles: queries } }: Deps): FastifyPluginAsyncTypebox {
+  return async (app) => {
     app.post('/articles', {
       config: { auth: 'required' },
       schema: {
@@ -173,11 +202,15 @@ export function articlesRoutes({
         return reply.status(204).send(null);
       },
     });
+  };
+}
 
+function favoriteRoutes({ queries: { articles: queries } }: Deps): FastifyPluginAsyncTypebox {
+  return async (app) => {
     app.post('/articles/:slug/favorite', {
       config: { auth: 'required' },
       schema: {
-        tags: ['Favorites'],
+        tags: [FAVORITES],
         operationId: 'CreateArticleFavorite',
         summary: 'Favorite an article',
         params: SlugParams,
@@ -194,7 +227,7 @@ export function articlesRoutes({
     app.delete('/articles/:slug/favorite', {
       config: { auth: 'required' },
       schema: {
-        tags: ['Favorites'],
+        tags: [FAVORITES],
         operationId: 'DeleteArticleFavorite',
         summary: 'Unfavorite an article',
         params: SlugParams,
@@ -208,3 +241,18 @@ export function articlesRoutes({
     });
   };
 }
+
+/** Articles: reads, writes, favorites and the article stream (article-stream.routes.ts). */
+export const articlesFeature: Feature = {
+  routes: (deps) => async (app) => {
+    for (const routes of [articleReadRoutes, articleWriteRoutes, favoriteRoutes, articleStreamRoutes]) {
+      await app.register(routes(deps));
+    }
+  },
+  models: ARTICLE_MODELS,
+  bulkhead: 'articles',
+  tags: [
+    { name: TAG, description: 'Articles, the global list and your feed' },
+    { name: FAVORITES, description: 'Favoriting articles' },
+  ],
+};

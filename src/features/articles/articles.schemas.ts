@@ -1,10 +1,12 @@
 // Article DTOs, named as in RealWorld: NewArticle/UpdateArticle in (each wrapped in its …Request), Article (with
 // body) and ArticleListItem (without) out; ArticleMaybeWithCommentsResponse and ArticleStreamPart are Gather's.
+
 import { Type } from '@sinclair/typebox';
 import { Paging } from '../../http/paging.ts';
 import { type Dto, NonBlank, Timestamp } from '../../http/schemas.ts';
 import { Comment } from '../comments/comments.schemas.ts';
 import { Profile } from '../profiles/profiles.schemas.ts';
+import { SEARCH_LIMIT } from './article-search.ts';
 
 const Title = NonBlank(300, { examples: ['How to train your dragon'] });
 const Description = NonBlank(2_000, { examples: ['Ever wonder how?'] });
@@ -121,6 +123,27 @@ export const ListArticlesQuery = Type.Composite([
     author: Type.Optional(Type.String({ maxLength: 100, description: 'Filter by author (username)' })),
     favorited: Type.Optional(
       Type.String({ maxLength: 100, description: 'Filter by favorites of a user (username)' }),
+    ),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description:
+          'Gather extension: search titles, descriptions and bodies, in English (words match their other ' +
+          'forms: query, queries) and Korean (a word matches it with its particles: 비동기, 비동기는). ' +
+          'Web-search syntax: words are all required, "a phrase" in order, -word excluded, `or` between ' +
+          `alternatives. Combines with the filters. At most the newest ${SEARCH_LIMIT} matches are read: ` +
+          `articlesCount is capped at ${SEARCH_LIMIT}, and pages end there.`,
+        examples: ['event loop -python', '비동기 "database index"'],
+      }),
+    ),
+    sort: Type.Optional(
+      Type.Union([Type.Literal('relevance'), Type.Literal('recent')], {
+        description:
+          'Gather extension, with q: `relevance` (default; the title weighs more than the description, the ' +
+          'description more than the body; newer first on a tie; paged by offset) or `recent` (newest first; ' +
+          "paged by offset or the Link header's cursors)",
+      }),
     ),
   }),
   Paging,

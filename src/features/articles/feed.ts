@@ -13,7 +13,7 @@
 // writing long ago) is read byFollowee in the same statement. Dependent, so two round trips in order: the
 // counters, then the page.
 import type { SQL } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/database.ts';
 import { sql } from '../../db/orm.ts';
 import { articles, articleTotals, feedCounts, follows, users } from '../../db/schema/index.ts';
 import { prepare } from '../../db/statement.ts';

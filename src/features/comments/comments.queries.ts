@@ -1,6 +1,6 @@
 // Comment queries: comments are found by the article's slug, so they never wait for the article's row.
 
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/database.ts';
 import { and, asc, eq, sql } from '../../db/orm.ts';
 import { articles, comments, users } from '../../db/schema/index.ts';
 import { prepare } from '../../db/statement.ts';
@@ -18,8 +18,9 @@ export type CommentRow = AuthorRow & {
 
 const articleIdBySlug = sql`(select ${articles.id} from ${articles} where ${articles.slug} = ${ph('slug')})`;
 
-export function createCommentQueries(db: Db) {
-  const bySlug = prepare<CommentRow>(
+/** All comments of an article, oldest first, each with its author's profile as the viewer sees it. */
+function prepareBySlug(db: Db) {
+  return prepare<CommentRow>(
     db,
     'comments_by_slug',
     db
@@ -37,6 +38,10 @@ export function createCommentQueries(db: Db) {
       .where(eq(comments.articleId, articleIdBySlug))
       .orderBy(asc(comments.id)),
   );
+}
+
+export function createCommentQueries(db: Db) {
+  const bySlug = prepareBySlug(db);
   const articleExists = prepare<{ id: number }>(
     db,
     'article_id_by_slug',

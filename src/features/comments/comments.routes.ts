@@ -5,8 +5,10 @@ import { currentUserId } from '../../http/auth.ts';
 import { forbidden, notFound } from '../../http/errors.ts';
 import { errorResponses, SlugParams } from '../../http/schemas.ts';
 import type { Deps } from '../deps.ts';
+import type { Feature } from '../feature.ts';
 import { presentComment } from './comments.present.ts';
 import {
+  COMMENT_MODELS,
   CommentParams,
   MultipleCommentsResponse,
   NewCommentRequest,
@@ -81,3 +83,11 @@ export function commentsRoutes({ queries: { comments: queries } }: Deps): Fastif
     });
   };
 }
+
+/** Comments read their article's tables, so they share the articles' bulkhead. */
+export const commentsFeature: Feature = {
+  routes: commentsRoutes,
+  models: COMMENT_MODELS,
+  bulkhead: 'articles',
+  tags: [{ name: TAG, description: 'Comments on an article' }],
+};

@@ -1,6 +1,6 @@
 // Profile queries. Follow and unfollow are one statement each: find the user, change the edge, return the profile.
 
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/database.ts';
 import { eq, sql } from '../../db/orm.ts';
 import { articles, follows, users } from '../../db/schema/index.ts';
 import { prepare } from '../../db/statement.ts';

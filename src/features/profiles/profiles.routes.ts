@@ -5,8 +5,9 @@ import { currentUserId } from '../../http/auth.ts';
 import { invalid, notFound } from '../../http/errors.ts';
 import { errorResponses } from '../../http/schemas.ts';
 import type { Deps } from '../deps.ts';
+import type { Feature } from '../feature.ts';
 import { presentProfile } from './profiles.present.ts';
-import { ProfileResponse, UsernameParams } from './profiles.schemas.ts';
+import { PROFILE_MODELS, ProfileResponse, UsernameParams } from './profiles.schemas.ts';
 
 const TAG = 'Profile';
 
@@ -63,3 +64,10 @@ export function profilesRoutes({ queries: { profiles: queries } }: Deps): Fastif
     });
   };
 }
+
+export const profilesFeature: Feature = {
+  routes: profilesRoutes,
+  models: PROFILE_MODELS,
+  bulkhead: 'profiles',
+  tags: [{ name: TAG, description: 'Profiles and following' }],
+};

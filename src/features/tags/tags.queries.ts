@@ -1,4 +1,4 @@
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/database.ts';
 import { desc, sql } from '../../db/orm.ts';
 import { tags } from '../../db/schema/index.ts';
 import { prepare } from '../../db/statement.ts';
@@ -18,7 +18,7 @@ export function createTagQueries(db: Db) {
   const popular = db
     .select({ name: tags.name, count: tags.articlesCount })
     .from(tags)
-    // A literal, not a parameter: the plan is generic (db/client.ts), and only a literal 0 lets it prove
+    // A literal, not a parameter: the plan is generic (db/database.ts), and only a literal 0 lets it prove
     // that tags_in_use_idx (where articles_count > 0) holds every row it needs.
     .where(sql`${tags.articlesCount} > 0`)
     .orderBy(sql`${desc(tags.articlesCount)} nulls last`, tags.name)

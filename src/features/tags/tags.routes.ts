@@ -3,14 +3,17 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { errorResponses } from '../../http/schemas.ts';
 import type { Deps } from '../deps.ts';
+import type { Feature } from '../feature.ts';
 import { POPULAR_TAGS } from './tags.queries.ts';
-import { TagsResponse } from './tags.schemas.ts';
+import { TAG_MODELS, TagsResponse } from './tags.schemas.ts';
+
+const TAG = 'Tags';
 
 export function tagsRoutes({ queries: { tags: queries } }: Deps): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/tags', {
       schema: {
-        tags: ['Tags'],
+        tags: [TAG],
         operationId: 'GetTags',
         summary: 'Get tags',
         description: `The ${POPULAR_TAGS} most used tags, most used first (ties by name).`,
@@ -20,3 +23,10 @@ export function tagsRoutes({ queries: { tags: queries } }: Deps): FastifyPluginA
     });
   };
 }
+
+export const tagsFeature: Feature = {
+  routes: tagsRoutes,
+  models: TAG_MODELS,
+  bulkhead: 'tags',
+  tags: [{ name: TAG, description: 'Tags in use' }],
+};

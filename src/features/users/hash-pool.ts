@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { msLeft, OverCapacity } from '../../db/admission.ts';
+import { OverCapacity } from '../../request-budget.ts';
 
 export type ScryptOptions = { N: number; r: number; p: number; maxmem: number };
 
@@ -80,18 +80,26 @@ export function hashFitsIn(ms: number): boolean {
 
 /**
  * scrypt in a hashing thread; queued while every thread is busy. Refused at once (OverCapacity) when the
- * hashes queued before it would not be done by the request's deadline.
+ * hashes queued before it would not be done within `withinMs` (the caller's deadline).
  */
 export function scryptInPool(
   password: string,
   salt: Buffer,
   keyLength: number,
   options: ScryptOptions,
+  withinMs: number,
 ): Promise<Buffer> {
-  const left = msLeft();
-  if (!hashFitsIn(left)) return Promise.reject(new OverCapacity('every hashing thread is taken'));
+  if (!hashFitsIn(withinMs)) return Promise.reject(new OverCapacity('every hashing thread is taken'));
   return new Promise((resolve, reject) => {
-    queue.push({ password, salt, keyLength, options, deadline: performance.now() + left, resolve, reject });
+    queue.push({
+      password,
+      salt,
+      keyLength,
+      options,
+      deadline: performance.now() + withinMs,
+      resolve,
+      reject,
+    });
     dispatch();
   });
 }

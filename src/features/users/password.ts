@@ -2,8 +2,8 @@
 // for the KDF, and never waits for a core behind one either. Each hash is one call to the 'Hash pool' peer
 // through the instrumentation hook, so a register or login diagram shows where its time goes.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { msLeft, OverCapacity } from '../../db/admission.ts';
 import { type Instrument, uninstrumented } from '../../instrument.ts';
+import { OverCapacity } from '../../request-budget.ts';
 import { hashFitsIn, scryptInPool } from './hash-pool.ts';
 
 /** scrypt cost: N=2^14, r=8, p=1 (16 MiB, ~80 ms per hash on one core here). Stored with each hash. */
@@ -25,10 +25,20 @@ export type Passwords = Readonly<{
   ensureCapacity(): void;
 }>;
 
-export function createPasswords(instrument: Instrument = uninstrumented): Passwords {
+export type PasswordOptions = Readonly<{
+  /** The hook each hash is reported to (tracing's recorder, when tracing is on). */
+  instrument?: Instrument;
+  /** Milliseconds the caller can still wait for a hash (its request's deadline); no limit by default. */
+  msLeft?: () => number;
+}>;
+
+export function createPasswords({
+  instrument = uninstrumented,
+  msLeft = () => Number.POSITIVE_INFINITY,
+}: PasswordOptions = {}): Passwords {
   const derive = (password: string, salt: Buffer, N: number, r: number, p: number) =>
     instrument('io', `scrypt N=${N} r=${r} p=${p}`, 'Hash pool', () =>
-      scryptInPool(password, salt, KEY_LENGTH, { N, r, p, maxmem: 256 * N * r }),
+      scryptInPool(password, salt, KEY_LENGTH, { N, r, p, maxmem: 256 * N * r }, msLeft()),
     );
 
   const hash = async (password: string) => {

@@ -1,7 +1,7 @@
 // User queries: each a named prepared statement (src/db/statement.ts). Only these rows carry the password
 // hash; no DTO has a field for it.
 
-import type { Db } from '../../db/client.ts';
+import type { Db } from '../../db/database.ts';
 import { eq, or, sql } from '../../db/orm.ts';
 import { users } from '../../db/schema/index.ts';
 import { prepare } from '../../db/statement.ts';
@@ -38,6 +38,33 @@ const userFields = aliased({
 /** Emails are compared case-insensitively, as the unique index on lower(email) does. */
 const emailIs = sql`lower(${users.email}) = lower(${ph('email')})`;
 
+/**
+ * Changes the given fields of a user in one statement: null keeps a field (bio and image, which may be set to
+ * null, with a flag each), and a new password or another email raises the credentials version.
+ */
+function prepareUpdate(db: Db) {
+  return prepare<UserRow>(
+    db,
+    'user_update',
+    db
+      .update(users)
+      .set({
+        email: sql`coalesce(${ph('email')}, ${users.email})`,
+        username: sql`coalesce(${ph('username')}, ${users.username})`,
+        passwordHash: sql`coalesce(${ph('passwordHash')}, ${users.passwordHash})`,
+        // A new password or another email ends the sessions signed before it (tokens carry the version).
+        credentialsVersion: sql`${users.credentialsVersion} + (${ph('passwordHash')}::text is not null
+          or lower(coalesce(${ph('email')}, ${users.email})) <> lower(${users.email}))::int`,
+        // bio and image may be set to null, so a flag says whether each was given.
+        bio: sql`case when ${ph('setBio')}::boolean then ${ph('bio')} else ${users.bio} end`,
+        image: sql`case when ${ph('setImage')}::boolean then ${ph('image')} else ${users.image} end`,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(users.id, ph('id')))
+      .returning(userFields),
+  );
+}
+
 export function createUserQueries(db: Db) {
   const byId = prepare<UserRow>(
     db,
@@ -65,26 +92,7 @@ export function createUserQueries(db: Db) {
       .from(users)
       .where(or(eq(users.username, ph('username')), emailIs)),
   );
-  const update = prepare<UserRow>(
-    db,
-    'user_update',
-    db
-      .update(users)
-      .set({
-        email: sql`coalesce(${ph('email')}, ${users.email})`,
-        username: sql`coalesce(${ph('username')}, ${users.username})`,
-        passwordHash: sql`coalesce(${ph('passwordHash')}, ${users.passwordHash})`,
-        // A new password or another email ends the sessions signed before it (tokens carry the version).
-        credentialsVersion: sql`${users.credentialsVersion} + (${ph('passwordHash')}::text is not null
-          or lower(coalesce(${ph('email')}, ${users.email})) <> lower(${users.email}))::int`,
-        // bio and image may be set to null, so a flag says whether each was given.
-        bio: sql`case when ${ph('setBio')}::boolean then ${ph('bio')} else ${users.bio} end`,
-        image: sql`case when ${ph('setImage')}::boolean then ${ph('image')} else ${users.image} end`,
-        updatedAt: sql`now()`,
-      })
-      .where(eq(users.id, ph('id')))
-      .returning(userFields),
-  );
+  const update = prepareUpdate(db);
 
   // On the primary, never a replica: a session check must see a password change as soon as it commits.
   const credentialsVersion = prepare<{ version: number }>(

@@ -5,8 +5,15 @@ import { currentUserId } from '../../http/auth.ts';
 import { invalid, taken, unauthorized } from '../../http/errors.ts';
 import { errorResponses } from '../../http/schemas.ts';
 import type { Deps } from '../deps.ts';
+import type { Feature } from '../feature.ts';
 import { presentUser } from './users.present.ts';
-import { LoginUserRequest, NewUserRequest, UpdateUserRequest, UserResponse } from './users.schemas.ts';
+import {
+  LoginUserRequest,
+  NewUserRequest,
+  UpdateUserRequest,
+  USER_MODELS,
+  UserResponse,
+} from './users.schemas.ts';
 
 const TAG = 'User and Authentication';
 
@@ -23,11 +30,11 @@ const LoginResponse = Type.Ref(UserResponse, {
   },
 });
 
-export function usersRoutes({
+/** Register and log in: the two ways to a token. */
+function signInRoutes({
   queries: { users: queries },
   passwords,
   tokens,
-  sessions,
   registrationLimit,
   loginThrottle,
 }: Deps): FastifyPluginAsyncTypebox {
@@ -80,7 +87,17 @@ export function usersRoutes({
         return { user: presentUser(row, tokens.sign(row.id, row.credentialsVersion)) };
       },
     });
+  };
+}
 
+/** The signed-in user: read and update (a new password or email ends the other sessions). */
+function currentUserRoutes({
+  queries: { users: queries },
+  passwords,
+  tokens,
+  sessions,
+}: Deps): FastifyPluginAsyncTypebox {
+  return async (app) => {
     app.get('/user', {
       config: { auth: 'required' },
       schema: {
@@ -120,3 +137,13 @@ export function usersRoutes({
     });
   };
 }
+
+export const usersFeature: Feature = {
+  routes: (deps) => async (app) => {
+    await app.register(signInRoutes(deps));
+    await app.register(currentUserRoutes(deps));
+  },
+  models: USER_MODELS,
+  bulkhead: 'users',
+  tags: [{ name: TAG, description: 'Register, log in, read and update yourself' }],
+};

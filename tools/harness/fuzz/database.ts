@@ -1,7 +1,7 @@
 // What the fuzzer reads of the database: a snapshot of what exists (the values its stateful steps draw
 // from), a fingerprint of every row, the counters kept by triggers against the rows they count, and a trim
 // that keeps the data small.
-import type { Database } from '../../../src/db/client.ts';
+import type { Database } from '../../../src/db/database.ts';
 
 export type User = { id: number; username: string; email: string; credentialsVersion: number };
 export type Article = { slug: string; title: string; authorId: number };
