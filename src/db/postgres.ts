@@ -4,7 +4,7 @@
 import pg from 'pg';
 import { CommandError } from '../command-error.ts';
 import { uninstrumented } from '../instrument.ts';
-import { inRequest, OverCapacity, walMark } from '../request-budget.ts';
+import { inRequest, OverCapacity } from '../request-budget.ts';
 import { createBulkheads, untilDeadline } from './admission.ts';
 import {
   type Database,
@@ -26,7 +26,6 @@ import {
   compose,
   counted,
   instrumented,
-  type QueryResult,
   type Run,
   type Statement,
   type StatementKind,
