@@ -55,7 +55,7 @@ async function applyPolicy(database: Database, options: OpenOptions): Promise<vo
   if (mode === 'untouched') return;
   const migrations = await loadMigrations();
   if (mode === 'apply' || database.kind === 'pglite' || config.autoMigrate) {
-    await upgrade(database, migrations, { onApply: options.onApply, locks: config.migrationLocks });
+    await upgrade(database, migrations, { onApply: options.onApply, locks: config.migrationPolicy });
     return;
   }
   const waiting = await pending(database, migrations);

@@ -52,16 +52,20 @@ export type Config = Readonly<{
   shedEventLoopDelayMs: number;
   /** Requests a process works on at once; the next one is shed (503) before any work is done for it. */
   maxRequestsInFlight: number;
-  /** How long each migration statement waits for its table lock, and how often a timed-out phase is tried. */
-  migrationLocks: LockPolicy;
+  /** How migrations share the database with live traffic: lock waits, retries, backfill pauses. */
+  migrationPolicy: MigrationPolicy;
 }>;
 
-/** How `gather db upgrade` (and start-up migrations) wait for table locks; the migration runner applies it. */
-export type LockPolicy = Readonly<{
+/** How `gather db upgrade` (and start-up migrations) share the database with live traffic: how they wait for
+ * table locks, and how long a backfill rests between batches; the migration runner applies it. */
+export type MigrationPolicy = Readonly<{
   /** lock_timeout of every statement: the longest live traffic can queue behind a migration's lock wait. */
   timeoutMs: number;
   /** A phase whose lock is not granted in time is rolled back and run again, this many times in all. */
   attempts: number;
+  /** The pause after each backfill batch, as a multiple of the time the batch took (1: half of one
+   * connection's time; 0: no pause). */
+  backfillPauseRatio: number;
 }>;
 
 /** The abuse controls of registration and login (docs/reliability.md says why these defaults). */
@@ -201,12 +205,13 @@ export function loadConfig(
     dbPoolQueueMax: settings.DB_POOL_QUEUE_MAX,
     shedEventLoopDelayMs: settings.SHED_EVENT_LOOP_DELAY_MS,
     maxRequestsInFlight: settings.MAX_REQUESTS_IN_FLIGHT,
-    migrationLocks: Object.freeze({
+    migrationPolicy: Object.freeze({
       timeoutMs: settings.MIGRATION_LOCK_TIMEOUT_MS,
       attempts: settings.MIGRATION_LOCK_ATTEMPTS,
+      backfillPauseRatio: settings.MIGRATION_BACKFILL_PAUSE_PERCENT / 100,
     }),
   });
 }
 
-/** What an empty environment gives MIGRATION_LOCK_*: the runner's policy when it is given none. */
-export const DEFAULT_LOCK_POLICY: LockPolicy = loadConfig({}, false).migrationLocks;
+/** What an empty environment gives MIGRATION_*: the runner's policy when it is given none. */
+export const DEFAULT_MIGRATION_POLICY: MigrationPolicy = loadConfig({}, false).migrationPolicy;

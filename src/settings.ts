@@ -364,6 +364,16 @@ export const SETTINGS = {
     1,
     100,
   ),
+  MIGRATION_BACKFILL_PAUSE_PERCENT: integer(
+    {
+      meaning:
+        "after each batch of a migration's backfill, a pause as long as this share of the batch's time: `100` leaves live traffic half of one connection's time, `0` runs the batches back to back",
+      default: 100,
+    },
+    0,
+    10_000,
+    'percent',
+  ),
   DB_POOL_GROUP_MAX: integer(
     {
       meaning:

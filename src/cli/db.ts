@@ -82,10 +82,10 @@ const printPlan = (
         concurrently: database.kind === 'postgres',
       });
       if (format === 'json') {
-        const document = { database: database.label, ...planJson(steps, config.migrationLocks) };
+        const document = { database: database.label, ...planJson(steps, config.migrationPolicy) };
         console.log(JSON.stringify(document, null, 2));
       } else {
-        process.stdout.write(renderPlan(steps, config.migrationLocks));
+        process.stdout.write(renderPlan(steps, config.migrationPolicy));
       }
     },
     { output: format === 'json' ? 'json' : 'sql' },
@@ -279,7 +279,7 @@ function registerApplying(command: SubCommand, finish: Cli['finish']): void {
           const applied = await upgrade(database, migrations, {
             target,
             allowUnsafe: options.allowUnsafe === true,
-            locks: config.migrationLocks,
+            locks: config.migrationPolicy,
             onApply: (m) => console.log(`applied ${m.name}`),
           });
           if (applied.length === 0) console.log('nothing to apply');
@@ -317,7 +317,7 @@ function registerDowngrade(command: SubCommand, finish: Cli['finish']): void {
       }
       const code = await onDatabase('downgrade', async (database, migrations, config) => {
         const undone = await downgrade(database, migrations, to, (m) => console.log(`undid ${m.name}`), {
-          locks: config.migrationLocks,
+          locks: config.migrationPolicy,
         });
         if (undone.length === 0) console.log('nothing to undo');
       });

@@ -3,7 +3,7 @@
 // batch it stopped in), with a pause after each batch so that live traffic keeps its latency. The migration
 // records it when its schema commits; the upgrade runs it to the end before the next migration.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LockPolicy } from '../../config.ts';
+import type { MigrationPolicy } from '../../config.ts';
 import type { SqlSession } from '../database.ts';
 import { isLockTimeout, lockRetryPauseMs, MigrationError } from './migration-error.ts';
 
@@ -77,13 +77,17 @@ export function describeBackfill(backfill: Backfill, pauseRatio: number): string
 }
 
 export type BackfillPace = Readonly<{
-  /** The pause after each batch, as a multiple of the time the batch took (1: half of one connection's time). */
+  /** The pause after each batch, as a multiple of the time the batch took (MIGRATION_BACKFILL_PAUSE_PERCENT). */
   pauseRatio: number;
   /** How often progress is logged. */
   reportEveryMs: number;
 }>;
 
-export const DEFAULT_BACKFILL_PACE: BackfillPace = { pauseRatio: 1, reportEveryMs: 2_000 };
+/** The pace of a backfill run under `policy`: its pauses, and progress every 2 s. */
+export const paceOf = (policy: MigrationPolicy): BackfillPace => ({
+  pauseRatio: policy.backfillPauseRatio,
+  reportEveryMs: 2_000,
+});
 
 type Progress = { next: number; last: number };
 
@@ -119,7 +123,7 @@ async function runBatch(
   name: string,
   backfill: Backfill,
   from: number,
-  locks: LockPolicy,
+  locks: MigrationPolicy,
   log: (line: string) => void,
 ): Promise<void> {
   const before = from + backfill.batchKeys;
@@ -152,7 +156,7 @@ export async function runBackfill(
   session: SqlSession,
   name: string,
   backfill: Backfill,
-  locks: LockPolicy,
+  locks: MigrationPolicy,
   pace: BackfillPace,
   log: (line: string) => void,
 ): Promise<void> {

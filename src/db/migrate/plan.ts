@@ -2,8 +2,8 @@
 // `upgrade`/`downgrade` and printed by `sql`/`--dry-run`, so the review shows exactly what executes, each
 // statement annotated with what it locks (lint.ts).
 
-import type { LockPolicy } from '../../config.ts';
-import { DEFAULT_BACKFILL_PACE, describeBackfill, forgetBackfill, registerBackfill } from './backfill.ts';
+import type { MigrationPolicy } from '../../config.ts';
+import { describeBackfill, forgetBackfill, registerBackfill } from './backfill.ts';
 import type { Migration } from './files.ts';
 import { type Annotation, type Lint, lintSql, refusals } from './lint.ts';
 import { WORK } from './lint-rules.ts';
@@ -206,7 +206,7 @@ function renderPhase(phase: Phase): string {
  * The plan as `gather db sql` prints it: a valid SQL script, each step as the phases that run it, each
  * statement preceded by comments saying what it locks and what is safer.
  */
-export function renderPlan(steps: readonly PlannedStep[], locks: LockPolicy): string {
+export function renderPlan(steps: readonly PlannedStep[], locks: MigrationPolicy): string {
   if (steps.length === 0) return '-- nothing to run\n';
   const header =
     `-- every statement waits at most ${locks.timeoutMs} ms for a lock (lock_timeout); a phase that does not ` +
@@ -219,7 +219,7 @@ export function renderPlan(steps: readonly PlannedStep[], locks: LockPolicy): st
     const data =
       backfill === undefined || step.direction === 'down'
         ? ''
-        : `${describeBackfill(backfill, DEFAULT_BACKFILL_PACE.pauseRatio).join('\n')}\n`;
+        : `${describeBackfill(backfill, locks.backfillPauseRatio).join('\n')}\n`;
     return `-- ${step.migration.name} (${step.direction})\n${allows.join('')}${step.phases.map(renderPhase).join('')}${data}`;
   });
   const refused = steps.filter((step) => step.direction === 'up').flatMap((step) => refusals(step.lint));
@@ -232,10 +232,11 @@ export function renderPlan(steps: readonly PlannedStep[], locks: LockPolicy): st
 }
 
 /** The plan as `--format json` prints it. */
-export function planJson(steps: readonly PlannedStep[], locks: LockPolicy): object {
+export function planJson(steps: readonly PlannedStep[], locks: MigrationPolicy): object {
   return {
     lockTimeoutMs: locks.timeoutMs,
     lockAttempts: locks.attempts,
+    backfillPauseRatio: locks.backfillPauseRatio,
     steps: steps.map((step) => ({
       migration: step.migration.name,
       direction: step.direction,

@@ -4,9 +4,9 @@
 // phase that times out is rolled back and retried: live traffic never queues behind a migration's lock wait
 // for longer than that.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_LOCK_POLICY, type LockPolicy } from '../../config.ts';
+import { DEFAULT_MIGRATION_POLICY, type MigrationPolicy } from '../../config.ts';
 import type { Database, SqlSession } from '../database.ts';
-import { DEFAULT_BACKFILL_PACE, runBackfill, unfinishedBackfills } from './backfill.ts';
+import { paceOf, runBackfill, unfinishedBackfills } from './backfill.ts';
 import type { Migration } from './files.ts';
 import { isLockTimeout, lockRetryPauseMs, MigrationError } from './migration-error.ts';
 import {
@@ -68,7 +68,7 @@ type Migratable = Pick<Database, 'kind' | 'withSession'>;
 
 async function withMigrationLock<T>(
   database: Migratable,
-  locks: LockPolicy,
+  locks: MigrationPolicy,
   log: (line: string) => void,
   fn: (session: SqlSession) => Promise<T>,
 ): Promise<T> {
@@ -157,7 +157,7 @@ async function runPhaseWithRetries(
   session: SqlSession,
   step: PlannedStep,
   phase: Phase,
-  locks: LockPolicy,
+  locks: MigrationPolicy,
   log: (line: string) => void,
 ): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -183,7 +183,7 @@ function stepError(
   phase: Phase,
   error: unknown,
   committed: number,
-  locks: LockPolicy,
+  locks: MigrationPolicy,
 ): MigrationError {
   const failed = error instanceof StatementFailed ? error : undefined;
   const cause = failed?.error ?? error;
@@ -219,7 +219,7 @@ function stepError(
 async function runSteps(
   session: SqlSession,
   steps: readonly PlannedStep[],
-  locks: LockPolicy,
+  locks: MigrationPolicy,
   log: (line: string) => void,
   onStep: ((step: Step) => void) | undefined,
 ): Promise<void> {
@@ -235,7 +235,7 @@ async function runSteps(
     }
     const { name, backfill } = step.migration;
     if (step.direction === 'up' && backfill !== undefined) {
-      await runBackfill(session, name, backfill, locks, DEFAULT_BACKFILL_PACE, log);
+      await runBackfill(session, name, backfill, locks, paceOf(locks), log);
     }
     onStep?.(step);
   }
@@ -245,7 +245,7 @@ async function runSteps(
 async function resumeBackfills(
   session: SqlSession,
   migrations: readonly Migration[],
-  locks: LockPolicy,
+  locks: MigrationPolicy,
   log: (line: string) => void,
 ): Promise<void> {
   for (const name of await unfinishedBackfills(session)) {
@@ -253,13 +253,13 @@ async function resumeBackfills(
     if (backfill === undefined)
       throw new MigrationError(`${name} has an unfinished backfill but no backfill.sql`);
     log(`resuming the backfill of ${name}`);
-    await runBackfill(session, name, backfill, locks, DEFAULT_BACKFILL_PACE, log);
+    await runBackfill(session, name, backfill, locks, paceOf(locks), log);
   }
 }
 
 export type RunOptions = {
-  /** How long each statement waits for its lock, and how often a phase is tried (default DEFAULT_LOCK_POLICY). */
-  locks?: LockPolicy;
+  /** How long each statement waits for its lock, and how often a phase is tried (default DEFAULT_MIGRATION_POLICY). */
+  locks?: MigrationPolicy;
   /** Progress worth telling the operator (a lock retry, an INVALID index dropped); default: stderr. */
   log?: (line: string) => void;
 };
@@ -280,7 +280,7 @@ export async function upgrade(
   migrations: readonly Migration[],
   options: UpgradeOptions = {},
 ): Promise<Migration[]> {
-  const locks = options.locks ?? DEFAULT_LOCK_POLICY;
+  const locks = options.locks ?? DEFAULT_MIGRATION_POLICY;
   const log = options.log ?? logToStderr;
   return withMigrationLock(database, locks, log, async (session) => {
     // Planned under the lock: a second instance waiting here sees the first one's history.
@@ -311,7 +311,7 @@ export async function downgrade(
   onUndo?: (migration: Migration) => void,
   options: RunOptions = {},
 ): Promise<Migration[]> {
-  const locks = options.locks ?? DEFAULT_LOCK_POLICY;
+  const locks = options.locks ?? DEFAULT_MIGRATION_POLICY;
   const log = options.log ?? logToStderr;
   return withMigrationLock(database, locks, log, async (session) => {
     const steps = await planSteps(planDowngrade(migrations, await readHistory(session), to), {

@@ -3,10 +3,11 @@
 // review prints it; a backfill.sql that declares no batches is refused. On PGlite and PostgreSQL alike.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DEFAULT_LOCK_POLICY } from '../../../src/config.ts';
+import { DEFAULT_MIGRATION_POLICY, loadConfig } from '../../../src/config.ts';
 import type { Database } from '../../../src/db/database.ts';
 import {
   BACKFILL_TABLE,
+  paceOf,
   parseBackfill,
   registerBackfill,
   runBackfill,
@@ -69,7 +70,7 @@ test('a backfill stopped at a batch keeps the batches before it, and resumes at 
     const pace = { pauseRatio: 0, reportEveryMs: 0 };
     const lines: string[] = [];
     const log = (line: string) => lines.push(line);
-    await assert.rejects(runBackfill(session, '9999_numbers', failing, DEFAULT_LOCK_POLICY, pace, log), {
+    await assert.rejects(runBackfill(session, '9999_numbers', failing, DEFAULT_MIGRATION_POLICY, pace, log), {
       message: /backfill of 9999_numbers failed at numbers\.id 10: division by zero; .* resumes here/,
     });
     const filled = async () =>
@@ -84,7 +85,7 @@ test('a backfill stopped at a batch keeps the batches before it, and resumes at 
       file,
     );
     lines.length = 0;
-    await runBackfill(session, '9999_numbers', working, DEFAULT_LOCK_POLICY, pace, log);
+    await runBackfill(session, '9999_numbers', working, DEFAULT_MIGRATION_POLICY, pace, log);
     assert.match(lines[0]!, /keys 10 to 20, 3 a batch/);
     assert.deepEqual(
       await filled(),
@@ -101,7 +102,7 @@ test('a backfill stopped at a batch keeps the batches before it, and resumes at 
 test('the review prints the backfill after the migration it belongs to', async () => {
   const migrations = await loadMigrations();
   const steps = await planSteps(planUpgrade(migrations, []), { concurrently: true });
-  const plan = renderPlan(steps, DEFAULT_LOCK_POLICY);
+  const plan = renderPlan(steps, DEFAULT_MIGRATION_POLICY);
   const search = plan.slice(plan.indexOf('-- 0005_search (up)'));
   assert.match(search, /INSERT INTO "gather_backfills" \("name"\) VALUES \('0005_search'\);\nCOMMIT;/);
   assert.match(
@@ -109,6 +110,30 @@ test('the review prints the backfill after the migration it belongs to', async (
     /-- then the backfill \(backfill\.sql\), after the migration commits: "articles" by "id"/,
   );
   assert.match(search, /--\s+WHERE "id" >= \$1 AND "id" < \$2/);
+});
+
+test('MIGRATION_BACKFILL_PAUSE_PERCENT sets the pause after each batch: in the review and in the run', async () => {
+  const policy = loadConfig({ MIGRATION_BACKFILL_PAUSE_PERCENT: '300' }, false).migrationPolicy;
+  assert.equal(policy.backfillPauseRatio, 3);
+  const steps = await planSteps(planUpgrade(await loadMigrations(), []), { concurrently: true });
+  assert.match(renderPlan(steps, policy), /then a pause of 3 × its time;/);
+
+  // Three batches of 40 ms each: with pauses three times as long, the run takes at least 4 × 120 ms.
+  await database.withSession(async (session) => {
+    await session.exec(`CREATE TABLE "slow" ("id" integer PRIMARY KEY);
+      INSERT INTO "slow" SELECT n FROM generate_series(1, 3) AS n;
+      ${registerBackfill('9998_slow')}`);
+    const backfill = parseBackfill(
+      `-- gather:backfill slow.id 1
+      SELECT pg_sleep(0.04) FROM "slow" WHERE "id" >= $1 AND "id" < $2`,
+      '9998_slow/backfill.sql',
+    );
+    const started = performance.now();
+    await runBackfill(session, '9998_slow', backfill, policy, paceOf(policy), () => {});
+    const elapsedMs = performance.now() - started;
+    assert.ok(elapsedMs >= 4 * 120, `three batches and their pauses took ${elapsedMs.toFixed(0)} ms`);
+    await session.exec(`DROP TABLE "slow"; DELETE FROM "${BACKFILL_TABLE}" WHERE "name" = '9998_slow'`);
+  });
 });
 
 test('a backfill.sql without its batches, or without the keys of a batch, is refused', () => {

@@ -8,6 +8,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
+import { DEFAULT_MIGRATION_POLICY } from '../../../src/config.ts';
 import type { Database } from '../../../src/db/database.ts';
 import { loadMigrations } from '../../../src/db/migrate/files.ts';
 import { RULES } from '../../../src/db/migrate/lint-rules.ts';
@@ -202,7 +203,7 @@ test('a statement waiting for its lock gives up after lock_timeout and is retrie
   t.after(() => reader.end());
   const holder = await holdReadLock(url);
   const log: string[] = [];
-  const locks = { timeoutMs: 200, attempts: 5 };
+  const locks = { ...DEFAULT_MIGRATION_POLICY, timeoutMs: 200, attempts: 5 };
   await project.withDatabase(async (database) => {
     const applying = upgrade(database, await migrations(), { locks, log: (line) => log.push(line) });
     // While the migration waits for ACCESS EXCLUSIVE, new readers queue behind its request: for at most
@@ -246,7 +247,7 @@ test('a lock that is never granted: the migration fails after its attempts, in o
     const log: string[] = [];
     await assert.rejects(
       upgrade(database, await migrations(), {
-        locks: { timeoutMs: 200, attempts: 2 },
+        locks: { ...DEFAULT_MIGRATION_POLICY, timeoutMs: 200, attempts: 2 },
         log: (line) => log.push(line),
       }),
       (error: Error) => {
