@@ -33,6 +33,13 @@ test('the demo seed loads exactly its rows, with counters that match them', asyn
     'select count(*)::int as tags from article_tags group by article_id order by 1',
   );
   assert.ok(perArticle[0]!.tags >= 1 && perArticle.at(-1)!.tags <= 5, 'each article has 1 to 5 tags');
+  // Search (0005_search): one document per article, the one its trigger would have made.
+  const [search] = await rows<{ documents: number; wrong: number }>(
+    `select count(*)::int as documents, (count(*) filter (where s.document is distinct from
+       gather_search_document(a.title, a.description, a.body)))::int as wrong
+     from articles a left join article_search s on s.article_id = a.id`,
+  );
+  assert.deepEqual(search, { documents: SIZES.demo.articles, wrong: 0 });
 });
 
 test('seeding again reuses the data; other data is refused without replace', async () => {
