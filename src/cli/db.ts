@@ -6,7 +6,7 @@ import { Option } from 'commander';
 import type { Config } from '../config.ts';
 import { loadConfig } from '../config.ts';
 import type { Database } from '../db/database.ts';
-import { BACKFILL_TABLE } from '../db/migrate/backfill.ts';
+import { BACKFILL_TABLE, policyOn } from '../db/migrate/backfill.ts';
 import { loadMigrations, type Migration } from '../db/migrate/files.ts';
 import {
   type AppliedMigration,
@@ -81,11 +81,12 @@ const printPlan = (
       const steps = await planSteps(plan(migrations, await history(database)), {
         concurrently: database.kind === 'postgres',
       });
+      const policy = policyOn(database.kind, config.migrationPolicy);
       if (format === 'json') {
-        const document = { database: database.label, ...planJson(steps, config.migrationPolicy) };
+        const document = { database: database.label, ...planJson(steps, policy) };
         console.log(JSON.stringify(document, null, 2));
       } else {
-        process.stdout.write(renderPlan(steps, config.migrationPolicy));
+        process.stdout.write(renderPlan(steps, policy));
       }
     },
     { output: format === 'json' ? 'json' : 'sql' },

@@ -4,7 +4,7 @@
 // records it when its schema commits; the upgrade runs it to the end before the next migration.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MigrationPolicy } from '../../config.ts';
-import type { SqlSession } from '../database.ts';
+import type { Database, SqlSession } from '../database.ts';
 import { isLockTimeout, lockRetryPauseMs, MigrationError } from './migration-error.ts';
 
 /** Where each backfill stands: the next key to fill from, and the last key it fills up to. */
@@ -70,7 +70,7 @@ export function describeBackfill(backfill: Backfill, pauseRatio: number): string
     `then the backfill (backfill.sql), after the migration commits: "${backfill.table}" by "${backfill.key}",`,
     `${backfill.batchKeys} keys a batch, from its lowest key to its highest when it starts (rows written later`,
     "are the migration's trigger's or code's); each batch its own transaction under lock_timeout, its progress",
-    `kept in "${BACKFILL_TABLE}" (a kill -9 resumes at that batch), then a pause of ${pauseRatio} × its time;`,
+    `kept in "${BACKFILL_TABLE}" (a kill -9 resumes at that batch), ${pauseRatio === 0 ? 'no pause between batches' : `then a pause of ${pauseRatio} × its time`};`,
     "$1 and $2 are the batch's first key and the key after its last:",
     ...backfill.sql.split('\n').map((line) => `  ${line}`),
   ].map((line) => `-- ${line}`);
@@ -82,6 +82,14 @@ export type BackfillPace = Readonly<{
   /** How often progress is logged. */
   reportEveryMs: number;
 }>;
+
+/**
+ * The policy as it applies to a kind of database. An embedded one is this process's alone while it migrates
+ * (its folder's lock; `gather serve` listens only after), so no live traffic shares it: no pauses.
+ */
+export function policyOn(kind: Database['kind'], policy: MigrationPolicy): MigrationPolicy {
+  return kind === 'pglite' ? { ...policy, backfillPauseRatio: 0 } : policy;
+}
 
 /** The pace of a backfill run under `policy`: its pauses, and progress every 2 s. */
 export const paceOf = (policy: MigrationPolicy): BackfillPace => ({

@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_MIGRATION_POLICY, type MigrationPolicy } from '../../config.ts';
 import type { Database, SqlSession } from '../database.ts';
-import { paceOf, runBackfill, unfinishedBackfills } from './backfill.ts';
+import { paceOf, policyOn, runBackfill, unfinishedBackfills } from './backfill.ts';
 import type { Migration } from './files.ts';
 import { isLockTimeout, lockRetryPauseMs, MigrationError } from './migration-error.ts';
 import {
@@ -280,7 +280,7 @@ export async function upgrade(
   migrations: readonly Migration[],
   options: UpgradeOptions = {},
 ): Promise<Migration[]> {
-  const locks = options.locks ?? DEFAULT_MIGRATION_POLICY;
+  const locks = policyOn(database.kind, options.locks ?? DEFAULT_MIGRATION_POLICY);
   const log = options.log ?? logToStderr;
   return withMigrationLock(database, locks, log, async (session) => {
     // Planned under the lock: a second instance waiting here sees the first one's history.

@@ -9,6 +9,7 @@ import {
   BACKFILL_TABLE,
   paceOf,
   parseBackfill,
+  policyOn,
   registerBackfill,
   runBackfill,
 } from '../../../src/db/migrate/backfill.ts';
@@ -110,6 +111,11 @@ test('the review prints the backfill after the migration it belongs to', async (
     /-- then the backfill \(backfill\.sql\), after the migration commits: "articles" by "id"/,
   );
   assert.match(search, /--\s+WHERE "id" >= \$1 AND "id" < \$2/);
+  assert.match(search, /then a pause of 1 × its time;/);
+  // An embedded database is the migrating process's alone: no live traffic to pause for.
+  const embedded = renderPlan(steps, policyOn('pglite', DEFAULT_MIGRATION_POLICY));
+  assert.match(embedded, /no pause between batches;/);
+  assert.deepEqual(policyOn('postgres', DEFAULT_MIGRATION_POLICY), DEFAULT_MIGRATION_POLICY);
 });
 
 test('MIGRATION_BACKFILL_PAUSE_PERCENT sets the pause after each batch: in the review and in the run', async () => {
