@@ -197,10 +197,10 @@ export const format = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1)
 export const writtenIn = (phase: string) => `livewritten${phase}`;
 
 /** What the clients need of a running Gather: the writers' tokens and the articles they read and write on. */
-export type LiveTarget = Readonly<{ url: string; tokens: string[]; slugs: string[] }>;
+type LiveTarget = Readonly<{ url: string; tokens: string[]; slugs: string[] }>;
 
 /** Half of `clients` sign in as seeded users (the writers); the newest articles are the ones they use. */
-export async function liveTarget(url: string, clients: number): Promise<LiveTarget> {
+async function liveTarget(url: string, clients: number): Promise<LiveTarget> {
   const writers = Math.floor(clients / 2);
   const tokens = await Promise.all(
     Array.from({ length: writers }, async (_, i) => {
@@ -216,19 +216,30 @@ export async function liveTarget(url: string, clients: number): Promise<LiveTarg
   return { url, tokens, slugs };
 }
 
+type PhaseSetup = Readonly<{ project: LiveProject; databaseUrl: string; clients: number; seconds: number }>;
+
+/** What the first phase of every scenario migrates: nothing, for the figures the others are held to. */
+export const BASELINE = { name: 'baseline', migration: 'none (the upgrade finds nothing to apply)' } as const;
+
+/**
+ * A scenario's phases against the Gather at `url`: its writers signed in and one clock, once; then each call
+ * runs one phase (`livePhase`) with `gather db upgrade <upgradeArgs>`.
+ */
+export async function livePhases(url: string, setup: PhaseSetup) {
+  const options = { target: await liveTarget(url, setup.clients), ...setup };
+  const t0 = performance.now();
+  const now = () => performance.now() - t0;
+  return (name: string, migration: string, upgradeArgs: string[] = []) =>
+    livePhase(options, now, name, migration, upgradeArgs);
+}
+
 /**
  * One phase: the clients load Gather (half reading: list and get; half writing: an article, a comment, a
  * favorite and its removal), `gather db upgrade <args>` runs once from MARGIN_MS in, and the load goes on
  * until `seconds` have passed and at least MARGIN_MS after the upgrade.
  */
-export async function livePhase(
-  options: Readonly<{
-    target: LiveTarget;
-    project: LiveProject;
-    databaseUrl: string;
-    clients: number;
-    seconds: number;
-  }>,
+async function livePhase(
+  options: PhaseSetup & Readonly<{ target: LiveTarget }>,
   now: () => number,
   name: string,
   migration: string,

@@ -11,13 +11,13 @@ import { scratchDatabase } from '../harness/scratch-database.ts';
 import { startGather } from '../harness/server-process.ts';
 import {
   afterGathers,
+  BASELINE,
   type Figures,
   figuresOf,
   format,
   type LiveOptions,
-  livePhase,
+  livePhases,
   liveProject,
-  liveTarget,
   type MigrationFiles,
   type Phase,
   printPhases,
@@ -104,34 +104,18 @@ export async function run({ articles, seconds, clients }: MigrateLiveOptions): P
     try {
       await project.writeMigrations([SETUP]);
       await project.dbOrThrow('upgrade');
-      const target = await liveTarget(server.url, clients);
-      const t0 = performance.now();
-      const now = () => performance.now() - t0;
-      const options = { target, project, databaseUrl: database.url, clients, seconds };
-      const baseline = await livePhase(
-        options,
-        now,
-        'baseline',
-        'none (the upgrade finds nothing to apply)',
-        [],
-      );
+      const phase = await livePhases(server.url, { project, databaseUrl: database.url, clients, seconds });
+      const baseline = await phase(BASELINE.name, BASELINE.migration);
       await project.writeMigrations(UNSAFE);
-      const unsafe = await livePhase(
-        options,
-        now,
-        'unsafe',
-        'SET NOT NULL; CREATE INDEX (one migration, --allow-unsafe)',
-        ['--allow-unsafe'],
-      );
+      const unsafe = await phase('unsafe', 'SET NOT NULL; CREATE INDEX (one migration, --allow-unsafe)', [
+        '--allow-unsafe',
+      ]);
       if (unsafe.upgradeOk) await project.dbOrThrow('downgrade');
       await Promise.all(UNSAFE.map(({ name }) => rm(join(project.migrationsDir, name), { recursive: true })));
       await project.writeMigrations(SAFE);
-      const safe = await livePhase(
-        options,
-        now,
+      const safe = await phase(
         'safe',
         'CREATE INDEX CONCURRENTLY; CHECK NOT VALID; VALIDATE; SET NOT NULL (four migrations)',
-        [],
       );
       return report({ articles: seeded, seconds, clients }, [baseline, unsafe, safe]);
     } finally {

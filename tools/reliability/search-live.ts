@@ -14,13 +14,13 @@ import { api } from '../harness/api-client.ts';
 import { scratchDatabase } from '../harness/scratch-database.ts';
 import { startGather, startServer } from '../harness/server-process.ts';
 import {
+  BASELINE,
   type Figures,
   figuresOf,
   format,
   type LiveOptions,
-  livePhase,
+  livePhases,
   liveProject,
-  liveTarget,
   type Phase,
   printPhases,
   SERVER_APPLICATION,
@@ -105,29 +105,14 @@ export async function run({ articles, seconds, clients }: SearchLiveOptions): Pr
     let phases: Phase[];
     let written: number;
     try {
-      const target = await liveTarget(server.url, clients);
-      const t0 = performance.now();
-      const now = () => performance.now() - t0;
-      const options = { target, project, databaseUrl: database.url, clients, seconds };
-      const baseline = await livePhase(
-        options,
-        now,
-        'baseline',
-        'none (the upgrade finds nothing to apply)',
-        [],
-      );
+      const phase = await livePhases(server.url, { project, databaseUrl: database.url, clients, seconds });
+      const baseline = await phase(BASELINE.name, BASELINE.migration);
       await cp(
         join(REPOSITORY, 'src/db/migrations', SEARCH_MIGRATION),
         join(project.migrationsDir, SEARCH_MIGRATION),
         { recursive: true },
       );
-      const search = await livePhase(
-        options,
-        now,
-        'search',
-        `${SEARCH_MIGRATION}: table, trigger, backfill`,
-        [],
-      );
+      const search = await phase('search', `${SEARCH_MIGRATION}: table, trigger, backfill`);
       phases = [baseline, search];
       written = search.samples.filter((s) => s.group.startsWith('write') && s.outcome === '201').length;
     } finally {
