@@ -87,14 +87,11 @@ function scaleMode(options: HttpOptions): ScaleMode {
  */
 function serverEnv(data: BenchData): Record<string, string> {
   if (data.postgresUrl === undefined) return data.env;
-  const { statementMs, lockMs, idleInTransactionMs } = loadConfig({
-    ...process.env,
-    NODE_ENV: 'test',
-  }).deadlines;
+  const config = loadConfig({ ...process.env, NODE_ENV: 'test' });
   const url = new URL(data.postgresUrl);
   const limits =
-    `-c statement_timeout=${statementMs} -c lock_timeout=${lockMs} ` +
-    `-c idle_in_transaction_session_timeout=${idleInTransactionMs}`;
+    `-c statement_timeout=${config.dbStatementTimeoutMs} -c lock_timeout=${config.dbLockTimeoutMs} ` +
+    `-c idle_in_transaction_session_timeout=${config.dbIdleInTransactionTimeoutMs}`;
   url.searchParams.set('options', `${url.searchParams.get('options') ?? ''} ${limits}`.trim());
   return { ...data.env, DATABASE_URL: url.toString() };
 }

@@ -115,7 +115,7 @@ function registerReplicaReads(app: FastifyInstance, database: Database, config: 
 
 /** Traces kept for the viewer when tracing is on, and recorded for OTLP export when OTEL_* asks for it. */
 async function registerTracing(app: FastifyInstance, config: Config, traces?: TraceStore) {
-  const traceStore = config.trace ? (traces ?? new TraceStore()) : undefined;
+  const traceStore = config.gatherTrace ? (traces ?? new TraceStore()) : undefined;
   if (traceStore !== undefined || config.otel !== undefined) {
     // Loaded only when asked for: the OpenTelemetry SDK and OTLP exporter add ~15 MB of resident memory.
     const exporter =
@@ -155,7 +155,7 @@ export async function buildApp({
     maxAge: 86_400,
   });
   await registerOpenApi(app, VERSION, [...FEATURES.flatMap((feature) => feature.tags), INDEX_TAG]);
-  if (config.metrics) await app.register(metricsPlugin, { database });
+  if (config.gatherMetrics) await app.register(metricsPlugin, { database });
 
   const deps: Deps = {
     database,
@@ -174,7 +174,7 @@ export async function buildApp({
       await api.register(
         apiIndexRoutes({
           tracesPath: traceStore === undefined ? undefined : TRACES_PATH,
-          metrics: config.metrics,
+          metrics: config.gatherMetrics,
         }),
       );
       for (const feature of FEATURES) await api.register(inBulkhead(feature.bulkhead, feature.routes(deps)));

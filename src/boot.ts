@@ -47,14 +47,14 @@ export type OpenOptions = Readonly<{
 
 /** Tracing's recorder when anything records spans (the trace viewer, OTLP export); otherwise nothing. */
 function instrumentFor(config: Config): Instrument {
-  return config.trace || config.otel !== undefined ? recordSpan : uninstrumented;
+  return config.gatherTrace || config.otel !== undefined ? recordSpan : uninstrumented;
 }
 
 async function applyPolicy(database: Database, options: OpenOptions): Promise<void> {
   const { migrations: mode, config } = options;
   if (mode === 'untouched') return;
   const migrations = await loadMigrations();
-  if (mode === 'apply' || database.kind === 'pglite' || config.autoMigrate) {
+  if (mode === 'apply' || database.kind === 'pglite' || config.gatherAutoMigrate) {
     await upgrade(database, migrations, { onApply: options.onApply, locks: config.migrationPolicy });
     return;
   }
@@ -72,9 +72,9 @@ export async function openData(options: OpenOptions): Promise<Database> {
   const { config } = options;
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
+    dataDir: config.gatherDataDir,
     poolMax: options.poolMax ?? config.dbPoolMax,
-    replicaUrls: config.replicaUrls,
+    replicaUrls: config.databaseReplicaUrls,
     replicaMaxLagMs: config.replicaMaxLagMs,
     holder: options.holder,
     onOpening: options.onOpening,
@@ -82,9 +82,9 @@ export async function openData(options: OpenOptions): Promise<Database> {
     limits: {
       groupMax: config.dbPoolGroupMax,
       queueMax: config.dbPoolQueueMax,
-      statementMs: config.deadlines.statementMs,
-      lockMs: config.deadlines.lockMs,
-      idleInTransactionMs: config.deadlines.idleInTransactionMs,
+      statementMs: config.dbStatementTimeoutMs,
+      lockMs: config.dbLockTimeoutMs,
+      idleInTransactionMs: config.dbIdleInTransactionTimeoutMs,
     },
   });
   try {
@@ -102,14 +102,14 @@ export async function openData(options: OpenOptions): Promise<Database> {
  */
 async function jwtSecretOf(config: Config): Promise<string> {
   if (config.jwtSecret !== undefined) return config.jwtSecret;
-  if (config.dataDir === 'memory://') return randomBytes(48).toString('base64url');
-  const file = join(config.dataDir, 'jwt-secret');
+  if (config.gatherDataDir === 'memory://') return randomBytes(48).toString('base64url');
+  const file = join(config.gatherDataDir, 'jwt-secret');
   try {
     return (await readFile(file, 'utf8')).trim();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  await createDataFolder(config.dataDir);
+  await createDataFolder(config.gatherDataDir);
   // 'wx': if another process wrote it first, keep theirs.
   await writeFile(file, `${randomBytes(48).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' }).catch(
     (error: NodeJS.ErrnoException) => {

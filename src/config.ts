@@ -1,60 +1,28 @@
-// The configuration the app runs with, made once at start from the settings (src/settings.ts declares every
-// variable) and the standard OTEL_* variables; rules between settings are checked here, each in one line.
-import {
-  ConfigError,
-  type Limit,
-  type LogFormat,
-  type LogLevel,
-  otelSdkDisabled,
-  readSettings,
-  type Settings,
-} from './settings.ts';
+// The configuration the app runs with, made once at start: every setting src/settings.ts declares, under its
+// variable's name in camel case (nothing here declares a setting again), the few values made from them and from
+// the standard OTEL_* variables; the rules between settings are checked here, each in one line.
+import { ConfigError, otelSdkDisabled, readSettings, type SettingName, type Settings } from './settings.ts';
 
-export type Config = Readonly<{
-  nodeEnv: string;
-  production: boolean;
-  port: number;
-  host: string;
-  /** Unset means the embedded PGlite database in `dataDir`. */
-  databaseUrl: string | undefined;
-  /** Read replicas of DATABASE_URL (docs/scaling.md); empty: every query goes to the primary. */
-  replicaUrls: readonly string[];
-  /** How far behind a replica may be to serve a read that does not need a client's own write. */
-  replicaMaxLagMs: number;
-  dbPoolMax: number;
-  dataDir: string;
-  /** Unset outside production: a secret is generated once and kept in `dataDir`. */
-  jwtSecret: string | undefined;
-  jwtExpiresIn: string;
-  logLevel: LogLevel;
-  logFormat: LogFormat;
-  /** Per-request traces (query recorder + /_gather/traces). On in development, off in production. */
-  trace: boolean;
-  autoMigrate: boolean;
-  bodyLimit: number;
-  /** `gather serve` processes sharing the port (node:cluster); each has its own pool of dbPoolMax. */
-  workers: number;
-  /** GET /metrics in Prometheus text format. */
-  metrics: boolean;
-  /** Unset: rate-limit counters live in this process's memory; set: in Redis, shared by every instance. */
-  redisUrl: string | undefined;
-  /** Fastify's trustProxy: false (the socket's address is the client's), or the proxies' addresses. */
-  trustProxy: false | string[];
-  authLimits: AuthLimits;
-  /** Set when the standard OTEL_* variables ask for it: recorded spans are also exported over OTLP/HTTP. */
-  otel: OtelSettings | undefined;
-  deadlines: Deadlines;
-  /** Pool connections the routes of one feature may hold at once (a bulkhead), per process. */
-  dbPoolGroupMax: number;
-  /** Requests that may wait for a pool connection at once; past it a request is shed (503) at once. */
-  dbPoolQueueMax: number;
-  /** Event-loop delay past which new requests are shed (503) instead of queued. */
-  shedEventLoopDelayMs: number;
-  /** Requests a process works on at once; the next one is shed (503) before any work is done for it. */
-  maxRequestsInFlight: number;
-  /** How migrations share the database with live traffic: lock waits, retries, backfill pauses. */
-  migrationPolicy: MigrationPolicy;
-}>;
+/** DB_POOL_MAX → dbPoolMax: a setting's field in Config is its variable's name in camel case. */
+type FieldName<Name extends string> = Name extends `${infer Head}_${infer Tail}`
+  ? `${Lowercase<Head>}${Capitalize<FieldName<Tail>>}`
+  : Lowercase<Name>;
+
+const fieldName = (name: string) =>
+  name.toLowerCase().replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+
+/** Every setting of src/settings.ts, read and checked, under its field name; what each does is said there. */
+export type SettingFields = { readonly [Name in SettingName as FieldName<Name>]: Settings[Name] };
+
+/** The settings, and the few values made from them or from the standard OTEL_* variables. */
+export type Config = SettingFields &
+  Readonly<{
+    production: boolean;
+    /** Set when the standard OTEL_* variables ask for it: recorded spans are also exported over OTLP/HTTP. */
+    otel: OtelSettings | undefined;
+    /** MIGRATION_* as the migration runner takes them. */
+    migrationPolicy: MigrationPolicy;
+  }>;
 
 /** How `gather db upgrade` (and start-up migrations) share the database with live traffic: how they wait for
  * table locks, and how long a backfill rests between batches; the migration runner applies it. */
@@ -69,27 +37,13 @@ export type MigrationPolicy = Readonly<{
 }>;
 
 /** The abuse controls of registration and login (docs/reliability.md says why these defaults). */
-export type AuthLimits = Readonly<{
-  /** Failed logins per account (the email, case-insensitive) from devices not signed in to it before, from any
-   * address: the ceiling on guesses at one account (ASVS V2.2.1: at most 100 an hour). */
-  loginFailuresPerAccount: Limit;
-  /** Failed logins per account and client address; also a known device's own failures. */
-  loginFailuresPerAccountAndAddress: Limit;
-  /** Failed logins per client address, whatever the accounts. */
-  loginFailuresPerAddress: Limit;
-  /** Registrations per client address, failed or not. */
-  registrationsPerAddress: Limit;
-}>;
-
-/** How long a request, and each PostgreSQL statement of it, may take (docs/reliability.md says why). */
-export type Deadlines = Readonly<{
-  /** A request's deadline for every wait it makes: a bulkhead slot, a pool connection, a hash thread. */
-  requestMs: number;
-  /** PostgreSQL's statement_timeout, lock_timeout and idle_in_transaction_session_timeout, per connection. */
-  statementMs: number;
-  lockMs: number;
-  idleInTransactionMs: number;
-}>;
+export type AuthLimits = Pick<
+  SettingFields,
+  | 'loginFailuresPerAccount'
+  | 'loginFailuresPerAccountAndAddress'
+  | 'loginFailuresPerAddress'
+  | 'registrationsPerAddress'
+>;
 
 export type OtelSettings = Readonly<{
   /** Full OTLP/HTTP traces URL, e.g. http://localhost:4318/v1/traces. */
@@ -167,44 +121,16 @@ export function loadConfig(
 ): Config {
   const settings = readSettings(env, terminal);
   checkTogether(settings);
+  const fields = Object.fromEntries(
+    Object.entries(settings).map(([name, value]) => [
+      fieldName(name),
+      Array.isArray(value) ? Object.freeze(value) : value,
+    ]),
+  ) as SettingFields;
   return Object.freeze({
-    nodeEnv: settings.NODE_ENV,
+    ...fields,
     production: settings.NODE_ENV === 'production',
-    port: settings.PORT,
-    host: settings.HOST,
-    databaseUrl: settings.DATABASE_URL,
-    replicaUrls: Object.freeze(settings.DATABASE_REPLICA_URLS),
-    replicaMaxLagMs: settings.REPLICA_MAX_LAG_MS,
-    dbPoolMax: settings.DB_POOL_MAX,
-    dataDir: settings.GATHER_DATA_DIR,
-    jwtSecret: settings.JWT_SECRET,
-    jwtExpiresIn: settings.JWT_EXPIRES_IN,
-    logLevel: settings.LOG_LEVEL,
-    logFormat: settings.LOG_FORMAT,
-    trace: settings.GATHER_TRACE,
-    autoMigrate: settings.GATHER_AUTO_MIGRATE,
-    bodyLimit: settings.BODY_LIMIT,
-    workers: settings.GATHER_WORKERS,
-    metrics: settings.GATHER_METRICS,
-    redisUrl: settings.REDIS_URL,
-    trustProxy: settings.TRUST_PROXY,
-    authLimits: Object.freeze({
-      loginFailuresPerAccount: settings.LOGIN_FAILURES_PER_ACCOUNT,
-      loginFailuresPerAccountAndAddress: settings.LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS,
-      loginFailuresPerAddress: settings.LOGIN_FAILURES_PER_ADDRESS,
-      registrationsPerAddress: settings.REGISTRATIONS_PER_ADDRESS,
-    }),
     otel: otelSettings(env),
-    deadlines: Object.freeze({
-      requestMs: settings.REQUEST_TIMEOUT_MS,
-      statementMs: settings.DB_STATEMENT_TIMEOUT_MS,
-      lockMs: settings.DB_LOCK_TIMEOUT_MS,
-      idleInTransactionMs: settings.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
-    }),
-    dbPoolGroupMax: settings.DB_POOL_GROUP_MAX,
-    dbPoolQueueMax: settings.DB_POOL_QUEUE_MAX,
-    shedEventLoopDelayMs: settings.SHED_EVENT_LOOP_DELAY_MS,
-    maxRequestsInFlight: settings.MAX_REQUESTS_IN_FLIGHT,
     migrationPolicy: Object.freeze({
       timeoutMs: settings.MIGRATION_LOCK_TIMEOUT_MS,
       attempts: settings.MIGRATION_LOCK_ATTEMPTS,

@@ -56,11 +56,21 @@ test('a default the README shows as a value is the value an unset variable takes
   }
 });
 
+test('the configuration holds every setting once, under its name in camel case, and nothing else of its own', () => {
+  const config = loadConfig({ DB_POOL_MAX: '7', GATHER_DATA_DIR: '/srv/gather', REQUEST_TIMEOUT_MS: '9000' });
+  assert.equal(config.dbPoolMax, 7);
+  assert.equal(config.gatherDataDir, '/srv/gather');
+  assert.equal(config.requestTimeoutMs, 9000);
+  const fields = NAMES.map((name) => name.toLowerCase().replace(/_([a-z])/g, (_, letter) => letter.toUpperCase()));
+  const derived = ['migrationPolicy', 'otel', 'production'];
+  assert.deepEqual(Object.keys(config).sort(), [...fields, ...derived].sort());
+});
+
 test('defaults that depend on another setting follow it', () => {
   const config = loadConfig({ DB_POOL_MAX: '7', NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }, true);
   assert.equal(config.dbPoolGroupMax, 4);
   assert.equal(config.dbPoolQueueMax, 28);
-  assert.equal(config.trace, false);
+  assert.equal(config.gatherTrace, false);
   assert.equal(config.logFormat, 'json');
   assert.equal(loadConfig({}, true).logFormat, 'pretty');
   assert.equal(loadConfig({ NODE_ENV: 'test' }, false).logLevel, 'silent');

@@ -16,7 +16,7 @@ export type PrimaryOptions = {
 
 /** Runs the primary until it is told to stop; resolves with the exit code. */
 export function runPrimary({ config, workers, graceMs, banner }: PrimaryOptions): Promise<number> {
-  if (config.metrics) serveClusterMetrics();
+  if (config.gatherMetrics) serveClusterMetrics();
   console.log(
     `gather: primary pid ${process.pid} starting ${workers} workers on port ${config.port} ` +
       `(each with a pool of up to ${config.dbPoolMax} connections: ${workers * config.dbPoolMax} in all)`,

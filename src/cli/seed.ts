@@ -76,7 +76,10 @@ async function seed(options: SeedOptions): Promise<number> {
       poolMax: 1,
       // Said once the folder is ours: a refusal (the folder is held) stays one line.
       onOpening: () =>
-        progress.step('database', `opening PGlite (${config.dataDir}); a new folder takes a few seconds`),
+        progress.step(
+          'database',
+          `opening PGlite (${config.gatherDataDir}); a new folder takes a few seconds`,
+        ),
     });
     progress.step('database', `ready in ${seconds(performance.now() - opening)}`);
     try {

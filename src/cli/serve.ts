@@ -103,13 +103,14 @@ export function banner(base: string, config: Config, database: string): string {
     `  API           ${base}/api`,
     `  Swagger UI    ${base}/docs`,
     `  OpenAPI       ${base}/openapi.json`,
-    ...(config.trace ? [`  Traces        ${base}/_gather/traces`] : []),
+    ...(config.gatherTrace ? [`  Traces        ${base}/_gather/traces`] : []),
   ].join('\n');
 }
 
 export async function serve(options: ServeOptions): Promise<number> {
   const config = loadConfig();
-  const workers = options.workers === undefined ? config.workers : parseWorkers(options.workers, '--workers');
+  const workers =
+    options.workers === undefined ? config.gatherWorkers : parseWorkers(options.workers, '--workers');
   if (workers > 1 && config.databaseUrl === undefined) {
     throw new ConfigError(
       `--workers ${workers} needs PostgreSQL: the embedded PGlite database belongs to one process; ` +
@@ -137,7 +138,9 @@ export async function serve(options: ServeOptions): Promise<number> {
   const gather = await bootGather({ config, migrations, holder: HOLDER, onApply: logApplied });
   const folder = gather.database.dataFolder;
   if (folder?.staleHolder !== undefined) {
-    console.log(`gather: ${config.dataDir} was held by ${folder.staleHolder}, which is gone; taken over`);
+    console.log(
+      `gather: ${config.gatherDataDir} was held by ${folder.staleHolder}, which is gone; taken over`,
+    );
   }
   const base = await listen(gather, config);
   await folder?.announce(base);

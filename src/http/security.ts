@@ -7,7 +7,7 @@ import helmet from '@fastify/helmet';
 import rateLimit, { type RateLimitOptions } from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
-import type { Config } from '../config.ts';
+import type { AuthLimits, Config } from '../config.ts';
 import type { Limit } from '../settings.ts';
 import { type AttemptCounter, memoryCounter, redisCounter } from './attempt-counter.ts';
 import { createDeviceTokens } from './device-tokens.ts';
@@ -118,7 +118,7 @@ export async function registerSecurity(
       ]),
   });
 
-  const limits = config.authLimits;
+  const limits: AuthLimits = config;
   const counter = (name: string, { windowMs }: Limit): AttemptCounter =>
     redis === undefined
       ? memoryCounter(windowMs)

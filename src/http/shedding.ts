@@ -115,10 +115,7 @@ export function createShedding(config: Config): Shedding {
 export function registerBudgets(app: FastifyInstance, config: Config): void {
   // Waits end a lock_timeout before the request's deadline: the statement after the last wait may still wait
   // that long for a lock (a stuck table), and ends by the deadline all the same.
-  const waitsMs = Math.max(
-    config.deadlines.requestMs - config.deadlines.lockMs,
-    config.deadlines.requestMs / 2,
-  );
+  const waitsMs = Math.max(config.requestTimeoutMs - config.dbLockTimeoutMs, config.requestTimeoutMs / 2);
   const share = featureShare(config);
   const byFeature = new Map<string | undefined, number>();
   let routed = 0;

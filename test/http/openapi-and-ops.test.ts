@@ -277,7 +277,7 @@ describe('configuration', () => {
     assert.equal(config.port, 3000);
     assert.equal(config.host, '127.0.0.1');
     assert.equal(config.databaseUrl, undefined);
-    assert.equal(config.dataDir, './.gather');
+    assert.equal(config.gatherDataDir, './.gather');
   });
 
   test('`gather serve` with a bad PORT exits 1 printing one line, no stack trace', () => {

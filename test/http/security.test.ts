@@ -130,8 +130,8 @@ describe('production configuration', () => {
   });
 
   test('traces are off in production unless GATHER_TRACE=1', async () => {
-    assert.equal(loadConfig(production).trace, false);
-    assert.equal(loadConfig({ ...production, GATHER_TRACE: '1' }).trace, true);
+    assert.equal(loadConfig(production).gatherTrace, false);
+    assert.equal(loadConfig({ ...production, GATHER_TRACE: '1' }).gatherTrace, true);
     const { database, drop } = await freshDatabase();
     const config = loadConfig({ ...production, LOG_LEVEL: 'silent' });
     const app = await assembleApp(config, database);

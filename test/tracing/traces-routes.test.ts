@@ -90,9 +90,9 @@ test('the viewer is hidden from OpenAPI', async () => {
 
 test('tracing is off when GATHER_TRACE=0, and in production unless GATHER_TRACE=1 turns it on', async () => {
   const production = { NODE_ENV: 'production', JWT_SECRET: TEST_JWT_SECRET };
-  assert.equal(loadConfig(production).trace, false);
-  assert.equal(loadConfig({ ...production, GATHER_TRACE: '1' }).trace, true);
-  assert.equal(loadConfig({ NODE_ENV: 'development' }).trace, true);
+  assert.equal(loadConfig(production).gatherTrace, false);
+  assert.equal(loadConfig({ ...production, GATHER_TRACE: '1' }).gatherTrace, true);
+  assert.equal(loadConfig({ NODE_ENV: 'development' }).gatherTrace, true);
   // Off: no trace header, no viewer (a RealWorld 404), nothing kept.
   for (const [env, traced] of [
     [{ GATHER_TRACE: '0' }, false],

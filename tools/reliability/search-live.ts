@@ -90,7 +90,7 @@ export async function run({ articles, seconds, clients }: SearchLiveOptions): Pr
   const database = await scratchDatabase(SHARED_POSTGRES, 'gather_search_live');
   const env = scenarioEnv({ DATABASE_URL: database.url });
   // How long Gather waits for a lock before it answers 503: what no request may wait for during the backfill.
-  const lockMs = loadConfig({ ...env, NODE_ENV: 'test' }).deadlines.lockMs;
+  const lockMs = loadConfig({ ...env, NODE_ENV: 'test' }).dbLockTimeoutMs;
   const project = await liveProject(env, BEFORE_SEARCH);
   const before = await gatherWithoutSearch();
   try {
