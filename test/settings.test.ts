@@ -61,7 +61,9 @@ test('the configuration holds every setting once, under its name in camel case, 
   assert.equal(config.dbPoolMax, 7);
   assert.equal(config.gatherDataDir, '/srv/gather');
   assert.equal(config.requestTimeoutMs, 9000);
-  const fields = NAMES.map((name) => name.toLowerCase().replace(/_([a-z])/g, (_, letter) => letter.toUpperCase()));
+  const fields = NAMES.map((name) =>
+    name.toLowerCase().replace(/_([a-z])/g, (_, letter) => letter.toUpperCase()),
+  );
   const derived = ['migrationPolicy', 'otel', 'production'];
   assert.deepEqual(Object.keys(config).sort(), [...fields, ...derived].sort());
 });
