@@ -6,14 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { openDatabase } from './db/client.ts';
 import { createDataFolder } from './db/data-folder.ts';
 import type { Database } from './db/database.ts';
 import { loadMigrations, type Migration } from './db/migrate/files.ts';
 import { MigrationError, pending, upgrade } from './db/migrate/runner.ts';
-import { createQueries } from './features/queries.ts';
 import { type Instrument, uninstrumented } from './instrument.ts';
 import { recordSpan } from './tracing/recorder.ts';
 import type { TraceStore } from './tracing/trace-store.ts';
@@ -119,6 +117,12 @@ async function jwtSecretOf(config: Config): Promise<string> {
   return (await readFile(file, 'utf8')).trim();
 }
 
+/**
+ * The app's modules (Fastify, the features, their schemas): loaded when an app is assembled, not with this
+ * module, so that `gather db` never loads them and `serve` loads them while its database opens.
+ */
+const appModules = () => Promise.all([import('./app.ts'), import('./features/queries.ts')]);
+
 /** The app over an open database: its queries built once, its JWT secret resolved. */
 export async function assembleApp(
   config: Config,
@@ -126,6 +130,7 @@ export async function assembleApp(
   traces?: TraceStore,
   instrument = instrumentFor(config),
 ): Promise<FastifyInstance> {
+  const [{ buildApp }, { createQueries }] = await appModules();
   return buildApp({
     config,
     database,
@@ -146,6 +151,10 @@ export type Gather = Readonly<{
 
 /** Gather, ready to listen or to be sent requests with app.inject(). */
 export async function bootGather(options: OpenOptions & { traces?: TraceStore }): Promise<Gather> {
+  // Loaded on this thread while the database opens: in a thread of its own on PGlite (seconds for a new
+  // folder), over the network on PostgreSQL. assembleApp waits for the same imports.
+  const loading = appModules();
+  loading.catch(() => {}); // a failure is assembleApp's to report, after openData's own
   const database = await openData(options);
   try {
     const app = await assembleApp(options.config, database, options.traces, options.instrument);
