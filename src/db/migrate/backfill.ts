@@ -76,13 +76,6 @@ export function describeBackfill(backfill: Backfill, pauseRatio: number): string
   ].map((line) => `-- ${line}`);
 }
 
-export type BackfillPace = Readonly<{
-  /** The pause after each batch, as a multiple of the time the batch took (MIGRATION_BACKFILL_PAUSE_PERCENT). */
-  pauseRatio: number;
-  /** How often progress is logged. */
-  reportEveryMs: number;
-}>;
-
 /**
  * The policy as it applies to a kind of database. An embedded one is this process's alone while it migrates
  * (its folder's lock; `gather serve` listens only after), so no live traffic shares it: no pauses.
@@ -91,11 +84,8 @@ export function policyOn(kind: Database['kind'], policy: MigrationPolicy): Migra
   return kind === 'pglite' ? { ...policy, backfillPauseRatio: 0 } : policy;
 }
 
-/** The pace of a backfill run under `policy`: its pauses, and progress every 2 s. */
-export const paceOf = (policy: MigrationPolicy): BackfillPace => ({
-  pauseRatio: policy.backfillPauseRatio,
-  reportEveryMs: 2_000,
-});
+/** How often a backfill logs its progress. */
+const REPORT_EVERY_MS = 2_000;
 
 type Progress = { next: number; last: number };
 
@@ -159,14 +149,17 @@ async function runBatch(
   }
 }
 
-/** Runs a registered backfill from where it stands to its end, then marks it finished. */
+/**
+ * Runs a registered backfill from where it stands to its end, then marks it finished: each batch under the
+ * policy's lock timeout and attempts, followed by its pause; progress logged every `reportEveryMs`.
+ */
 export async function runBackfill(
   session: SqlSession,
   name: string,
   backfill: Backfill,
   locks: MigrationPolicy,
-  pace: BackfillPace,
   log: (line: string) => void,
+  reportEveryMs = REPORT_EVERY_MS,
 ): Promise<void> {
   const progress = await startingPoint(session, name, backfill);
   if (progress !== null) {
@@ -179,7 +172,7 @@ export async function runBackfill(
       const batchStart = performance.now();
       await runBatch(session, name, backfill, from, locks, log);
       const now = performance.now();
-      if (now - reported >= pace.reportEveryMs) {
+      if (now - reported >= reportEveryMs) {
         reported = now;
         const done = Math.min(from + backfill.batchKeys - progress.next, total);
         const perSecond = done / ((now - started) / 1000);
@@ -188,7 +181,7 @@ export async function runBackfill(
             `${Math.round(perSecond)} keys/s, about ${Math.ceil((total - done) / perSecond)} s left`,
         );
       }
-      await sleep((now - batchStart) * pace.pauseRatio);
+      await sleep((now - batchStart) * locks.backfillPauseRatio);
     }
     log(`${what}: done, ${total} keys in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }

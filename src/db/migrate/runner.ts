@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_MIGRATION_POLICY, type MigrationPolicy } from '../../config.ts';
 import type { Database, SqlSession } from '../database.ts';
-import { paceOf, policyOn, runBackfill, unfinishedBackfills } from './backfill.ts';
+import { policyOn, runBackfill, unfinishedBackfills } from './backfill.ts';
 import type { Migration } from './files.ts';
 import { isLockTimeout, lockRetryPauseMs, MigrationError } from './migration-error.ts';
 import {
@@ -235,7 +235,7 @@ async function runSteps(
     }
     const { name, backfill } = step.migration;
     if (step.direction === 'up' && backfill !== undefined) {
-      await runBackfill(session, name, backfill, locks, paceOf(locks), log);
+      await runBackfill(session, name, backfill, locks, log);
     }
     onStep?.(step);
   }
@@ -253,7 +253,7 @@ async function resumeBackfills(
     if (backfill === undefined)
       throw new MigrationError(`${name} has an unfinished backfill but no backfill.sql`);
     log(`resuming the backfill of ${name}`);
-    await runBackfill(session, name, backfill, locks, paceOf(locks), log);
+    await runBackfill(session, name, backfill, locks, log);
   }
 }
 

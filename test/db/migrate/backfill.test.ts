@@ -7,7 +7,6 @@ import { DEFAULT_MIGRATION_POLICY, loadConfig } from '../../../src/config.ts';
 import type { Database } from '../../../src/db/database.ts';
 import {
   BACKFILL_TABLE,
-  paceOf,
   parseBackfill,
   policyOn,
   registerBackfill,
@@ -68,10 +67,11 @@ test('a backfill stopped at a batch keeps the batches before it, and resumes at 
         WHERE "id" >= $1 AND "id" < $2`,
       file,
     );
-    const pace = { pauseRatio: 0, reportEveryMs: 0 };
+    // No pauses, and every batch's progress logged.
+    const policy = { ...DEFAULT_MIGRATION_POLICY, backfillPauseRatio: 0 };
     const lines: string[] = [];
     const log = (line: string) => lines.push(line);
-    await assert.rejects(runBackfill(session, '9999_numbers', failing, DEFAULT_MIGRATION_POLICY, pace, log), {
+    await assert.rejects(runBackfill(session, '9999_numbers', failing, policy, log, 0), {
       message: /backfill of 9999_numbers failed at numbers\.id 10: division by zero; .* resumes here/,
     });
     const filled = async () =>
@@ -86,7 +86,7 @@ test('a backfill stopped at a batch keeps the batches before it, and resumes at 
       file,
     );
     lines.length = 0;
-    await runBackfill(session, '9999_numbers', working, DEFAULT_MIGRATION_POLICY, pace, log);
+    await runBackfill(session, '9999_numbers', working, policy, log, 0);
     assert.match(lines[0]!, /keys 10 to 20, 3 a batch/);
     assert.deepEqual(
       await filled(),
@@ -135,7 +135,7 @@ test('MIGRATION_BACKFILL_PAUSE_PERCENT sets the pause after each batch: in the r
       '9998_slow/backfill.sql',
     );
     const started = performance.now();
-    await runBackfill(session, '9998_slow', backfill, policy, paceOf(policy), () => {});
+    await runBackfill(session, '9998_slow', backfill, policy, () => {});
     const elapsedMs = performance.now() - started;
     assert.ok(elapsedMs >= 4 * 120, `three batches and their pauses took ${elapsedMs.toFixed(0)} ms`);
     await session.exec(`DROP TABLE "slow"; DELETE FROM "${BACKFILL_TABLE}" WHERE "name" = '9998_slow'`);
