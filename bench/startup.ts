@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { sleep } from '../tools/harness/api-client.ts';
 import { scratchDatabase } from '../tools/harness/scratch-database.ts';
-import { buildGather, startGather } from '../tools/harness/server-process.ts';
+import { buildGather, runGather, startGather } from '../tools/harness/server-process.ts';
 import { median } from '../tools/harness/stats.ts';
 import { postgresServerUrl } from './lib/postgres-server.ts';
 import { textTable } from './lib/table.ts';
@@ -27,10 +27,17 @@ const SETTLE_MS = 1_000;
 /** A figure, and the target it is checked against (none: printed only). */
 type Figure = Readonly<{ name: string; values: number[]; unit: 'ms' | 'MB'; target?: number }>;
 
-/** ms for one run of a gather command, to its exit. */
-async function commandMs(script: string, args: string[], env: Record<string, string> = {}): Promise<number> {
+async function versionMs(script: string): Promise<number> {
   const started = performance.now();
-  await promisify(execFile)(process.execPath, [script, ...args], { env: { ...process.env, ...env } });
+  await promisify(execFile)(process.execPath, [script, '--version']);
+  return performance.now() - started;
+}
+
+/** ms for `gather db <args>` from the source checkout, to its exit (which must be 0). */
+async function dbCommandMs(args: string[], env: Record<string, string>): Promise<number> {
+  const started = performance.now();
+  const run = await runGather(['db', ...args], { env });
+  if (run.code !== 0) throw new Error(`gather db ${args.join(' ')} exited with ${run.code}: ${run.stderr}`);
   return performance.now() - started;
 }
 
@@ -83,8 +90,8 @@ async function measure(rounds: number): Promise<Figure[]> {
   const database = await scratchDatabase(postgresServerUrl(), 'gather_bench_startup');
   try {
     for (let round = 0; round < rounds; round++) {
-      figures.versionSource.push(await commandMs(SOURCE, ['--version']));
-      figures.versionCompiled.push(await commandMs(COMPILED, ['--version']));
+      figures.versionSource.push(await versionMs(SOURCE));
+      figures.versionCompiled.push(await versionMs(COMPILED));
       const dataDir = await mkdtemp(join(tmpdir(), 'gather-bench-startup-'));
       try {
         const folder = { ...jwt, GATHER_DATA_DIR: dataDir };
@@ -94,7 +101,7 @@ async function measure(rounds: number): Promise<Figure[]> {
         const reopened = await serveOnce(folder, { compiled: false });
         figures.existingAnswer.push(reopened.answerMs);
         figures.existingIdle.push(reopened.idleMb);
-        figures.dbHistoryPglite.push(await commandMs(SOURCE, ['db', 'history'], folder));
+        figures.dbHistoryPglite.push(await dbCommandMs(['history'], folder));
       } finally {
         await rm(dataDir, { recursive: true, force: true });
       }
@@ -104,7 +111,7 @@ async function measure(rounds: number): Promise<Figure[]> {
       );
       figures.postgresAnswer.push(postgres.answerMs);
       figures.postgresIdle.push(postgres.idleMb);
-      figures.dbHeadsPostgres.push(await commandMs(SOURCE, ['db', 'heads'], { DATABASE_URL: database.url }));
+      figures.dbHeadsPostgres.push(await dbCommandMs(['heads'], { DATABASE_URL: database.url }));
     }
   } finally {
     await database.drop();
