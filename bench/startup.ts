@@ -1,6 +1,7 @@
 // `gather bench startup`: how long Gather takes to start and how much memory it holds idle, started as a user
 // starts it: `gather --version` from a source checkout (bin/gather.js) and compiled (dist/cli/index.js);
-// `gather serve` on a new embedded folder and on the same folder again (npm start); compiled on PostgreSQL
+// `gather serve` on a new embedded folder (a copy of the template npm install made; and once with no template,
+// as on a machine whose install did not make one) and on the same folder again (npm start); compiled on PostgreSQL
 // (npm run start:dist, in a scratch database); and a `gather db` command on each database, which opens the data
 // without the app. Each figure is the median of the rounds; the full run checks issue 22's targets (the db
 // commands have none), --smoke (CI) prints the figures of one round only.
@@ -10,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { templateFolder } from '../src/db/pglite-template.ts';
 import { sleep } from '../tools/harness/api-client.ts';
 import { scratchDatabase } from '../tools/harness/scratch-database.ts';
 import { buildGather, runGather, startGather } from '../tools/harness/server-process.ts';
@@ -78,6 +80,7 @@ async function measure(rounds: number): Promise<Figure[]> {
   const figures = {
     versionSource: [] as number[],
     versionCompiled: [] as number[],
+    firstAnswer: [] as number[],
     newAnswer: [] as number[],
     newIdle: [] as number[],
     existingAnswer: [] as number[],
@@ -92,6 +95,15 @@ async function measure(rounds: number): Promise<Figure[]> {
     for (let round = 0; round < rounds; round++) {
       figures.versionSource.push(await versionMs(SOURCE));
       figures.versionCompiled.push(await versionMs(COMPILED));
+      // The first folder on a machine whose install made no template (initdb, which makes the template).
+      await rm(templateFolder(), { recursive: true, force: true });
+      const firstDir = await mkdtemp(join(tmpdir(), 'gather-bench-startup-'));
+      try {
+        const first = await serveOnce({ ...jwt, GATHER_DATA_DIR: firstDir }, { compiled: false });
+        figures.firstAnswer.push(first.answerMs);
+      } finally {
+        await rm(firstDir, { recursive: true, force: true });
+      }
       const dataDir = await mkdtemp(join(tmpdir(), 'gather-bench-startup-'));
       try {
         const folder = { ...jwt, GATHER_DATA_DIR: dataDir };
@@ -119,6 +131,11 @@ async function measure(rounds: number): Promise<Figure[]> {
   return [
     { name: 'gather --version, source checkout', values: figures.versionSource, unit: 'ms', target: 300 },
     { name: 'gather --version, compiled', values: figures.versionCompiled, unit: 'ms', target: 300 },
+    {
+      name: 'npm start, new PGlite folder, no template yet: first answer',
+      values: figures.firstAnswer,
+      unit: 'ms',
+    },
     {
       name: 'npm start, new PGlite folder: first answer',
       values: figures.newAnswer,

@@ -120,6 +120,7 @@ export function registerDb({ program, finish }: Cli, devTime: DevTime | undefine
   registerDowngrade(command, finish);
   registerReading(command, finish);
   registerCheck(command, finish, devTime);
+  registerTemplate(command, finish);
 }
 
 /** Writing the settings and migrations: init, init-db, migrate. */
@@ -362,4 +363,29 @@ function registerReading(command: SubCommand, finish: Cli['finish']): void {
       }),
     ),
   );
+}
+
+/** `gather db template`: the embedded database's template, which new folders are copies of. */
+function registerTemplate(command: SubCommand, finish: Cli['finish']): void {
+  command(
+    'template',
+    "make the embedded database's template (npm install runs it)",
+    "Makes the template new PGlite folders are copied from: PostgreSQL's initdb, run once per PGlite " +
+      'version (seconds) and kept in node_modules/.cache/gather; nothing to do when it is there.',
+  ).action(async () => {
+    // Loaded here: the rest of `gather db` never needs PGlite.
+    const { ensureTemplate } = await import('../db/pglite-template.ts');
+    const { initdbInThread } = await import('../db/pglite-thread.ts');
+    const started = performance.now();
+    const template = await ensureTemplate(initdbInThread);
+    if (template === undefined) {
+      console.error(
+        "gather: cannot keep the embedded database's template (node_modules/.cache is not writable by this " +
+          'user): each new folder is created by initdb itself, in seconds; run this as the user who installed',
+      );
+      return finish(EXIT.failed);
+    }
+    console.log(`template: ${template} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    finish(EXIT.ok);
+  });
 }

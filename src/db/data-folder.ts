@@ -8,10 +8,11 @@ import { tryLock, unlock } from 'fs-native-extensions';
 import { CommandError } from '../command-error.ts';
 import { ConfigError } from '../settings.ts';
 import { UPGRADE_FILES, upgradeFolder } from './folder-upgrade.ts';
+import { CREATING } from './pglite-template.ts';
 
 const LOCK_FILE = 'gather.lock';
 /** Gather's files in the folder; anything else beside them that is not PostgreSQL's is refused. */
-const GATHER_FILES = new Set([LOCK_FILE, 'jwt-secret', ...UPGRADE_FILES]);
+const GATHER_FILES = new Set([LOCK_FILE, 'jwt-secret', CREATING, ...UPGRADE_FILES]);
 const PGDATA = 'pgdata';
 
 /** Who holds the folder, as written in its lock file. */

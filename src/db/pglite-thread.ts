@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { currentBulkhead } from '../request-budget.ts';
 import type { SqlSession } from './database.ts';
+import { createPgdata } from './pglite-template.ts';
 
 export type PgliteResults<Row> = {
   rows: Row[];
@@ -175,14 +176,22 @@ async function inTransaction<T>(
   }
 }
 
-/** Starts the thread and opens the database in it: `dataDir` a folder, or undefined for memory. */
+/**
+ * PostgreSQL's initdb at `folder`, by a thread of its own that then exits: PGlite creates a database with a
+ * second WebAssembly instance whose memory, hundreds of MB, would otherwise stay with the process.
+ */
+export async function initdbInThread(folder: string): Promise<void> {
+  const creator = await startThread(folder, true);
+  await new Promise((resolve) => creator.once('exit', resolve));
+}
+
+/**
+ * Starts the thread and opens the database in it: `dataDir` a folder (created, from the template, when it holds
+ * none), or undefined for memory.
+ */
 export async function openPgliteThread(dataDir: string | undefined): Promise<PgliteThread> {
-  // A new folder is created by a thread of its own that then exits: PGlite creates a database with a second
-  // WebAssembly instance (initdb) whose memory, hundreds of MB, would otherwise stay with the process.
-  if (dataDir !== undefined && !existsSync(join(dataDir, 'PG_VERSION'))) {
-    const creator = await startThread(dataDir, true);
-    await new Promise((resolve) => creator.once('exit', resolve));
-  }
+  if (dataDir !== undefined && !existsSync(join(dataDir, 'PG_VERSION')))
+    await createPgdata(dataDir, initdbInThread);
   const worker = await startThread(dataDir, false);
   const { send, gone } = messagesTo(worker);
   const sessionIn = (lane: () => string | undefined): PgliteSession => ({

@@ -1,0 +1,83 @@
+// A new embedded database is a copy of a template. PGlite creates a database by running PostgreSQL's initdb in
+// WebAssembly, writing its files through a proxy file system: 2.4–3 s of one core on these machines, the most
+// of a first start; copying the result takes ~0.1 s. The template is made once per PGlite version (by
+// `gather db template`, which `npm install` runs, or else by the first folder created) and kept with the
+// installed packages, in node_modules/.cache/gather, so that it goes when they go. Each copy and the template
+// itself are built beside where they go and renamed into place: a kill at any point leaves none or a whole one.
+// Copies share the template's system identifier (pg_control), which only replication reads; PGlite has none.
+import { existsSync, readFileSync } from 'node:fs';
+import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Where a new folder's files are built before they are renamed to pgdata: a start that finds it removes it. */
+export const CREATING = 'pgdata.creating';
+
+const TEMPLATES = fileURLToPath(new URL('../../node_modules/.cache/gather/', import.meta.url));
+
+/** The installed PGlite's version: a template is only ever copied for the PGlite that made it. */
+function pgliteVersion(): string {
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const manifest = join(dirname(entry), '..', 'package.json');
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+}
+
+/** The template's folder for the installed PGlite. */
+export function templateFolder(): string {
+  return join(TEMPLATES, `pglite-${pgliteVersion()}`);
+}
+
+/** Creates a database at a folder that does not exist yet (PGlite's initdb, in whatever thread it runs). */
+export type Initdb = (folder: string) => Promise<void>;
+
+/** `from`'s files at `to` (which must not exist), copied in parallel. */
+async function copyTree(from: string, to: string): Promise<void> {
+  await mkdir(to);
+  const entries = await readdir(from, { withFileTypes: true });
+  await Promise.all(
+    entries.map((entry) =>
+      entry.isDirectory()
+        ? copyTree(join(from, entry.name), join(to, entry.name))
+        : copyFile(join(from, entry.name), join(to, entry.name)),
+    ),
+  );
+}
+
+/**
+ * The template, made with `initdb` if it is missing; undefined when it cannot be kept (node_modules not
+ * writable by this user): a new folder is then created by initdb itself, as slowly as before.
+ */
+export async function ensureTemplate(
+  initdb: Initdb,
+  template = templateFolder(),
+): Promise<string | undefined> {
+  if (existsSync(join(template, 'PG_VERSION'))) return template;
+  try {
+    await mkdir(dirname(template), { recursive: true });
+  } catch {
+    return undefined;
+  }
+  const partial = `${template}.${process.pid}`;
+  await rm(partial, { recursive: true, force: true });
+  try {
+    await initdb(partial);
+    await rename(partial, template);
+  } catch (error) {
+    await rm(partial, { recursive: true, force: true });
+    // Another process made it first (rename onto its folder): theirs is as good.
+    if (existsSync(join(template, 'PG_VERSION'))) return template;
+    throw error;
+  }
+  return template;
+}
+
+/** Creates the database at `pgdata` (which holds none): a copy of the template, built beside it, then renamed. */
+export async function createPgdata(pgdata: string, initdb: Initdb): Promise<void> {
+  const building = join(dirname(pgdata), CREATING);
+  await rm(building, { recursive: true, force: true });
+  const template = await ensureTemplate(initdb);
+  if (template === undefined) await initdb(building);
+  else await copyTree(template, building);
+  await rename(building, pgdata);
+}

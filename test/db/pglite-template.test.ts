@@ -1,0 +1,64 @@
+// A new embedded folder is a copy of a template made once per PGlite version: the template is made by the first
+// caller and never half-made, and a folder whose creation was killed mid-copy is created again at the next start.
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { CREATING, ensureTemplate } from '../../src/db/pglite-template.ts';
+import { runGather } from '../../tools/harness/server-process.ts';
+
+let scratch: string;
+before(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'gather-template-'));
+});
+after(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+/** An initdb that writes a PG_VERSION and counts its runs. */
+function fakeInitdb() {
+  const runs: string[] = [];
+  const initdb = async (folder: string) => {
+    runs.push(folder);
+    await mkdir(folder);
+    await writeFile(join(folder, 'PG_VERSION'), '18\n');
+  };
+  return { initdb, runs };
+}
+
+test('the template is made once, by the first caller, and kept', async () => {
+  const template = join(scratch, 'made-once', 'pglite-test');
+  const { initdb, runs } = fakeInitdb();
+  const [first, second] = await Promise.all([
+    ensureTemplate(initdb, template),
+    ensureTemplate(initdb, template),
+  ]);
+  assert.equal(first, template);
+  assert.equal(second, template);
+  assert.equal(await ensureTemplate(initdb, template), template);
+  assert.ok(runs.length >= 1 && runs.length <= 2, `initdb ran ${runs.length} times`);
+  assert.deepEqual(await readdir(join(scratch, 'made-once')), ['pglite-test']);
+});
+
+test('an initdb that fails leaves no template and no partial folder behind', async () => {
+  const template = join(scratch, 'failed', 'pglite-test');
+  const failing = async (folder: string) => {
+    await mkdir(folder);
+    await writeFile(join(folder, 'half-written'), '');
+    throw new Error('initdb failed');
+  };
+  await assert.rejects(ensureTemplate(failing, template), /initdb failed/);
+  assert.deepEqual(await readdir(join(scratch, 'failed')), []);
+});
+
+test('a folder whose creation was killed mid-copy is created again at the next start', async () => {
+  const dataDir = join(scratch, 'killed-mid-copy');
+  await mkdir(join(dataDir, CREATING), { recursive: true });
+  await writeFile(join(dataDir, CREATING, 'PG_VERSION'), '18\n');
+  const run = await runGather(['db', 'upgrade'], { env: { GATHER_DATA_DIR: dataDir } });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /applied 0001_init/);
+  assert.deepEqual((await readdir(dataDir)).sort(), ['gather.lock', 'pgdata']);
+  assert.equal((await readFile(join(dataDir, 'pgdata', 'PG_VERSION'), 'utf8')).trim(), '18');
+});
