@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { templateFolder } from '../src/db/pglite-template.ts';
+import { templateFor } from '../src/db/pglite-template.ts';
 import { sleep } from '../tools/harness/api-client.ts';
 import { scratchDatabase } from '../tools/harness/scratch-database.ts';
 import { buildGather, runGather, startGather } from '../tools/harness/server-process.ts';
@@ -96,7 +96,9 @@ async function measure(rounds: number): Promise<Figure[]> {
       figures.versionSource.push(await versionMs(SOURCE));
       figures.versionCompiled.push(await versionMs(COMPILED));
       // The first folder on a machine whose install made no template (initdb, which makes the template).
-      await rm(templateFolder(), { recursive: true, force: true });
+      const template = templateFor();
+      for (const path of [template.folder, template.tarball])
+        await rm(path, { recursive: true, force: true });
       const firstDir = await mkdtemp(join(tmpdir(), 'gather-bench-startup-'));
       try {
         const first = await serveOnce({ ...jwt, GATHER_DATA_DIR: firstDir }, { compiled: false });

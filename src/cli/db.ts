@@ -385,7 +385,7 @@ function registerTemplate(command: SubCommand, finish: Cli['finish']): void {
       );
       return finish(EXIT.failed);
     }
-    console.log(`template: ${template} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(`template: ${template.folder} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
     finish(EXIT.ok);
   });
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { currentBulkhead } from '../request-budget.ts';
 import type { SqlSession } from './database.ts';
-import { createPgdata } from './pglite-template.ts';
+import { createPgdata, ensureTemplate } from './pglite-template.ts';
 
 export type PgliteResults<Row> = {
   rows: Row[];
@@ -100,9 +100,15 @@ function databaseError(fields: Record<string, unknown> & { message: string }): E
   return Object.assign(new Error(fields.message), fields);
 }
 
-/** A thread that opens the database (`create`: creates it, closes it and exits); resolves once it has. */
-async function startThread(dataDir: string | undefined, create: boolean): Promise<Worker> {
-  const worker = new Worker(WORKER, { workerData: { dataDir, create } });
+/**
+ * What the thread opens: a folder (`create`: creates it, a tarball of it at `dumpTo` when given, then closes it
+ * and exits), or with no folder a database in memory, loaded from the template's tarball when there is one.
+ */
+type Opening = Readonly<{ dataDir?: string; create?: boolean; dumpTo?: string; tarball?: string }>;
+
+/** A thread that opens the database as `opening` says; resolves once it has. */
+async function startThread(opening: Opening): Promise<Worker> {
+  const worker = new Worker(WORKER, { workerData: opening });
   await new Promise<void>((resolve, reject) => {
     const onExit = (code: number) =>
       reject(new Error(`the database thread exited with ${code} while opening`));
@@ -180,19 +186,23 @@ async function inTransaction<T>(
  * PostgreSQL's initdb at `folder`, by a thread of its own that then exits: PGlite creates a database with a
  * second WebAssembly instance whose memory, hundreds of MB, would otherwise stay with the process.
  */
-export async function initdbInThread(folder: string): Promise<void> {
-  const creator = await startThread(folder, true);
+export async function initdbInThread(folder: string, tarball?: string): Promise<void> {
+  const creator = await startThread({ dataDir: folder, create: true, dumpTo: tarball });
   await new Promise((resolve) => creator.once('exit', resolve));
 }
 
 /**
  * Starts the thread and opens the database in it: `dataDir` a folder (created, from the template, when it holds
- * none), or undefined for memory.
+ * none), or undefined for memory (loaded from the template).
  */
 export async function openPgliteThread(dataDir: string | undefined): Promise<PgliteThread> {
-  if (dataDir !== undefined && !existsSync(join(dataDir, 'PG_VERSION')))
-    await createPgdata(dataDir, initdbInThread);
-  const worker = await startThread(dataDir, false);
+  let worker: Worker;
+  if (dataDir === undefined) {
+    worker = await startThread({ tarball: (await ensureTemplate(initdbInThread))?.tarball });
+  } else {
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await createPgdata(dataDir, initdbInThread);
+    worker = await startThread({ dataDir });
+  }
   const { send, gone } = messagesTo(worker);
   const sessionIn = (lane: () => string | undefined): PgliteSession => ({
     query: (text, params = [], options = {}) =>

@@ -10,6 +10,7 @@
 // WebAssembly: most of a simple read's cost.
 // Plain JavaScript: worker threads do not inherit the tsx loader of the thread that starts them.
 
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, parse, protocol } from '@electric-sql/pglite';
 
@@ -149,13 +150,18 @@ async function answer({ kind, text, params, rowMode, keepText: types, prepared }
   return undefined;
 }
 
+/** What to open (pglite-thread.ts, startThread): a folder, created or not, or memory from a tarball or not. */
+const { dataDir, create, dumpTo, tarball } = workerData;
 let db;
 try {
-  db = await PGlite.create(workerData.dataDir, {
+  db = await PGlite.create(dataDir, {
     startParams: [...PGlite.defaultStartParams, ...SETTINGS.flatMap((setting) => ['-c', setting])],
+    ...(tarball !== undefined && { loadDataDir: new Blob([readFileSync(tarball)]) }),
   });
+  if (dumpTo !== undefined)
+    writeFileSync(dumpTo, Buffer.from(await (await db.dumpDataDir('none')).arrayBuffer()));
   parentPort.postMessage({ opened: true });
-  if (workerData.create) {
+  if (create) {
     await db.close();
     process.exit(0);
   }

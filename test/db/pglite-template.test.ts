@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { CREATING, ensureTemplate } from '../../src/db/pglite-template.ts';
+import { CREATING, ensureTemplate, templateFor } from '../../src/db/pglite-template.ts';
 import { runGather } from '../../tools/harness/server-process.ts';
 
 let scratch: string;
@@ -19,16 +19,17 @@ after(async () => {
 /** An initdb that writes a PG_VERSION and counts its runs. */
 function fakeInitdb() {
   const runs: string[] = [];
-  const initdb = async (folder: string) => {
+  const initdb = async (folder: string, tarball?: string) => {
     runs.push(folder);
     await mkdir(folder);
     await writeFile(join(folder, 'PG_VERSION'), '18\n');
+    if (tarball !== undefined) await writeFile(tarball, 'files');
   };
   return { initdb, runs };
 }
 
 test('the template is made once, by the first caller, and kept', async () => {
-  const template = join(scratch, 'made-once', 'pglite-test');
+  const template = templateFor(join(scratch, 'made-once', 'pglite-test'));
   const { initdb, runs } = fakeInitdb();
   const [first, second] = await Promise.all([
     ensureTemplate(initdb, template),
@@ -38,18 +39,26 @@ test('the template is made once, by the first caller, and kept', async () => {
   assert.equal(second, template);
   assert.equal(await ensureTemplate(initdb, template), template);
   assert.ok(runs.length >= 1 && runs.length <= 2, `initdb ran ${runs.length} times`);
-  assert.deepEqual(await readdir(join(scratch, 'made-once')), ['pglite-test']);
+  assert.deepEqual((await readdir(join(scratch, 'made-once'))).sort(), ['pglite-test', 'pglite-test.tar']);
 });
 
 test('an initdb that fails leaves no template and no partial folder behind', async () => {
-  const template = join(scratch, 'failed', 'pglite-test');
-  const failing = async (folder: string) => {
+  const template = templateFor(join(scratch, 'failed', 'pglite-test'));
+  const failing = async (folder: string, tarball?: string) => {
     await mkdir(folder);
     await writeFile(join(folder, 'half-written'), '');
+    if (tarball !== undefined) await writeFile(tarball, 'half');
     throw new Error('initdb failed');
   };
   await assert.rejects(ensureTemplate(failing, template), /initdb failed/);
   assert.deepEqual(await readdir(join(scratch, 'failed')), []);
+});
+
+test('where the template cannot be kept, there is none and initdb is not run', async () => {
+  await writeFile(join(scratch, 'a-file'), '');
+  const { initdb, runs } = fakeInitdb();
+  assert.equal(await ensureTemplate(initdb, templateFor(join(scratch, 'a-file', 'pglite-test'))), undefined);
+  assert.deepEqual(runs, []);
 });
 
 test('a folder whose creation was killed mid-copy is created again at the next start', async () => {
