@@ -174,7 +174,14 @@ function openPool(
 const pgDriver =
   (client: pg.PoolClient): Run =>
   (statement, values) =>
-    client.query(pgQueryConfig(statement, values as unknown[] | undefined));
+    // pg's callback, not the promise pg makes: with that promise, a query's rows outlived V8's young generation
+    // (22 KB per list request moved to the old one, against 0.7 KB with the callback; docs/performance.md).
+    new Promise((resolve, reject) => {
+      client.query(pgQueryConfig(statement, values as unknown[] | undefined), (error, result) => {
+        if (error) reject(error);
+        else resolve(result);
+      });
+    });
 
 /**
  * The statement as pg's query config, with only the fields it sets: pg copies the config field by field on
