@@ -1,5 +1,5 @@
-// A new embedded folder is a copy of a template made once per PGlite version: the template is made by the first
-// caller and never half-made, and a folder whose creation was killed mid-copy is created again at the next start.
+// A new embedded folder is a copy of a template made once per PGlite version: callers making it at once do not
+// clash, it is never half-made, and a folder whose creation was killed mid-copy is created again at the next start.
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,7 +28,7 @@ function fakeInitdb() {
   return { initdb, runs };
 }
 
-test('the template is made once, by the first caller, and kept', async () => {
+test('callers making the template at once do not clash, and it is kept for the next', async () => {
   const template = templateFor(join(scratch, 'made-once', 'pglite-test'));
   const { initdb, runs } = fakeInitdb();
   const [first, second] = await Promise.all([
