@@ -1,5 +1,5 @@
-// `gather bench startup`: how long Gather takes to start and how much memory it holds idle, started as a user
-// starts it: `gather --version` from a source checkout (bin/gather.js) and compiled (dist/cli/index.js);
+// `gather bench startup`: how long Gather takes to start and how much memory it holds, idle and at its peak, started
+// as a user starts it: `gather --version` from a source checkout (bin/gather.js) and compiled (dist/cli/index.js);
 // `gather serve` on a new embedded folder (a copy of the template npm install made; and once with no template,
 // as on a machine whose install did not make one) and on the same folder again (npm start); compiled on PostgreSQL
 // (npm run start:dist, in a scratch database); and a `gather db` command on each database, which opens the data
@@ -55,11 +55,14 @@ async function firstAnswer(url: string): Promise<void> {
   }
 }
 
-/** One start of `gather serve`: ms from the command to its first answer, then its idle RSS. */
+/**
+ * One start of `gather serve`: ms from the command to its first answer, then its idle RSS and the most it held
+ * on the way (the peak: what a container's memory limit must allow).
+ */
 async function serveOnce(
   env: Record<string, string>,
   options: { compiled: boolean; args?: string[] },
-): Promise<{ answerMs: number; idleMb: number }> {
+): Promise<{ answerMs: number; idleMb: number; peakMb: number }> {
   const started = performance.now();
   const server = await startGather({
     env: { NODE_ENV: 'production', LOG_LEVEL: 'warn', GATHER_TRACE: '0', ...env },
@@ -69,7 +72,7 @@ async function serveOnce(
     await firstAnswer(server.url);
     const answerMs = performance.now() - started;
     await sleep(SETTLE_MS);
-    return { answerMs, idleMb: server.rssMb() };
+    return { answerMs, idleMb: server.rssMb(), peakMb: server.peakRssMb() };
   } finally {
     await server.stop();
   }
@@ -83,10 +86,13 @@ async function measure(rounds: number): Promise<Figure[]> {
     firstAnswer: [] as number[],
     newAnswer: [] as number[],
     newIdle: [] as number[],
+    newPeak: [] as number[],
     existingAnswer: [] as number[],
     existingIdle: [] as number[],
+    existingPeak: [] as number[],
     postgresAnswer: [] as number[],
     postgresIdle: [] as number[],
+    postgresPeak: [] as number[],
     dbHistoryPglite: [] as number[],
     dbHeadsPostgres: [] as number[],
   };
@@ -112,9 +118,11 @@ async function measure(rounds: number): Promise<Figure[]> {
         const created = await serveOnce(folder, { compiled: false });
         figures.newAnswer.push(created.answerMs);
         figures.newIdle.push(created.idleMb);
+        figures.newPeak.push(created.peakMb);
         const reopened = await serveOnce(folder, { compiled: false });
         figures.existingAnswer.push(reopened.answerMs);
         figures.existingIdle.push(reopened.idleMb);
+        figures.existingPeak.push(reopened.peakMb);
         figures.dbHistoryPglite.push(await dbCommandMs(['history'], folder));
       } finally {
         await rm(dataDir, { recursive: true, force: true });
@@ -125,6 +133,7 @@ async function measure(rounds: number): Promise<Figure[]> {
       );
       figures.postgresAnswer.push(postgres.answerMs);
       figures.postgresIdle.push(postgres.idleMb);
+      figures.postgresPeak.push(postgres.peakMb);
       figures.dbHeadsPostgres.push(await dbCommandMs(['heads'], { DATABASE_URL: database.url }));
     }
   } finally {
@@ -145,6 +154,7 @@ async function measure(rounds: number): Promise<Figure[]> {
       target: 3_000,
     },
     { name: 'npm start, new PGlite folder: idle RSS', values: figures.newIdle, unit: 'MB', target: 200 },
+    { name: 'npm start, new PGlite folder: peak RSS', values: figures.newPeak, unit: 'MB' },
     {
       name: 'npm start, existing folder: first answer',
       values: figures.existingAnswer,
@@ -152,8 +162,10 @@ async function measure(rounds: number): Promise<Figure[]> {
       target: 3_000,
     },
     { name: 'npm start, existing folder: idle RSS', values: figures.existingIdle, unit: 'MB', target: 200 },
+    { name: 'npm start, existing folder: peak RSS', values: figures.existingPeak, unit: 'MB' },
     { name: 'compiled, PostgreSQL: first answer', values: figures.postgresAnswer, unit: 'ms', target: 3_000 },
     { name: 'compiled, PostgreSQL: idle RSS', values: figures.postgresIdle, unit: 'MB', target: 80 },
+    { name: 'compiled, PostgreSQL: peak RSS', values: figures.postgresPeak, unit: 'MB' },
     { name: 'gather db history, existing PGlite folder', values: figures.dbHistoryPglite, unit: 'ms' },
     { name: 'gather db heads, PostgreSQL', values: figures.dbHeadsPostgres, unit: 'ms' },
   ];

@@ -34,6 +34,8 @@ export type ServerProcess = Readonly<{
   waitFor(pattern: RegExp, count?: number, timeoutMs?: number): Promise<void>;
   /** Resident set size of the process and its children (cluster workers), in MB. */
   rssMb(): number;
+  /** The largest resident set size each of them has had (their peaks added up), in MB. */
+  peakRssMb(): number;
   /** CPU time (user + system) the process and its children have used so far, in ms. */
   cpuMs(): number;
   kill(signal: NodeJS.Signals): void;
@@ -73,11 +75,12 @@ const childrenOf = (pid: number): number[] => {
   return children === '' ? [] : children.split(' ').map(Number);
 };
 
-function rssKb(pid: number): number {
+/** Resident memory of a process and its children, in KB: now (VmRSS) or the most each has held (VmHWM). */
+function rssKb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const own = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    return own + childrenOf(pid).reduce((sum, child) => sum + rssKb(child), 0);
+    const own = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    return own + childrenOf(pid).reduce((sum, child) => sum + rssKb(child, field), 0);
   } catch {
     return 0; // the process is gone (or this is not Linux)
   }
@@ -164,6 +167,7 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     output: () => output,
     waitFor,
     rssMb: () => rssKb(child.pid ?? 0) / 1024,
+    peakRssMb: () => rssKb(child.pid ?? 0, 'VmHWM') / 1024,
     cpuMs: () => processCpuMs(child.pid ?? 0),
     kill: (signal) => {
       child.kill(signal);
