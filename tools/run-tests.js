@@ -27,6 +27,8 @@ const concurrency = process.env.TEST_CONCURRENCY ?? '3';
 const result = spawnSync(
   process.execPath,
   [
+    // Node's flags of `npm test` (package.json), which the runner hands on to every test file's process.
+    ...process.execArgv,
     ...(process.features.typescript ? [] : ['--import', 'tsx']),
     '--test',
     `--test-concurrency=${concurrency}`,

@@ -10,14 +10,24 @@ const GATHER = new URL('../../bin/gather.js', import.meta.url).pathname;
 /** Gather compiled to JavaScript by `npm run build`: what `npm run start:dist` runs, with no loader. */
 const GATHER_COMPILED = new URL('../../dist/cli/index.js', import.meta.url).pathname;
 const PROJECT_DIR = new URL('../..', import.meta.url).pathname;
+/** Node's flags of a package.json script (declared there once), as `npm run <script>` gives them. */
+function nodeFlagsOf(script: string): readonly string[] {
+  const { scripts } = JSON.parse(readFileSync(join(PROJECT_DIR, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  return scripts[script]!.split(' ').filter((word) => word.startsWith('--'));
+}
 /**
- * Node's flags for production, as `npm run start:dist` gives them (package.json declares them once): a 16 MB
- * young generation and an old generation that grows at most 2 × between full collections (Node 24's defaults
- * grew the server to 351-403 MB under the overload scenario; docs/performance.md has the measurements).
+ * `npm start`'s flags: PGlite's WebAssembly on V8's baseline compiler only (its optimising compiler took over
+ * 600 MB for one function at start-up; docs/performance.md).
  */
-const PRODUCTION_NODE_ARGS: readonly string[] = (
-  JSON.parse(readFileSync(join(PROJECT_DIR, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-).scripts['start:dist']!.split(' ').filter((word) => word.startsWith('--'));
+const SOURCE_NODE_ARGS = nodeFlagsOf('start');
+/**
+ * `npm run start:dist`'s, for production: the same, a 16 MB young generation and an old generation that grows
+ * at most 2 × between full collections (Node 24's defaults grew the server to 351-403 MB under the overload
+ * scenario; docs/performance.md has the measurements).
+ */
+const PRODUCTION_NODE_ARGS = nodeFlagsOf('start:dist');
 const WAIT_MS = 60_000;
 const POLL_MS = 20;
 
@@ -225,7 +235,7 @@ export function startGather(
   const workers = options.workers ?? 1;
   return startServer({
     script: options.compiled === true ? GATHER_COMPILED : GATHER,
-    nodeArgs: options.compiled === true ? PRODUCTION_NODE_ARGS : [],
+    nodeArgs: options.compiled === true ? PRODUCTION_NODE_ARGS : SOURCE_NODE_ARGS,
     args: [
       'serve',
       ...(options.workers === undefined ? [] : ['--workers', String(workers)]),
