@@ -10,13 +10,12 @@ const GATHER = new URL('../../bin/gather.js', import.meta.url).pathname;
 /** Gather compiled to JavaScript by `npm run build`: what `npm run start:dist` runs, with no loader. */
 const GATHER_COMPILED = new URL('../../dist/cli/index.js', import.meta.url).pathname;
 const PROJECT_DIR = new URL('../..', import.meta.url).pathname;
+const { scripts } = JSON.parse(readFileSync(join(PROJECT_DIR, 'package.json'), 'utf8')) as {
+  scripts: Record<string, string>;
+};
 /** Node's flags of a package.json script (declared there once), as `npm run <script>` gives them. */
-function nodeFlagsOf(script: string): readonly string[] {
-  const { scripts } = JSON.parse(readFileSync(join(PROJECT_DIR, 'package.json'), 'utf8')) as {
-    scripts: Record<string, string>;
-  };
-  return scripts[script]!.split(' ').filter((word) => word.startsWith('--'));
-}
+const nodeFlagsOf = (script: string): readonly string[] =>
+  scripts[script]!.split(' ').filter((word) => word.startsWith('--'));
 /**
  * `npm start`'s flags: PGlite's WebAssembly on V8's baseline compiler only (its optimising compiler took over
  * 600 MB for one function at start-up; docs/performance.md).
@@ -85,11 +84,14 @@ const childrenOf = (pid: number): number[] => {
   return children === '' ? [] : children.split(' ').map(Number);
 };
 
+/** The lines of /proc/<pid>/status that rssKb reads: resident memory now, and the most it has been. */
+const RESIDENT = { VmRSS: /VmRSS:\s+(\d+)/, VmHWM: /VmHWM:\s+(\d+)/ } as const;
+
 /** Resident memory of a process and its children, in KB: now (VmRSS) or the most each has held (VmHWM). */
-function rssKb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
+function rssKb(pid: number, field: keyof typeof RESIDENT = 'VmRSS'): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const own = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    const own = Number(RESIDENT[field].exec(status)?.[1] ?? 0);
     return own + childrenOf(pid).reduce((sum, child) => sum + rssKb(child, field), 0);
   } catch {
     return 0; // the process is gone (or this is not Linux)
