@@ -9,6 +9,7 @@ import { type Config, loadConfig } from '../config.ts';
 import type { Migration } from '../db/migrate/files.ts';
 import { ConfigError, parseWorkers, settingsHelp } from '../settings.ts';
 import { type Cli, EXIT } from './program.ts';
+import { collectStartupGarbage } from './startup-memory.ts';
 
 /** How long in-flight requests get to finish after SIGTERM before the process gives up on them. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -142,6 +143,11 @@ export async function serve(options: ServeOptions): Promise<number> {
       `gather: ${config.gatherDataDir} was held by ${folder.staleHolder}, which is gone; taken over`,
     );
   }
+  // Start-up's memory given back before any request can arrive (startup-memory.ts): PGlite's thread collects
+  // its heap while this one collects its own.
+  const collected = gather.database.collectStartupGarbage();
+  collectStartupGarbage();
+  await collected;
   const base = await listen(gather, config);
   await folder?.announce(base);
   // The signal handlers are in place before the listening line is printed: whoever reads that line and

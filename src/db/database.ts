@@ -43,6 +43,9 @@ export type Database = {
   servers(): ServerStats[];
   /** Who is told when a replica changes health (the app's log); one listener, the last one set. */
   onReplicaHealth(listener: ReplicaHealthListener): void;
+  /** Start-up is over: PGlite's thread gives back the memory start-up used (src/cli/startup-memory.ts); on
+   * PostgreSQL, nothing. */
+  collectStartupGarbage(): Promise<void>;
   close(): Promise<void>;
 };
 

@@ -42,6 +42,8 @@ export type PgliteTransaction = PgliteSession & { rollback(): Promise<void> };
 export type PgliteThread = PgliteSession & {
   /** `fn` with the thread to itself, between BEGIN and COMMIT (ROLLBACK when it throws). */
   transaction<T>(fn: (transaction: PgliteTransaction) => Promise<T>): Promise<T>;
+  /** The thread's own heap collected once, as src/cli/startup-memory.ts does on this one (start-up is over). */
+  collectStartupGarbage(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -57,6 +59,7 @@ type Request =
       lane: string | undefined;
     }
   | { kind: 'exec'; text: string }
+  | { kind: 'collect-garbage' }
   | { kind: 'close' };
 type Reply = { id: number; result?: unknown; error?: Record<string, unknown> & { message: string } };
 
@@ -246,6 +249,10 @@ export async function openPgliteThread(dataDir: string | undefined): Promise<Pgl
         running = undefined;
         ended();
       }
+    },
+    collectStartupGarbage: async () => {
+      while (running !== undefined) await running;
+      await send({ kind: 'collect-garbage' });
     },
     close: async () => {
       if (gone() === undefined) await send({ kind: 'close' });

@@ -11,6 +11,8 @@
 // Plain JavaScript: worker threads do not inherit the tsx loader of the thread that starts them.
 
 import { readFileSync, writeFileSync } from 'node:fs';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, parse, protocol } from '@electric-sql/pglite';
 
@@ -146,6 +148,12 @@ async function answer({ kind, text, params, rowMode, keepText: types, prepared }
     return results(await db.query(text, params, options));
   }
   if (kind === 'exec') return (await db.exec(text)).map(results);
+  if (kind === 'collect-garbage') {
+    // This thread's heap, as src/cli/startup-memory.ts collects the server's (that module is TypeScript).
+    v8.setFlagsFromString('--expose-gc');
+    vm.runInNewContext('gc')({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    return undefined;
+  }
   await db.close();
   return undefined;
 }

@@ -75,6 +75,7 @@ export async function openPglite(options: DatabaseOptions): Promise<Database> {
     readReplicas: 0,
     servers: () => [],
     onReplicaHealth: () => {},
+    collectStartupGarbage: () => client.collectStartupGarbage(),
     close: async () => {
       await client.close();
       await folder?.release();

@@ -348,6 +348,7 @@ export async function openPostgres(options: DatabaseOptions): Promise<Database> 
     onReplicaHealth: (listener) => {
       healthListener = listener;
     },
+    collectStartupGarbage: async () => {},
     close: async () => {
       await Promise.all(pools.map((pool) => pool.end()));
     },
