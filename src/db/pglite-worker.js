@@ -151,7 +151,7 @@ async function answer({ kind, text, params, rowMode, keepText: types, prepared }
   if (kind === 'collect-garbage') {
     // This thread's heap, as src/cli/startup-memory.ts collects the server's (that module is TypeScript).
     v8.setFlagsFromString('--expose-gc');
-    vm.runInNewContext('gc')({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    vm.runInNewContext('globalThis.gc')?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
     return undefined;
   }
   await db.close();
