@@ -238,8 +238,24 @@ async function compareWithFloor(
 }
 
 /**
- * bench/results/<date><suffix>.md and latest<suffix>.json; `flags` (the --quick of a quick run) name the run,
- * `results` is the JSON's content (`{ cases: rows }`).
+ * `<name>.md` in bench/results, or `<name>-2.md`, `-3`, … when a run of the same day wrote it already: a second
+ * run never replaces a first one that the docs may quote. Its repository path.
+ */
+async function writeNewResults(name: string, markdown: string): Promise<string> {
+  for (let run = 1; ; run++) {
+    const file = run === 1 ? `${name}.md` : `${name}-${run}.md`;
+    try {
+      await writeFile(join(RESULTS_DIR, file), markdown, { flag: 'wx' });
+      return `bench/results/${file}`;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+}
+
+/**
+ * bench/results/<date><suffix>.md (writeNewResults) and latest<suffix>.json; `flags` (the --quick of a quick
+ * run) name the run, `results` is the JSON's content (`{ cases: rows }`).
  */
 export async function writeResults(
   flags: readonly string[],
@@ -253,9 +269,9 @@ export async function writeResults(
   await mkdir(RESULTS_DIR, { recursive: true });
   const title = ['gather bench http', ...flags.map((flag) => `--${flag}`)].join(' ');
   const markdown = `# ${title}: ${date}\n\n${heading}\n\n${table}\n\n\`\`\`\n${checkLines(checks)}\n\`\`\`\n`;
-  await writeFile(join(RESULTS_DIR, `${date}${suffix}.md`), markdown);
+  const written = await writeNewResults(`${date}${suffix}`, markdown);
   await writeFile(join(RESULTS_DIR, `latest${suffix}.json`), `${JSON.stringify(results, null, 2)}\n`);
-  return [`bench/results/${date}${suffix}.md`, `bench/results/latest${suffix}.json`];
+  return [written, `bench/results/latest${suffix}.json`];
 }
 
 /** The run's mode with the options' times and connections; a partial run does not replace the results. */

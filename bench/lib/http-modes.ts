@@ -11,7 +11,7 @@ export type Mode = Readonly<{
   connections: number[];
   /** Loads the floor too (PostgreSQL only) and checks the performance targets. */
   floor: boolean;
-  /** Writes bench/results/<date>.md and the JSON beside it. */
+  /** Writes bench/results/<date>.md (a later run of the day: <date>-2.md, …) and the JSON beside it. */
   results: boolean;
 }>;
 
