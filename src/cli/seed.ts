@@ -4,6 +4,7 @@
 import { Option } from 'commander';
 import { CommandError } from '../command-error.ts';
 import { loadConfig } from '../config.ts';
+import { groupDigits } from '../digits.ts';
 import { SEED_PASSWORD, SIZES, type SizeName, usernameOf } from '../seed/dataset.ts';
 import { seedOverHttp } from '../seed/over-http.ts';
 import { progressBar } from '../seed/progress.ts';
@@ -24,9 +25,9 @@ export function registerSeed({ program, finish }: Cli): void {
     .addOption(
       new Option(
         '--size <size>',
-        `demo: ${SIZES.demo.articles} readable articles; bench: ${SIZES.bench.articles.toLocaleString('en-US')} ` +
+        `demo: ${SIZES.demo.articles} readable articles; bench: ${groupDigits(SIZES.bench.articles)} ` +
           'articles, as the benchmark uses; quick: a tenth of bench; large: ' +
-          `${SIZES.large.articles.toLocaleString('en-US')} articles, PostgreSQL only`,
+          `${groupDigits(SIZES.large.articles)} articles, PostgreSQL only`,
       )
         .choices(Object.keys(SIZES))
         .default('demo'),
@@ -93,11 +94,10 @@ async function seed(options: SeedOptions): Promise<number> {
     }
   }
   const { users, articles, comments } = result.counts;
-  const count = (n: number) => n.toLocaleString('en-US');
   // performance.now() counts from the process's start: the time a user waited, start-up included.
   console.log(
-    `gather seed: ${result.status === 'reused' ? 'already seeded' : 'seeded'} (${count(users)} users, ` +
-      `${count(articles)} articles, ${count(comments)} comments) in ${seconds(performance.now())} ` +
+    `gather seed: ${result.status === 'reused' ? 'already seeded' : 'seeded'} (${groupDigits(users)} users, ` +
+      `${groupDigits(articles)} articles, ${groupDigits(comments)} comments) in ${seconds(performance.now())} ` +
       `(rows ${seconds(result.ms)}); log in as ${usernameOf(1)}@example.com / ${SEED_PASSWORD}`,
   );
   return EXIT.ok;

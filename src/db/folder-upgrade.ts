@@ -9,6 +9,7 @@ import { readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { CommandError } from '../command-error.ts';
+import { groupDigits } from '../digits.ts';
 import { loadMigrations } from './migrate/files.ts';
 import { upgrade } from './migrate/runner.ts';
 import { sqlSessionOf } from './pglite-thread.ts';
@@ -213,7 +214,7 @@ export async function upgradeFolder(dir: string, pgdata: string): Promise<string
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   return (
     `moved the embedded database in ${dir} from PostgreSQL ${OLD_MAJOR} (PGlite 0.3) to 18 (PGlite 0.5): ` +
-    `${tables} tables, ${rows.toLocaleString('en-US')} rows, counts and checksums equal, in ${seconds} s; ` +
+    `${tables} tables, ${groupDigits(rows)} rows, counts and checksums equal, in ${seconds} s; ` +
     `the old files are in ${kept} until you remove them`
   );
 }

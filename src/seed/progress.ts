@@ -1,6 +1,8 @@
 // Progress on stderr while a seed works: a line per step, and a bar per table (redrawn in place on a
 // terminal; one line per table otherwise). The command's summary comes after, on stdout.
 
+import { groupDigits } from '../digits.ts';
+
 const WIDTH = 30;
 
 export type Progress = {
@@ -14,7 +16,7 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr): Progre
   let lastDraw = 0;
   const line = (label: string, done: number, total: number) => {
     const filled = total === 0 ? WIDTH : Math.round((WIDTH * done) / total);
-    return `  ${label.padEnd(13)} [${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')}`;
+    return `  ${label.padEnd(13)} [${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}] ${groupDigits(done)}/${groupDigits(total)}`;
   };
   const totals = new Map<string, number>();
   const started = new Map<string, number>();

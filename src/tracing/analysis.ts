@@ -1,6 +1,7 @@
 // What a trace page warns about, the way Django Debug Toolbar does, computed from the spans alone (pure):
 // the same statement shape three or more times (N+1), an identical statement twice, and two reads awaited
 // one after the other although the second was not given anything the first returned.
+import { groupDigits } from '../digits.ts';
 import { LONGEST_COMPARED_VALUE, MOST_COMPARED_VALUES } from './fingerprint.ts';
 import { shortenSql } from './mermaid.ts';
 import type { RequestTrace, Span } from './recorder.ts';
@@ -28,7 +29,7 @@ export const SERIAL_RULE =
   'a hash, a pool wait) was in flight in between; and none of the second\u2019s parameter values is a value ' +
   'the first returned that the first was not itself given. Values are compared by hashes (never kept), values ' +
   `longer than ${LONGEST_COMPARED_VALUE} characters are not compared, and a first read that returned more than ` +
-  `${MOST_COMPARED_VALUES.toLocaleString('en-US')} values is never flagged (its values are not hashed). ` +
+  `${groupDigits(MOST_COMPARED_VALUES)} values is never flagged (its values are not hashed). ` +
   'A write is never the first of a pair: what follows it may need ' +
   'its effect, which no parameter shows; two statements of one N+1 group are left to that warning. The rule ' +
   'can be wrong both ways: a value computed from the first result (not passed on as it came) goes unseen, so ' +
