@@ -1,9 +1,10 @@
 // GET /api: where to start. The links this process serves, and every operation of the API as /openapi.json lists
 // it (so the index cannot drift from the routes). Gather's own; RealWorld has no route at /api.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { type Static, Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
 import type { ApiTag } from './openapi.ts';
 import { errorResponses } from './schemas.ts';
+import { Type } from './typebox.ts';
 
 /** The index's own OpenAPI tag: it is Gather's, not RealWorld's. */
 export const INDEX_TAG: ApiTag = {

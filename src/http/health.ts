@@ -3,10 +3,10 @@
 // read replica within REPLICA_MAX_LAG_MS answers; with DATABASE_REPLICA_URLS, a balancer that routes on it keeps
 // serving reads while the primary is down, and writes answer 503 with Retry-After (docs/scaling.md).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import type { Database } from '../db/database.ts';
 import { unavailable } from './errors.ts';
 import { errorResponses } from './schemas.ts';
+import { Type } from './typebox.ts';
 
 const Status = Type.Object({ status: Type.String(), database: Type.Optional(Type.String()) });
 const ReadyQuery = Type.Object({ reads: Type.Optional(Type.Boolean()) });

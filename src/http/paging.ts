@@ -1,8 +1,9 @@
 // Paging of the article lists and the feed: RealWorld's limit and offset, bounded, and Gather's keyset cursors,
 // announced in a Link header (RFC 8288) and accepted back as `cursor`. An offset page costs every row it
 // skips; a cursor page costs its own rows only, however deep it is.
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
 import { invalid } from './errors.ts';
+import { Type } from './typebox.ts';
 
 /** The deepest offset served: deeper pages are refused with a pointer to the cursor (GitLab's bound). */
 export const MAX_OFFSET = 10_000;

@@ -1,5 +1,6 @@
 // Schemas shared by every feature: the RealWorld error body and path parameters (paging: paging.ts).
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
+import { Type } from './typebox.ts';
 
 export const ErrorBody = Type.Object(
   { errors: Type.Object({ body: Type.Array(Type.String()) }) },

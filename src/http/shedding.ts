@@ -6,13 +6,17 @@
 // request object, no body parsing, no query, so that a flood of refused requests costs little and the admitted
 // ones keep their pace. Every admitted request gets a budget (request-budget.ts): a deadline for each wait it
 // makes, and the bulkhead of the feature that serves it.
-import { createServer, type IncomingMessage, type ServerOptions, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerOptions, ServerResponse } from 'node:http';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import type { Config } from '../config.ts';
 import { OverCapacity, withinBudget } from '../request-budget.ts';
 import { busy, RETRY_AFTER_SECONDS } from './errors.ts';
+
+// node:http as CommonJS gives it: an ES import of it builds its namespace, whose lazy `WebSocket` and fetch
+// exports load undici, 3.5 MB an idle server would hold for nothing (Node 24; docs/performance.md).
+const { createServer } = process.getBuiltinModule('node:http');
 
 declare module 'fastify' {
   interface FastifyContextConfig {

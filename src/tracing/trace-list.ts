@@ -1,7 +1,7 @@
 // /_gather/traces: the recent requests, newest arrival first, filtered by the query string (a plain GET form,
 // so it works without JavaScript); trace-list.js adds the requests that arrive later, pushed by the server
 // (server-sent events, filtered by the same rules on the server). Two radio columns pick the pair to compare.
-import { Type } from '@sinclair/typebox';
+import { Type } from '../http/typebox.ts';
 import { escapeHtml, page } from './html.ts';
 import type { RequestTrace } from './recorder.ts';
 import { querySpans } from './recorder.ts';

@@ -6,9 +6,9 @@
 import { createReadStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import { PassThrough } from 'node:stream';
-import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { notFound } from '../http/errors.ts';
+import { Type } from '../http/typebox.ts';
 import { renderSequenceDiagram } from './mermaid.ts';
 import { matches, TraceListQuery, traceFilter, traceListPage, traceRow } from './trace-list.ts';
 import {

@@ -24,6 +24,7 @@ const LAYERS: readonly (readonly string[])[] = [
     'settings.ts',
     'version.ts',
     'command-error.ts',
+    'digits.ts',
     'instrument.ts',
     'request-budget.ts',
     'types',
@@ -110,5 +111,44 @@ test('the workshop imports src/, never the reverse; the shared harness imports n
     if (from.startsWith('tools/') || from.startsWith('bench/')) return to.startsWith('test/');
     return false;
   });
+  assert.equal(describe(broken), '');
+});
+
+/**
+ * The modules src/ loads as CommonJS, never with an ES import, and the one file that loads each (none: every
+ * file takes it from process.getBuiltinModule).
+ */
+const LOADED_AS_COMMONJS: Record<string, string | undefined> = {
+  'drizzle-orm': 'src/db/orm.ts',
+  '@sinclair/typebox': 'src/http/typebox.ts',
+  'node:http': undefined,
+};
+
+/** A file's imports that bring values, not only types (an `import type`, or one whose every name is a type). */
+function valueImportsOf(file: string): Import[] {
+  const source = ts.createSourceFile(file, readFileSync(join(ROOT, file), 'utf8'), ts.ScriptTarget.Latest);
+  return source.statements.flatMap((statement) => {
+    if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) return [];
+    const clause = statement.importClause;
+    const bindings = clause?.namedBindings;
+    const typesOnly =
+      clause !== undefined &&
+      (clause.isTypeOnly ||
+        (clause.name === undefined &&
+          bindings !== undefined &&
+          ts.isNamedImports(bindings) &&
+          bindings.elements.every((element) => element.isTypeOnly)));
+    return typesOnly ? [] : [{ from: file, to: statement.moduleSpecifier.text }];
+  });
+}
+
+test('drizzle, TypeBox and node:http are loaded only as CommonJS', () => {
+  // An ES import of drizzle or TypeBox loads its ES build beside the CommonJS one, and one of node:http loads
+  // undici: memory held for good (docs/performance.md).
+  const broken = sourceFiles('src')
+    .flatMap(valueImportsOf)
+    .filter(
+      ({ from, to }) => packageName(to) in LOADED_AS_COMMONJS && from !== LOADED_AS_COMMONJS[packageName(to)],
+    );
   assert.equal(describe(broken), '');
 });

@@ -3,12 +3,12 @@
 // goes through the instrumentation hook ('flush'): the trace page shows when each part left.
 import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import { asCompleted } from '../../http/as-completed.ts';
 import { fromDatabaseError } from '../../http/error-handler.ts';
 import { GatherError, internal, notFound } from '../../http/errors.ts';
 import { errorResponses, SlugParams } from '../../http/schemas.ts';
+import { Type } from '../../http/typebox.ts';
 import type { Instrument } from '../../instrument.ts';
 import { presentComment } from '../comments/comments.present.ts';
 import type { Deps } from '../deps.ts';

@@ -1,11 +1,11 @@
 // Articles: list, feed, read, create, update, delete; favorite and unfavorite.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { currentUserId } from '../../http/auth.ts';
 import { forbidden, invalid, notFound } from '../../http/errors.ts';
 import { type PageWindow, Paging, pageLinks, pageWindow } from '../../http/paging.ts';
 import { errorResponses, SlugParams } from '../../http/schemas.ts';
+import { Type } from '../../http/typebox.ts';
 import { presentComment } from '../comments/comments.present.ts';
 import type { Deps } from '../deps.ts';
 import type { Feature } from '../feature.ts';

@@ -1,9 +1,9 @@
 // Article DTOs, named as in RealWorld: NewArticle/UpdateArticle in (each wrapped in its …Request), Article (with
 // body) and ArticleListItem (without) out; ArticleMaybeWithCommentsResponse and ArticleStreamPart are Gather's.
 
-import { Type } from '@sinclair/typebox';
 import { Paging } from '../../http/paging.ts';
 import { type Dto, NonBlank, Timestamp } from '../../http/schemas.ts';
+import { Type } from '../../http/typebox.ts';
 import { Comment } from '../comments/comments.schemas.ts';
 import { Profile } from '../profiles/profiles.schemas.ts';
 import { SEARCH_LIMIT } from './article-search.ts';

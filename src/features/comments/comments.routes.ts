@@ -1,9 +1,9 @@
 // GET and POST /articles/:slug/comments, DELETE /articles/:slug/comments/:id.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import { currentUserId } from '../../http/auth.ts';
 import { forbidden, notFound } from '../../http/errors.ts';
 import { errorResponses, SlugParams } from '../../http/schemas.ts';
+import { Type } from '../../http/typebox.ts';
 import type { Deps } from '../deps.ts';
 import type { Feature } from '../feature.ts';
 import { presentComment } from './comments.present.ts';

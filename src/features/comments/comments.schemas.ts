@@ -1,5 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import { type Dto, NonBlank, SlugParams, Timestamp } from '../../http/schemas.ts';
+import { Type } from '../../http/typebox.ts';
 import { Profile } from '../profiles/profiles.schemas.ts';
 
 export const NewComment = Type.Object(

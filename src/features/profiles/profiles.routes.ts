@@ -1,9 +1,9 @@
 // GET /profiles/:username, POST and DELETE /profiles/:username/follow.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import { currentUserId } from '../../http/auth.ts';
 import { invalid, notFound } from '../../http/errors.ts';
 import { errorResponses } from '../../http/schemas.ts';
+import { Type } from '../../http/typebox.ts';
 import type { Deps } from '../deps.ts';
 import type { Feature } from '../feature.ts';
 import { presentProfile } from './profiles.present.ts';

@@ -1,5 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import { type Dto, NullableString } from '../../http/schemas.ts';
+import { Type } from '../../http/typebox.ts';
 
 export const Profile = Type.Object(
   {

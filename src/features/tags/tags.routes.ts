@@ -1,7 +1,7 @@
 // GET /tags: the most used tags, most used first.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import { errorResponses } from '../../http/schemas.ts';
+import { Type } from '../../http/typebox.ts';
 import type { Deps } from '../deps.ts';
 import type { Feature } from '../feature.ts';
 import { POPULAR_TAGS } from './tags.queries.ts';

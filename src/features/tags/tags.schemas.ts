@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from '../../http/typebox.ts';
 
 export const TagsResponse = Type.Object(
   { tags: Type.Array(Type.String()) },

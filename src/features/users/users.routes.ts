@@ -1,9 +1,9 @@
 // POST /users, POST /users/login, GET /user, PUT /user.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import { currentUserId } from '../../http/auth.ts';
 import { invalid, taken, unauthorized } from '../../http/errors.ts';
 import { errorResponses } from '../../http/schemas.ts';
+import { Type } from '../../http/typebox.ts';
 import type { Deps } from '../deps.ts';
 import type { Feature } from '../feature.ts';
 import { presentUser } from './users.present.ts';

@@ -1,7 +1,8 @@
 // User DTOs, named as in RealWorld: input (NewUser, LoginUser, UpdateUser, each wrapped in its …Request) and
 // output (User, wrapped in UserResponse). The password hash has no field here.
-import { Type } from '@sinclair/typebox';
+
 import { type Dto, NonBlank, NullableString } from '../../http/schemas.ts';
+import { Type } from '../../http/typebox.ts';
 
 const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254, examples: ['jake@jake.jake'] });
 const Username = Type.String({
