@@ -6,6 +6,7 @@
 // Gather's process, so its tags p99 under a list load says whether the event loop stays free.
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { groupDigits } from '../src/digits.ts';
 import { SIZES } from '../src/seed/dataset.ts';
 import { type LoadRequest, type LoadResult, runLoad } from '../tools/harness/load.ts';
 import { buildGather, type ServerProcess } from '../tools/harness/server-process.ts';
@@ -187,7 +188,7 @@ export async function run(options: HttpOptions): Promise<number> {
   const targetChecks = comparisonTargetChecks(rows, probes);
   const checks = [comparisonErrorCheck(rows, probes), ...(mode.floor ? targetChecks : [])];
   const heading =
-    `${databases.map((d) => d.data.label).join(' beside ')}, ${size.articles.toLocaleString('en-US')} ` +
+    `${databases.map((d) => d.data.label).join(' beside ')}, ${groupDigits(size.articles)} ` +
     `articles each; ${seconds} s per case and database; ${machineLine()} Medians of 3 alternating runs ` +
     '(PostgreSQL, PGlite, …) of half that time; ratio = PGlite req/s ÷ PostgreSQL req/s, its target checked ' +
     `at ${top} connections. CPU µs/req and RSS are Gather's process: on PGlite the database's work and ` +

@@ -6,6 +6,7 @@
 // server served and /proc the CPU time of Gather and of each PostgreSQL server.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { groupDigits } from '../src/digits.ts';
 import { SIZES } from '../src/seed/dataset.ts';
 import { PRIMARY, readsByServer, replicaName } from '../tools/harness/db-queries.ts';
 import { type LoadResult, runLoad } from '../tools/harness/load.ts';
@@ -183,7 +184,7 @@ export async function run(options: HttpOptions): Promise<number> {
     const heading =
       `A private primary and one streaming replica (PostgreSQL ${bin.split('/').at(-2)}, initdb defaults, ` +
       `fsync=off, no apply delay) on this machine, sharing its cores; schema ${benchSchema(mode.size)}, ` +
-      `${size.articles.toLocaleString('en-US')} articles; ${mode.seconds} s per case and setup; ${machineLine()} ` +
+      `${groupDigits(size.articles)} articles; ${mode.seconds} s per case and setup; ${machineLine()} ` +
       'Medians of 3 alternating runs (no replica, one replica, …) of half that time. Reads per request: read ' +
       'round trips per server from Gather\'s /metrics (gather_db_queries_total{kind="read"}); PG CPU: the ' +
       "server's postmaster, backends and workers, from /proc.";

@@ -6,6 +6,7 @@
 // beside bench (PGlite has no large dataset: the cases that grow it by SQL say SKIP).
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../src/config.ts';
+import { groupDigits } from '../src/digits.ts';
 import { type SeedSize, SIZES, type SizeName } from '../src/seed/dataset.ts';
 import { runLoad } from '../tools/harness/load.ts';
 import { buildGather } from '../tools/harness/server-process.ts';
@@ -211,9 +212,7 @@ export async function run(options: HttpOptions): Promise<number> {
   const errors = [...tracedPassCheck(prepared), scaleErrorCheck(reads, extras.rows), ...extras.failed];
   const targets = [...readTargetChecks(reads), ...extras.targets];
   const checks = [...errors, ...(mode.enforced ? targets : [])];
-  const [small, big] = prepared.map(
-    (p) => `${p.data.label}, ${p.size.articles.toLocaleString('en-US')} articles`,
-  );
+  const [small, big] = prepared.map((p) => `${p.data.label}, ${groupDigits(p.size.articles)} articles`);
   const runs = mode.rounds === 1 ? 'One run each, alternating' : `Medians of ${mode.rounds} alternating runs`;
   const heading =
     `Small: ${small}; big: ${big}. ${mode.seconds} s per case and dataset; ${machineLine()} ${runs} ` +

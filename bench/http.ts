@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { openData } from '../src/boot.ts';
 import { loadConfig } from '../src/config.ts';
+import { groupDigits } from '../src/digits.ts';
 import { type SeedSize, SIZES, type SizeName } from '../src/seed/dataset.ts';
 import { progressBar } from '../src/seed/progress.ts';
 import { type SeedResult, seedDatabase, trimToSeed } from '../src/seed/seed.ts';
@@ -355,7 +356,7 @@ export async function run(options: HttpOptions): Promise<number> {
   if (mode.floor) checks.push(...targetChecks(rows, servers.gather.idleRssMb));
 
   const heading =
-    `${data.label}, ${size.articles.toLocaleString('en-US')} articles; ${seconds} s per case; ${machineLine()} ` +
+    `${data.label}, ${groupDigits(size.articles)} articles; ${seconds} s per case; ${machineLine()} ` +
     `p50/p99 as autocannon measures them; rows with a floor: medians of ${FLOOR_ROUNDS} alternating Gather/floor runs, ` +
     'ratio = Gather req/s ÷ floor req/s.';
   const table = markdownTable(rows);

@@ -5,6 +5,7 @@
 // with `gather serve --workers 1` and `--workers 2` on PostgreSQL, and the throughput ratio.
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { groupDigits } from '../src/digits.ts';
 import { type LoadResult, runLoad } from '../tools/harness/load.ts';
 import { scratchDatabase } from '../tools/harness/scratch-database.ts';
 import { type ServerProcess, startGather } from '../tools/harness/server-process.ts';
@@ -126,7 +127,7 @@ export async function run(options: ParallelOptions): Promise<number> {
 
   console.log(
     `errands lab: 3 I/O errands (database round trips, +${rttMs} ms RTT each through the delay proxy) and ` +
-      `1 stuck errand (a CPU loop of ${stuckIterations.toLocaleString('en-US')} iterations); ` +
+      `1 stuck errand (a CPU loop of ${groupDigits(stuckIterations)} iterations); ` +
       `finish times in ms from each mode's start`,
   );
   const runs = await runErrandsLab({ databaseUrl, rttMs, stuckIterations });

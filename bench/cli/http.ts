@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Option } from 'commander';
 import type { Cli, GatherCommand } from '../../src/cli/program.ts';
+import { groupDigits } from '../../src/digits.ts';
 import { SIZES } from '../../src/seed/dataset.ts';
 import { numberAtLeast, positiveIntegers } from '../../tools/option-values.ts';
 import { MODES } from '../lib/http-modes.ts';
@@ -29,8 +30,6 @@ function modeModule(options: HttpCommandOptions) {
   if (options.scale) return import('../http-scale.ts');
   return import('../http.ts');
 }
-
-const count = (n: number) => n.toLocaleString('en-US');
 
 export function registerHttp(bench: GatherCommand, { finish }: Cli): void {
   bench
@@ -88,7 +87,7 @@ against \`gather serve\` compiled first (\`npm run build\`, then dist/cli/index.
 NODE_ENV=production). For the article lists and article-by-slug at the highest
 connection count, Gather and the hand-written floor alternate (5 runs each of S/2 s; medians compared).
 Prints the table, the Gather/floor ratios and PASS/FAIL per target; exits 1 when a target fails.
-Without --quick or --smoke: ${SIZES.bench.articles.toLocaleString('en-US')} articles, ${MODES.full.seconds} s per case, ${MODES.full.connections.join('/')} connections;
+Without --quick or --smoke: ${groupDigits(SIZES.bench.articles)} articles, ${MODES.full.seconds} s per case, ${MODES.full.connections.join('/')} connections;
 writes bench/results/<date>.md + latest.json.
 (With --seconds, --connections or --case the results files are left as they are.)
 PostgreSQL: DATABASE_URL (default ${DEFAULT_DATABASE_URL}), in a schema of its own (gather_bench_<size>).
@@ -107,18 +106,18 @@ req/s beside its target (docs/performance.md); then GET /api/tags p99 from one c
 a list articles load, on each. Exits 1 on a non-2xx, or (not with --smoke) when a ratio at the highest
 connection count is under its target or PGlite's tags p99 during the list load is over ${MAX_TAGS_P99_RATIO} × its p99 alone.
 Without --quick or --smoke, writes bench/results/<date>-pglite-vs-postgres.md + latest-pglite-vs-postgres.json.
-With --scale: two datasets seeded (as above), small (${count(SIZES.bench.articles)} articles) and big (the large size:
-${count(SIZES.large.articles)} articles, ${count(SIZES.large.users)} users), Gather started on each; every read case at 16 connections on the two
+With --scale: two datasets seeded (as above), small (${groupDigits(SIZES.bench.articles)} articles) and big (the large size:
+${groupDigits(SIZES.large.articles)} articles, ${groupDigits(SIZES.large.users)} users), Gather started on each; every read case at 16 connections on the two
 alternately (3 runs each of S/2 s; medians), big req/s ÷ small req/s checked (≥ ${SCALE_TARGETS.readRatio} but for profile). Then the
 extra cases, each line with its target: list page 51 ≥ ${SCALE_TARGETS.deepPageRatio} × page 1; the middle page answered (p99 ≤
-${count(SCALE_TARGETS.middlePageP99Ms)} ms) or refused with a RealWorld error, never a 5xx or a timeout; page 1 during a load of the middle page
+${groupDigits(SCALE_TARGETS.middlePageP99Ms)} ms) or refused with a RealWorld error, never a 5xx or a timeout; page 1 during a load of the middle page
 ≥ ${SCALE_TARGETS.isolationRatio} × alone, no 5xx; feeds of readers following 1,000 and 10,000 authors ≥ ${SCALE_TARGETS.feedRatio} × one following 5;
 GET /api/tags with 100,000 tags in use ≥ ${SCALE_TARGETS.tagsRatio} × with 300; create article on both, and by an author every
 other user follows (no target). The rows these add by SQL are removed after each case (and by the next
 run's trim). Exits 1 on an error (a non-2xx; the middle page's 5xx fail its own target), or (not with
 --smoke) when a target fails; writes bench/results/<date>-scale.md + latest-scale.json (with --pglite,
--pglite-scale). --scale --pglite: PGlite, ${count(SIZES.quick.articles)} beside ${count(SIZES.bench.articles)} articles; the cases that grow the data by
-SQL say SKIP. --scale --smoke (CI): PostgreSQL, ${count(SIZES.quick.articles)} beside ${count(SIZES.bench.articles)} articles, 1 s runs, one round; only
+-pglite-scale). --scale --pglite: PGlite, ${groupDigits(SIZES.quick.articles)} beside ${groupDigits(SIZES.bench.articles)} articles; the cases that grow the data by
+SQL say SKIP. --scale --smoke (CI): PostgreSQL, ${groupDigits(SIZES.quick.articles)} beside ${groupDigits(SIZES.bench.articles)} articles, 1 s runs, one round; only
 errors fail it.`,
     )
     .action(async (options: HttpCommandOptions) => {

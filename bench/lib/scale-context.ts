@@ -155,5 +155,3 @@ export async function loginAs(side: ScaleSide, userId: number): Promise<string> 
   return (JSON.parse(body) as { user: { token: string } }).user.token;
 }
 
-/** The figures' thousands separated, as the lines say them. */
-export const count = (n: number) => n.toLocaleString('en-US');

@@ -1,7 +1,8 @@
 // The extra cases of `npm run bench -- --scale` that grow the big dataset where one user's share of it grows:
 // readers following more authors, more tags in use, an author with every other user as follower; and
 // create article on both datasets. The rows they add (bench/lib/scale-data.ts) are removed when they end.
-import { caseOf, compare, count, type ExtraCase, emptyOutcome, loginAs } from './scale-context.ts';
+import { groupDigits } from '../../src/digits.ts';
+import { caseOf, compare, type ExtraCase, emptyOutcome, loginAs } from './scale-context.ts';
 import {
   addTags,
   follow,
@@ -32,7 +33,7 @@ export const feedReaders: ExtraCase = {
         await follow(url, big.size, reader, plan.followees[i]!);
         const token = await loginAs(big, reader);
         const request = { method: 'GET' as const, path: '/api/articles/feed?limit=20', token };
-        const label = `reader following ${count(plan.followees[i]!)}`;
+        const label = `reader following ${groupDigits(plan.followees[i]!)}`;
         contenders.push({ side: big, label, request, connections: CONNECTIONS });
       }
       const [few, ...many] = await compare(outcome, this.name, plan, contenders);
@@ -59,13 +60,13 @@ export const manyTags: ExtraCase = {
       const [onSmall, onBig] = await compare(outcome, this.name, plan, [
         {
           side: small,
-          label: `${count(small.size.tags)} tags`,
+          label: `${groupDigits(small.size.tags)} tags`,
           request: caseOf(small, 'tags'),
           connections: CONNECTIONS,
         },
         {
           side: big,
-          label: `${count(inUse)} tags in use`,
+          label: `${groupDigits(inUse)} tags in use`,
           request: caseOf(big, 'tags'),
           connections: CONNECTIONS,
         },
@@ -74,7 +75,7 @@ export const manyTags: ExtraCase = {
       const seeded = reads.find((r) => r.name === 'tags' && r.connections === CONNECTIONS)?.big;
       if (seeded !== undefined) {
         const { rps, p50_ms, p99_ms, cpu_us, non2xx } = seeded;
-        const label = `${count(big.size.tags)} tags as seeded (the read table's row)`;
+        const label = `${groupDigits(big.size.tags)} tags as seeded (the read table's row)`;
         const row = { case: this.name, dataset: big.name, request: label, connections: CONNECTIONS };
         outcome.rows.splice(1, 0, {
           ...row,
@@ -86,8 +87,8 @@ export const manyTags: ExtraCase = {
           errors_in_target: false,
         });
       }
-      const text = `GET /api/tags with ${count(inUse)} tags in use on big`;
-      const base = `${count(small.size.tags)} tags on small`;
+      const text = `GET /api/tags with ${groupDigits(inUse)} tags in use on big`;
+      const base = `${groupDigits(small.size.tags)} tags on small`;
       outcome.targets.push(ratioCheck(text, onBig!.rps, base, onSmall!.rps, SCALE_TARGETS.tagsRatio));
     } finally {
       await removeAddedTags(url, big.size);
@@ -134,7 +135,7 @@ export const popularAuthor: ExtraCase = {
       const [popular, unknown] = await compare(outcome, this.name, plan, [
         {
           side: big,
-          label: `create article, ${count(followers)} followers`,
+          label: `create article, ${groupDigits(followers)} followers`,
           request: { ...write, token: await loginAs(big, POPULAR_AUTHOR) },
           connections: CONNECTIONS,
         },
@@ -146,7 +147,7 @@ export const popularAuthor: ExtraCase = {
         },
       ]);
       outcome.notes.push(
-        `create article @${CONNECTIONS} on big by an author with ${count(followers)} followers: ` +
+        `create article @${CONNECTIONS} on big by an author with ${groupDigits(followers)} followers: ` +
           `${popular!.rps.toFixed(0)} req/s, p99 ${popular!.p99Ms.toFixed(0)} ms; by one with none: ` +
           `${unknown!.rps.toFixed(0)} req/s, p99 ${unknown!.p99Ms.toFixed(0)} ms ` +
           `(${ratioText(popular!.rps, unknown!.rps)} ×); no target`,

@@ -2,9 +2,10 @@
 // the middle page (answered in time, or refused with a RealWorld error; never a 5xx or a timeout), and page 1
 // while another load reads the middle page of the same server.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { groupDigits } from '../../src/digits.ts';
 import { type LoadResult, runLoad } from '../../tools/harness/load.ts';
 import { alternatingRuns, medianLoad } from '../http.ts';
-import { compare, count, type ExtraCase, emptyOutcome, extraRow, type ScaleSide } from './scale-context.ts';
+import { compare, type ExtraCase, emptyOutcome, extraRow, type ScaleSide } from './scale-context.ts';
 import {
   addCounts,
   isolationCheck,
@@ -34,7 +35,7 @@ const listPage = (offset: number) => ({
   path: `/api/articles?limit=20&offset=${offset}`,
 });
 const middleOffset = (side: ScaleSide) => Math.floor(side.size.articles / 2);
-const middleLabel = (side: ScaleSide) => `middle page (offset ${count(middleOffset(side))})`;
+const middleLabel = (side: ScaleSide) => `middle page (offset ${groupDigits(middleOffset(side))})`;
 
 /** The errors of a load that may be refused: its 5xx, socket errors and timeouts. */
 const failures = (counts: StatusCounts) => counts.failed + counts.unanswered;
@@ -49,7 +50,7 @@ export const listPage51: ExtraCase = {
         { side, label: 'page 1', request: listPage(0), connections: CONNECTIONS },
         {
           side,
-          label: `page 51 (offset ${count(PAGE_51_OFFSET)})`,
+          label: `page 51 (offset ${groupDigits(PAGE_51_OFFSET)})`,
           request: listPage(PAGE_51_OFFSET),
           connections: CONNECTIONS,
         },

@@ -14,6 +14,7 @@ import { OLD_FILES } from '../../src/db/folder-upgrade.ts';
 import { loadMigrations } from '../../src/db/migrate/files.ts';
 import { upgrade } from '../../src/db/migrate/runner.ts';
 import { sqlSessionOf } from '../../src/db/pglite-thread.ts';
+import { groupDigits } from '../../src/digits.ts';
 import { SIZES } from '../../src/seed/dataset.ts';
 import { silentProgress } from '../../src/seed/progress.ts';
 import { seedDatabase } from '../../src/seed/seed.ts';
@@ -108,7 +109,7 @@ test('the first command to open an old folder moves it, says so in one line, and
     run.stderr,
     new RegExp(
       `^gather: moved the embedded database in ${dir} from PostgreSQL 17 \\(PGlite 0\\.3\\) to 18 \\(PGlite 0\\.5\\): ` +
-        `${Object.keys(oldCounts).length} tables, ${rows.toLocaleString('en-US')} rows, counts and checksums equal, in [\\d.]+ s; the old files ` +
+        `${Object.keys(oldCounts).length} tables, ${groupDigits(rows)} rows, counts and checksums equal, in [\\d.]+ s; the old files ` +
         `are in ${join(dir, OLD_FILES)} until you remove them\\n$`,
     ),
   );

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { groupDigits } from '../../src/digits.ts';
 import { largeShape, SEED_PASSWORD, usernameOf } from '../../src/seed/dataset.ts';
 import { copyLoader } from '../../src/seed/loader.ts';
 import { progressBar } from '../../src/seed/progress.ts';
@@ -48,7 +49,7 @@ export async function seedLive(scenario: string, databaseUrl: string, articles: 
   const seeded = await seedWith(loader, { size, replace: false, progress: progressBar() });
   await loader.query('CHECKPOINT').finally(() => loader.close());
   console.log(
-    `${scenario}: seeded ${size.articles.toLocaleString('en-US')} articles (${what}) in ` +
+    `${scenario}: seeded ${groupDigits(size.articles)} articles (${what}) in ` +
       `${(seeded.ms / 1000).toFixed(1)} s`,
   );
   return size.articles;

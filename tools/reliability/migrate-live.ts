@@ -7,6 +7,7 @@
 // (the same process start on the same two cores, no migration).
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { groupDigits } from '../../src/digits.ts';
 import { scratchDatabase } from '../harness/scratch-database.ts';
 import { startGather } from '../harness/server-process.ts';
 import {
@@ -131,7 +132,7 @@ function report(options: MigrateLiveOptions, phases: readonly Phase[]): boolean 
   printPhases(
     'migrate-live',
     `${options.clients} clients (half reading: list and get; half writing: article, comment, favorite, ` +
-      `unfavorite) through Gather on PostgreSQL, ${options.articles.toLocaleString('en-US')} articles, ` +
+      `unfavorite) through Gather on PostgreSQL, ${groupDigits(options.articles)} articles, ` +
       `≥ ${options.seconds} s per phase; \`gather db upgrade\` starts 1 s into each`,
     phases,
   );

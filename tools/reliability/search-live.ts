@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { loadConfig } from '../../src/config.ts';
+import { groupDigits } from '../../src/digits.ts';
 import { api } from '../harness/api-client.ts';
 import { scratchDatabase } from '../harness/scratch-database.ts';
 import { startGather, startServer } from '../harness/server-process.ts';
@@ -145,7 +146,7 @@ function report(
   printPhases(
     'search-live',
     `${options.clients} clients (half reading, half writing) through a Gather without search's migration, ` +
-      `on PostgreSQL, ${options.articles.toLocaleString('en-US')} articles, ≥ ${options.seconds} s per phase; ` +
+      `on PostgreSQL, ${groupDigits(options.articles)} articles, ≥ ${options.seconds} s per phase; ` +
       "today's `gather db upgrade` starts 1 s into each",
     phases,
   );
