@@ -1,13 +1,14 @@
 // What `gather db migrate` writes instead of drizzle-kit's plain statements where a safe form exists (an index
 // on an existing table is built CONCURRENTLY, an index is dropped CONCURRENTLY), and, above every statement
 // the lint still finds unsafe, comments that say what to change (src/db/migrate/lint.ts decides both).
-import { scanSync } from 'libpg-query';
 import { type Annotation, lintSql } from '../../src/db/migrate/lint.ts';
-import { loadSqlParser } from '../../src/db/migrate/statements.ts';
+import { loadSqlParser, sqlParser } from '../../src/db/migrate/statements.ts';
 
 /** `statement` with `words` inserted after its first INDEX keyword (found by the lexer). */
 function afterIndexKeyword(statement: string, words: string): string {
-  const keyword = scanSync(statement).tokens.find((token) => token.text.toUpperCase() === 'INDEX');
+  const keyword = sqlParser()
+    .scanSync(statement)
+    .tokens.find((token) => token.text.toUpperCase() === 'INDEX');
   if (keyword === undefined) return statement;
   const bytes = Buffer.from(statement, 'utf8');
   return `${bytes.subarray(0, keyword.end).toString('utf8')} ${words}${bytes.subarray(keyword.end).toString('utf8')}`;
@@ -51,11 +52,15 @@ export async function safeStatements(
   file: string,
   direction: 'up' | 'down',
 ): Promise<string[]> {
-  await loadSqlParser();
-  const first = lintSql(statements.join('\n'), file).annotations;
-  const rewritten = statements.map((statement, i) => saferForm(statement, first[i]!));
-  // Linted again: the advice is about what the file will say.
-  const annotations = lintSql(rewritten.join('\n'), file).annotations;
-  if (direction === 'down') return rewritten;
-  return rewritten.map((statement, i) => [...advice(annotations[i]!), statement].join('\n'));
+  const unloadSqlParser = await loadSqlParser();
+  try {
+    const first = lintSql(statements.join('\n'), file).annotations;
+    const rewritten = statements.map((statement, i) => saferForm(statement, first[i]!));
+    // Linted again: the advice is about what the file will say.
+    const annotations = lintSql(rewritten.join('\n'), file).annotations;
+    if (direction === 'down') return rewritten;
+    return rewritten.map((statement, i) => [...advice(annotations[i]!), statement].join('\n'));
+  } finally {
+    unloadSqlParser();
+  }
 }

@@ -134,12 +134,16 @@ function phasesOf(step: Step, lint: Lint, options: PlanOptions): Phase[] {
 export async function planSteps(steps: readonly Step[], options: PlanOptions): Promise<PlannedStep[]> {
   // Nothing to parse: a start whose migrations are all applied (every PGlite serve) never loads the parser.
   if (steps.length === 0) return [];
-  await loadSqlParser();
-  return steps.map((step) => {
-    const file = `${step.migration.name}/${step.direction}.sql`;
-    const lint = lintSql(step.direction === 'up' ? step.migration.up : step.migration.down, file);
-    return { ...step, file, lint, phases: phasesOf(step, lint, options) };
-  });
+  const unloadSqlParser = await loadSqlParser();
+  try {
+    return steps.map((step) => {
+      const file = `${step.migration.name}/${step.direction}.sql`;
+      const lint = lintSql(step.direction === 'up' ? step.migration.up : step.migration.down, file);
+      return { ...step, file, lint, phases: phasesOf(step, lint, options) };
+    });
+  } finally {
+    unloadSqlParser();
+  }
 }
 
 /** The unsafe statements of upgrade steps that no `-- gather:allow` acknowledges, as the refusal says them. */

@@ -1,6 +1,7 @@
 // A migration's SQL as PostgreSQL's own parser reads it (libpg-query: the server's grammar compiled to
 // WASM): its statements with their exact text and line, and its `-- gather:allow <rule> <why>` comments.
 // The lint reads the parse trees; the runner executes the texts.
+import { createRequire } from 'node:module';
 import type * as SqlParser from 'libpg-query';
 import { MigrationError } from './migration-error.ts';
 
@@ -18,22 +19,46 @@ export type Allow = Readonly<{ rule: string; why: string; line: number }>;
 export type ParsedSql = Readonly<{ statements: Statement[]; allows: Allow[] }>;
 
 let parser: typeof SqlParser | undefined;
+let loading: Promise<void> | undefined;
+/** The callers of loadSqlParser that have not unloaded it yet. */
+let holders = 0;
+/** What loading the parser added to require's cache: taken out when it is unloaded. */
+let cachedModules: string[] = [];
 
 /**
- * Loads the parser (WASM, once per process); every function below needs it loaded. Imported here, not at the
- * top: importing it instantiates the WASM (~6 MB resident, 128 MB of external memory), which a server whose
- * migrations are all applied never uses.
+ * Loads the parser (WASM); every function below needs it loaded, until the function returned is called. Loaded
+ * when asked for, not at the top: it holds ~6 MB resident and 128 MB of external memory, which a server whose
+ * migrations are all applied never needs, and unloaded when its last holder is done, so that a server that
+ * applied its migrations at start does not keep it for good. Through its CommonJS build, whose modules can be
+ * taken out of require's cache (an ES module is held by its loader for good); then nothing refers to the WASM.
  */
-let loading: Promise<void> | undefined;
-export function loadSqlParser(): Promise<void> {
-  loading ??= import('libpg-query').then(async (module) => {
+export async function loadSqlParser(): Promise<() => void> {
+  holders += 1;
+  loading ??= (async () => {
+    const require = createRequire(import.meta.url);
+    const before = new Set(Object.keys(require.cache));
+    const module = require('libpg-query') as typeof SqlParser;
+    cachedModules = Object.keys(require.cache).filter((key) => !before.has(key));
     await module.loadModule();
     parser = module;
-  });
-  return loading;
+  })();
+  await loading;
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    holders -= 1;
+    if (holders > 0) return;
+    const require = createRequire(import.meta.url);
+    for (const key of cachedModules) delete require.cache[key];
+    cachedModules = [];
+    parser = undefined;
+    loading = undefined;
+  };
 }
 
-function loaded(): typeof SqlParser {
+/** The parser, while it is loaded (loadSqlParser). */
+export function sqlParser(): typeof SqlParser {
   if (parser === undefined) throw new Error('the SQL parser is not loaded: await loadSqlParser() first');
   return parser;
 }
@@ -47,7 +72,7 @@ export function parseSql(sql: string, file: string): ParsedSql {
   const lineAt = (offset: number) => bytes.subarray(0, offset).toString('utf8').split('\n').length;
   let tree: ReturnType<typeof SqlParser.parseSync>;
   try {
-    tree = loaded().parseSync(sql);
+    tree = sqlParser().parseSync(sql);
   } catch (error) {
     const position = (error as { sqlDetails?: { cursorPosition?: number } }).sqlDetails?.cursorPosition;
     const where = position === undefined ? '' : ` at line ${lineAt(position)}`;
@@ -60,7 +85,7 @@ export function parseSql(sql: string, file: string): ParsedSql {
     return { text, line: lineAt(start), node: raw.stmt! };
   });
   const allows: Allow[] = [];
-  for (const token of loaded().scanSync(sql).tokens) {
+  for (const token of sqlParser().scanSync(sql).tokens) {
     if (token.tokenName !== 'SQL_COMMENT') continue;
     const comment = bytes.subarray(token.start, token.end).toString('utf8').trim();
     if (!MENTIONS_ALLOW.test(comment)) continue;
@@ -82,7 +107,7 @@ export function parseSql(sql: string, file: string): ParsedSql {
 /** The statement without its CONCURRENTLY keyword (found by the lexer, so never inside a name or string). */
 export function withoutConcurrently(text: string): string {
   const bytes = Buffer.from(text, 'utf8');
-  const keyword = loaded()
+  const keyword = sqlParser()
     .scanSync(text)
     .tokens.find((token) => token.text.toUpperCase() === 'CONCURRENTLY');
   if (keyword === undefined) return text;
