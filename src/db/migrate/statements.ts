@@ -42,19 +42,28 @@ export async function loadSqlParser(): Promise<() => void> {
     await module.loadModule();
     parser = module;
   })();
-  await loading;
+  try {
+    await loading;
+  } catch (error) {
+    releaseHolder();
+    throw error;
+  }
   let held = true;
   return () => {
-    if (!held) return;
+    if (held) releaseHolder();
     held = false;
-    holders -= 1;
-    if (holders > 0) return;
-    const require = createRequire(import.meta.url);
-    for (const key of cachedModules) delete require.cache[key];
-    cachedModules = [];
-    parser = undefined;
-    loading = undefined;
   };
+}
+
+/** One holder done: after the last, the parser's modules are taken out of require's cache and it is let go. */
+function releaseHolder(): void {
+  holders -= 1;
+  if (holders > 0) return;
+  const require = createRequire(import.meta.url);
+  for (const key of cachedModules) delete require.cache[key];
+  cachedModules = [];
+  parser = undefined;
+  loading = undefined;
 }
 
 /** The parser, while it is loaded (loadSqlParser). */
