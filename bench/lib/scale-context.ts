@@ -154,4 +154,3 @@ export async function loginAs(side: ScaleSide, userId: number): Promise<string> 
   if (!response.ok) throw new Error(`login of user ${userId} on ${side.name}: ${response.status} ${body}`);
   return (JSON.parse(body) as { user: { token: string } }).user.token;
 }
-
