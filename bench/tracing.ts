@@ -17,7 +17,11 @@ const TARGET_ON_OVERHEAD = 0.1;
 /** Tracing off: at most this many nanoseconds of recorder per database round trip. */
 const TARGET_OFF_NS = 200;
 
-export type TracingOptions = Readonly<{ requests: number }>;
+export type TracingOptions = Readonly<{
+  requests: number;
+  /** Checks TARGET_ON_OVERHEAD (not in --quick: 600 requests on a loaded CI machine land either side of it). */
+  checkOverhead: boolean;
+}>;
 
 /** A difference with its sign: +12 or −3 (a negative one is measurement noise). */
 const signed = (value: number, digits = 0): string =>
@@ -99,7 +103,7 @@ async function recorderCostOffNs(): Promise<{ direct: number; recorded: number }
   return { direct: median(direct), recorded: median(recorded) };
 }
 
-export async function run({ requests }: TracingOptions): Promise<number> {
+export async function run({ requests, checkOverhead }: TracingOptions): Promise<number> {
   // First, before any request has entered a trace: AsyncLocalStorage never entered, so this is the recorder's
   // whole cost for a round trip outside any trace.
   const recorder = await recorderCostOffNs();
@@ -162,13 +166,14 @@ export async function run({ requests }: TracingOptions): Promise<number> {
     );
     const onPass = overhead <= TARGET_ON_OVERHEAD;
     const offPass = offCostNs <= TARGET_OFF_NS;
+    const onLine = `tracing on changes the median CPU per request by ${percent(overhead)} (target ≤ +${TARGET_ON_OVERHEAD * 100}%)`;
     console.log(
-      `${onPass ? 'PASS' : 'FAIL'} tracing on changes the median CPU per request by ${percent(overhead)} (target ≤ +${TARGET_ON_OVERHEAD * 100}%)`,
+      checkOverhead ? `${onPass ? 'PASS' : 'FAIL'} ${onLine}` : `${onLine}: not checked in --quick`,
     );
     console.log(
       `${offPass ? 'PASS' : 'FAIL'} tracing off costs ${signed(offCostNs)} ns per round trip (target ≤ ${TARGET_OFF_NS} ns)`,
     );
-    return onPass && offPass ? 0 : 1;
+    return (onPass || !checkOverhead) && offPass ? 0 : 1;
   } finally {
     await on.close();
     await off.close();
