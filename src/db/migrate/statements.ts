@@ -35,6 +35,7 @@ let cachedModules: string[] = [];
 export async function loadSqlParser(): Promise<() => void> {
   holders += 1;
   loading ??= (async () => {
+    // A require made for this load only: a kept one would keep the parser too (its module lists what it loaded).
     const require = createRequire(import.meta.url);
     const before = new Set(Object.keys(require.cache));
     const module = require('libpg-query') as typeof SqlParser;
