@@ -1,9 +1,9 @@
 // `gather bench startup`: how long Gather takes to start and how much memory it holds, idle and at its peak, started
 // as a user starts it: `gather --version` from a source checkout (bin/gather.js) and compiled (dist/cli/index.js);
-// `gather serve` on a new embedded folder (a copy of the template npm install made; and once with no template,
-// as on a machine whose install did not make one) and on the same folder again (npm start); compiled on PostgreSQL
-// (npm run start:dist, in a scratch database); and a `gather db` command on each database, which opens the data
-// without the app. Each figure is the median of the rounds; the full run checks issue 22's targets (the db
+// `gather serve` on a new embedded folder (a copy of the migrated template npm install made; and once with no
+// template, as on a machine whose install did not make one) and on the same folder again (npm start); compiled
+// on PostgreSQL (npm run start:dist, in a scratch database); and a `gather db` command on each database, which
+// opens the data without the app. Each figure is the median of the rounds; the full run checks issue 22's targets (the db
 // commands have none), --smoke (CI) prints the figures of one round only.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,7 +11,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { templateFor } from '../src/db/pglite-template.ts';
+import { loadMigrations } from '../src/db/migrate/files.ts';
+import { migratedTemplateFor, templateFor } from '../src/db/pglite-template.ts';
 import { sleep } from '../tools/harness/api-client.ts';
 import { scratchDatabase } from '../tools/harness/scratch-database.ts';
 import { buildGather, runGather, startGather } from '../tools/harness/server-process.ts';
@@ -93,9 +94,11 @@ async function measure(rounds: number): Promise<Figure[]> {
     postgresAnswer: [] as number[],
     postgresIdle: [] as number[],
     postgresPeak: [] as number[],
+    dbTemplate: [] as number[],
     dbHistoryPglite: [] as number[],
     dbHeadsPostgres: [] as number[],
   };
+  const migrations = await loadMigrations();
   const database = await scratchDatabase(postgresServerUrl(), 'gather_bench_startup');
   try {
     for (let round = 0; round < rounds; round++) {
@@ -103,7 +106,7 @@ async function measure(rounds: number): Promise<Figure[]> {
       figures.versionCompiled.push(await versionMs(COMPILED));
       // The first folder on a machine whose install made no template (initdb, which makes the template).
       const template = templateFor();
-      for (const path of [template.folder, template.tarball])
+      for (const path of [template.folder, template.tarball, migratedTemplateFor(migrations, template)])
         await rm(path, { recursive: true, force: true });
       const firstDir = await mkdtemp(join(tmpdir(), 'gather-bench-startup-'));
       try {
@@ -112,6 +115,8 @@ async function measure(rounds: number): Promise<Figure[]> {
       } finally {
         await rm(firstDir, { recursive: true, force: true });
       }
+      // Then the templates as npm install makes them: the migrated one is what a new folder is copied from.
+      figures.dbTemplate.push(await dbCommandMs(['template'], {}));
       const dataDir = await mkdtemp(join(tmpdir(), 'gather-bench-startup-'));
       try {
         const folder = { ...jwt, GATHER_DATA_DIR: dataDir };
@@ -147,6 +152,7 @@ async function measure(rounds: number): Promise<Figure[]> {
       values: figures.firstAnswer,
       unit: 'ms',
     },
+    { name: "gather db template (npm install's step), after it", values: figures.dbTemplate, unit: 'ms' },
     {
       name: 'npm start, new PGlite folder: first answer',
       values: figures.newAnswer,

@@ -48,12 +48,18 @@ function instrumentFor(config: Config): Instrument {
   return config.gatherTrace || config.otel !== undefined ? recordSpan : uninstrumented;
 }
 
-async function applyPolicy(database: Database, options: OpenOptions): Promise<void> {
-  const { migrations: mode, config } = options;
-  if (mode === 'untouched') return;
-  const migrations = await loadMigrations();
-  if (mode === 'apply' || database.kind === 'pglite' || config.gatherAutoMigrate) {
-    await upgrade(database, migrations, { onApply: options.onApply, locks: config.migrationPolicy });
+/** Whether opening applies what is pending: otherwise a pending migration is refused (or left, untouched). */
+const appliesOnOpen = ({ migrations: mode, config }: OpenOptions) =>
+  mode === 'apply' || (mode === 'standard' && (config.databaseUrl === undefined || config.gatherAutoMigrate));
+
+async function applyPolicy(
+  database: Database,
+  options: OpenOptions,
+  migrations: readonly Migration[],
+): Promise<void> {
+  if (options.migrations === 'untouched') return;
+  if (appliesOnOpen(options)) {
+    await upgrade(database, migrations, { onApply: options.onApply, locks: options.config.migrationPolicy });
     return;
   }
   const waiting = await pending(database, migrations);
@@ -68,6 +74,7 @@ async function applyPolicy(database: Database, options: OpenOptions): Promise<vo
 /** Opens the configured database (locking an embedded folder) and applies the migration policy. */
 export async function openData(options: OpenOptions): Promise<Database> {
   const { config } = options;
+  const migrations = options.migrations === 'untouched' ? [] : await loadMigrations();
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.gatherDataDir,
@@ -76,6 +83,7 @@ export async function openData(options: OpenOptions): Promise<Database> {
     replicaMaxLagMs: config.replicaMaxLagMs,
     holder: options.holder,
     onOpening: options.onOpening,
+    migrationsToApply: appliesOnOpen(options) ? migrations : undefined,
     instrument: options.instrument ?? instrumentFor(config),
     limits: {
       groupMax: config.dbPoolGroupMax,
@@ -86,7 +94,7 @@ export async function openData(options: OpenOptions): Promise<Database> {
     },
   });
   try {
-    await applyPolicy(database, options);
+    await applyPolicy(database, options, migrations);
   } catch (error) {
     await database.close();
     throw error;

@@ -365,19 +365,32 @@ function registerReading(command: SubCommand, finish: Cli['finish']): void {
   );
 }
 
-/** `gather db template`: the embedded database's template, which new folders are copies of. */
+/** `gather db template`: the embedded database's templates, which new folders are copies of. */
 function registerTemplate(command: SubCommand, finish: Cli['finish']): void {
   command(
     'template',
-    "make the embedded database's template (npm install runs it)",
-    "Makes the template new PGlite folders are copied from: PostgreSQL's initdb, run once per PGlite " +
-      'version (seconds) and kept in node_modules/.cache/gather; nothing to do when it is there.',
+    "make the embedded database's templates (npm install runs it)",
+    "Makes the templates new PGlite folders are copied from: PostgreSQL's initdb, run once per PGlite " +
+      "version, and the same with Gather's migrations applied, which `gather serve` copies for a new folder " +
+      '(seconds); kept in node_modules/.cache/gather; nothing to do when they are there.',
   ).action(async () => {
     // Loaded here: the rest of `gather db` never needs PGlite.
-    const { ensureTemplate } = await import('../db/pglite-template.ts');
+    const { ensureMigratedTemplate } = await import('../db/pglite-template.ts');
     const { initdbInThread } = await import('../db/pglite-thread.ts');
+    const { openData } = await import('../boot.ts');
+    const config = loadConfig();
     const started = performance.now();
-    const template = await ensureTemplate(initdbInThread);
+    // Migrated as `gather serve` migrates a new folder: Gather's own migrations, on PGlite.
+    const migrate = async (dataDir: string) => {
+      const embedded = { ...config, databaseUrl: undefined, databaseReplicaUrls: [], gatherDataDir: dataDir };
+      const database = await openData({
+        config: embedded,
+        migrations: 'apply',
+        holder: 'gather db template',
+      });
+      await database.close();
+    };
+    const template = await ensureMigratedTemplate(initdbInThread, await loadMigrations(), migrate);
     if (template === undefined) {
       console.error(
         "gather: cannot keep the embedded database's template (node_modules/.cache is not writable by this " +
@@ -385,7 +398,7 @@ function registerTemplate(command: SubCommand, finish: Cli['finish']): void {
       );
       return finish(EXIT.failed);
     }
-    console.log(`template: ${template.folder} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(`template: ${template} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
     finish(EXIT.ok);
   });
 }

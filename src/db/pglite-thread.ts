@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { currentBulkhead } from '../request-budget.ts';
 import type { SqlSession } from './database.ts';
+import type { Migration } from './migrate/files.ts';
 import { createPgdata, ensureTemplate } from './pglite-template.ts';
 
 export type PgliteResults<Row> = {
@@ -196,14 +197,23 @@ export async function initdbInThread(folder: string, tarball?: string): Promise<
 
 /**
  * Starts the thread and opens the database in it: `dataDir` a folder (created, from the template, when it holds
- * none), or undefined for memory (loaded from the template).
+ * none; from the migrated one when the caller applies `migrationsToApply` next), or undefined for memory (loaded
+ * from the template).
  */
-export async function openPgliteThread(dataDir: string | undefined): Promise<PgliteThread> {
+export async function openPgliteThread(
+  dataDir: string | undefined,
+  migrationsToApply?: readonly Migration[],
+): Promise<PgliteThread> {
   let worker: Worker;
   if (dataDir === undefined) {
     worker = await startThread({ tarball: (await ensureTemplate(initdbInThread))?.tarball });
   } else {
-    if (!existsSync(join(dataDir, 'PG_VERSION'))) await createPgdata(dataDir, initdbInThread);
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+      const migrated = await createPgdata(dataDir, initdbInThread, migrationsToApply);
+      const [first, last] = [migrationsToApply?.at(0)?.name, migrationsToApply?.at(-1)?.name];
+      if (migrated)
+        console.error(`gather: new database, a copy of the template with ${first} … ${last} applied`);
+    }
     worker = await startThread({ dataDir });
   }
   const { send, gone } = messagesTo(worker);

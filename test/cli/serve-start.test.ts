@@ -1,5 +1,5 @@
 // What `gather serve` does with pending migrations, as a user meets it: on the embedded PGlite database it
-// applies them and says so; on PostgreSQL it refuses to start and names the command to run, unless told to
+// applies them and says so (a new folder is a copy of the template with them applied, and says that); on PostgreSQL it refuses to start and names the command to run, unless told to
 // migrate (--migrate or GATHER_AUTO_MIGRATE=1).
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { loadMigrations } from '../../src/db/migrate/files.ts';
-import { type ServerProcess, startGather } from '../../tools/harness/server-process.ts';
+import { runGather, type ServerProcess, startGather } from '../../tools/harness/server-process.ts';
 import { freshDatabase, TEST_BUDGET_ENV, TEST_JWT_SECRET } from '../../tools/harness/test-app.ts';
 
 /** Starts `gather serve` without waiting for it to listen (it may refuse to); stopped when the test ends. */
@@ -38,12 +38,39 @@ async function listenThenStop(serve: ServerProcess): Promise<string> {
   return serve.output();
 }
 
+/** The line a new folder's start prints when it is a copy of the migrated template, which npm install made. */
+async function copiedFromTemplate(): Promise<RegExp> {
+  const made = await runGather(['db', 'template']);
+  assert.equal(made.code, 0, made.stderr);
+  const names = (await loadMigrations()).map((migration) => migration.name);
+  return new RegExp(
+    `gather: new database, a copy of the template with ${names[0]} … ${names.at(-1)} applied\n`,
+  );
+}
+
+test('on PGlite, a new folder is a copy of the migrated template, then only starts', {
+  skip: process.env.DATABASE_URL ? 'runs in the PGlite pass (npm test)' : false,
+}, async (t) => {
+  const copied = await copiedFromTemplate();
+  const dataDir = await emptyDataDir(t);
+  const first = await listenThenStop(await startServe(t, { GATHER_DATA_DIR: dataDir }));
+  assert.match(first, new RegExp(`${copied.source}.*gather: listening on`, 's'));
+  assert.doesNotMatch(first, /applied migration/);
+  const second = await listenThenStop(await startServe(t, { GATHER_DATA_DIR: dataDir }));
+  assert.doesNotMatch(second, /applied migration|new database/);
+});
+
 test('on PGlite, serve applies pending migrations and logs them, then only starts', {
   skip: process.env.DATABASE_URL ? 'runs in the PGlite pass (npm test)' : false,
 }, async (t) => {
+  // A folder whose database is older than the migrations: made by `gather db` (which leaves the schema to
+  // its commands), migrated to the first one only.
   const dataDir = await emptyDataDir(t);
+  const names = (await loadMigrations()).map((migration) => migration.name);
+  const older = await runGather(['db', 'upgrade', names[0]!], { env: { GATHER_DATA_DIR: dataDir } });
+  assert.equal(older.code, 0, older.stderr);
   const first = await listenThenStop(await startServe(t, { GATHER_DATA_DIR: dataDir }));
-  assert.match(first, /gather: applied migration 0001_init\n.*gather: listening on/s);
+  assert.match(first, new RegExp(`gather: applied migration ${names[1]}\n.*gather: listening on`, 's'));
   const second = await listenThenStop(await startServe(t, { GATHER_DATA_DIR: dataDir }));
   assert.doesNotMatch(second, /applied migration/);
 });
@@ -51,10 +78,11 @@ test('on PGlite, serve applies pending migrations and logs them, then only start
 test('on PGlite, a data folder used with PostgreSQL first (only its JWT secret) becomes the database', {
   skip: process.env.DATABASE_URL ? 'runs in the PGlite pass (npm test)' : false,
 }, async (t) => {
+  const copied = await copiedFromTemplate();
   const dataDir = await emptyDataDir(t);
   await writeFile(join(dataDir, 'jwt-secret'), 'kept from a PostgreSQL run\n');
   const started = await listenThenStop(await startServe(t, { GATHER_DATA_DIR: dataDir }));
-  assert.match(started, /gather: applied migration 0001_init/);
+  assert.match(started, copied);
   assert.equal(await readFile(join(dataDir, 'jwt-secret'), 'utf8'), 'kept from a PostgreSQL run\n');
 });
 
