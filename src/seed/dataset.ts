@@ -1,17 +1,6 @@
 // The seeded dataset: sizes, and a deterministic generator of its rows, in chunks (their text: texts.ts).
 // Same size → same rows, so a benchmark run on one machine can be repeated on another.
-import {
-  about,
-  bioOf,
-  ENGLISH,
-  KOREAN,
-  KOREAN_EVERY,
-  pick,
-  prng,
-  type Random,
-  seriesOf,
-  skewed,
-} from './texts.ts';
+import { about, bioOf, pick, prng, type Random, seriesOf, skewed, textsOf } from './texts.ts';
 
 export type SeedSize = Readonly<{
   users: number;
@@ -238,7 +227,7 @@ function articleRows(size: SeedSize, counters: Counters) {
 function articleHead(id: number, size: SeedSize) {
   const draw = articleDraw(id, size);
   const topic = tagNameOf(draw.tagIds[0]!);
-  const texts = id % KOREAN_EVERY === 0 ? KOREAN : ENGLISH;
+  const texts = textsOf(id);
   const at = Math.floor(draw.random() * texts.titles.length);
   return {
     ...draw,
@@ -261,7 +250,7 @@ function commentRows(size: SeedSize) {
     const at = new Date(
       Date.parse(timeAt(articleId - 1, size.articles)) + (i % 1_440) * 60_000,
     ).toISOString();
-    const comments = articleId % KOREAN_EVERY === 0 ? KOREAN.comments : ENGLISH.comments;
+    const comments = textsOf(articleId).comments;
     return [i + 1, pick(random, comments), articleId, 1 + Math.floor(random() * size.users), at, at];
   });
 }

@@ -232,29 +232,45 @@ export const SERIES: readonly string[] = SERIES_FIRST.flatMap((first) =>
 /** An article's series (its index in SERIES), drawn as words are: a few hold many articles, most a few. */
 export const seriesOf = (random: Random) => zipfIndex(random, SERIES.length);
 
-export const ENGLISH: Texts = texts(
-  10,
-  (r) => `${pick(r, VERBS_EN)} ${common(r, THINGS)} in ${TOPIC}`,
-  {
-    descriptions: templates(textPool(11, (r) => pick(r, DESCRIPTIONS_EN)(r))),
-    paragraphs: templates(textPool(12, (r) => paragraph(r, SENTENCES_EN))),
-    comments: textPool(13, (r) => pick(r, COMMENTS_EN)(r)),
-  },
-  (name) => `This post is part of our ${name} series.`,
+/** `make`'s value, made at the first call: the pools cost a process that never seeds (`gather serve`) nothing. */
+function once<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= make();
+    return value;
+  };
+}
+
+const english = once(() =>
+  texts(
+    10,
+    (r) => `${pick(r, VERBS_EN)} ${common(r, THINGS)} in ${TOPIC}`,
+    {
+      descriptions: templates(textPool(11, (r) => pick(r, DESCRIPTIONS_EN)(r))),
+      paragraphs: templates(textPool(12, (r) => paragraph(r, SENTENCES_EN))),
+      comments: textPool(13, (r) => pick(r, COMMENTS_EN)(r)),
+    },
+    (name) => `This post is part of our ${name} series.`,
+  ),
 );
 
-export const KOREAN: Texts = texts(
-  20,
-  (r) => `${TOPIC}에서 ${thingKo(r, '을')} ${pick(r, VERBS_KO)}`,
-  {
-    descriptions: templates(textPool(21, (r) => pick(r, DESCRIPTIONS_KO)(r))),
-    paragraphs: templates(textPool(22, (r) => paragraph(r, SENTENCES_KO))),
-    comments: textPool(23, (r) => pick(r, COMMENTS_KO)(r)),
-  },
-  (name) => `이 글은 ${name} 시리즈의 하나입니다.`,
+const korean = once(() =>
+  texts(
+    20,
+    (r) => `${TOPIC}에서 ${thingKo(r, '을')} ${pick(r, VERBS_KO)}`,
+    {
+      descriptions: templates(textPool(21, (r) => pick(r, DESCRIPTIONS_KO)(r))),
+      paragraphs: templates(textPool(22, (r) => paragraph(r, SENTENCES_KO))),
+      comments: textPool(23, (r) => pick(r, COMMENTS_KO)(r)),
+    },
+    (name) => `이 글은 ${name} 시리즈의 하나입니다.`,
+  ),
 );
 
-const BIOS = textPool(14, (r) => `Writes about ${common(r, THINGS)} and ${common(r, THINGS)}.`);
+const bios = once(() => textPool(14, (r) => `Writes about ${common(r, THINGS)} and ${common(r, THINGS)}.`));
+
+/** The texts of article `id`'s language: one article in KOREAN_EVERY is in Korean. */
+export const textsOf = (id: number): Texts => (id % KOREAN_EVERY === 0 ? korean() : english());
 
 /** A user's bio; a third of the users have none. */
-export const bioOf = (random: Random, index: number) => (index % 3 === 2 ? null : pick(random, BIOS));
+export const bioOf = (random: Random, index: number) => (index % 3 === 2 ? null : pick(random, bios()));
