@@ -31,6 +31,7 @@ import {
 import { loggerOptions, RequestLog } from './http/request-log.ts';
 import { ErrorBody } from './http/schemas.ts';
 import { registerSecurity } from './http/security.ts';
+import { serializerPerShape } from './http/serialization.ts';
 import { createShedding, inBulkhead, registerBudgets, type Shedding } from './http/shedding.ts';
 import { buildValidatorCompiler } from './http/validation.ts';
 import type { Instrument } from './instrument.ts';
@@ -76,6 +77,7 @@ async function createFastify(config: Config, shedding: Shedding) {
     serverFactory: shedding.serverFactory,
     logger: await loggerOptions(config),
     logController: new RequestLog(config.logLevel),
+    schemaController: serializerPerShape(),
     genReqId: () => randomUUID(),
     requestIdHeader: 'x-request-id',
     bodyLimit: config.bodyLimit,
