@@ -37,6 +37,8 @@ export type OpenOptions = Readonly<{
   poolMax?: number;
   /** Told of each migration applied. */
   onApply?: (migration: Migration) => void;
+  /** Told when a new embedded folder is a copy of the template with these migrations applied. */
+  onTemplateCopied?: (migrations: readonly Migration[]) => void;
   /** Told when the slow part of opening begins (the embedded folder is ours; a new one takes seconds). */
   onOpening?: () => void;
   /** Who observes the data path, in place of the configuration's choice (a test that holds queries back). */
@@ -83,7 +85,9 @@ export async function openData(options: OpenOptions): Promise<Database> {
     replicaMaxLagMs: config.replicaMaxLagMs,
     holder: options.holder,
     onOpening: options.onOpening,
-    migrationsToApply: appliesOnOpen(options) ? migrations : undefined,
+    migrating: appliesOnOpen(options)
+      ? { migrations, onCopied: () => options.onTemplateCopied?.(migrations) }
+      : undefined,
     instrument: options.instrument ?? instrumentFor(config),
     limits: {
       groupMax: config.dbPoolGroupMax,

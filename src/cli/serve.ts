@@ -40,6 +40,11 @@ export function registerServe({ program, finish }: Cli): void {
 }
 
 const logApplied = (migration: Migration) => console.log(`gather: applied migration ${migration.name}`);
+const logTemplateCopied = (migrations: readonly Migration[]) =>
+  console.log(
+    `gather: new database, a copy of the template with ${migrations.at(0)?.name} … ${migrations.at(-1)?.name} applied`,
+  );
+const onOpen = { onApply: logApplied, onTemplateCopied: logTemplateCopied };
 
 /** Why HOST:PORT cannot be listened on, in one line with the fix; undefined for any other error. */
 function listenRefusal(error: unknown, config: Config): CommandError | undefined {
@@ -126,7 +131,7 @@ export async function serve(options: ServeOptions): Promise<number> {
   const { bootGather, openData } = await import('../boot.ts');
 
   if (workers > 1 && cluster.isPrimary) {
-    const database = await openData({ config, migrations, holder: HOLDER, poolMax: 1, onApply: logApplied });
+    const database = await openData({ config, migrations, holder: HOLDER, poolMax: 1, ...onOpen });
     await database.close();
     return (await import('./cluster.ts')).runPrimary({
       config,
@@ -136,7 +141,7 @@ export async function serve(options: ServeOptions): Promise<number> {
     });
   }
 
-  const gather = await bootGather({ config, migrations, holder: HOLDER, onApply: logApplied });
+  const gather = await bootGather({ config, migrations, holder: HOLDER, ...onOpen });
   const folder = gather.database.dataFolder;
   if (folder?.staleHolder !== undefined) {
     console.log(

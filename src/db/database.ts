@@ -4,7 +4,7 @@
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Instrument } from '../instrument.ts';
 import type { DataFolder } from './data-folder.ts';
-import type { Migration } from './migrate/files.ts';
+import type { Migrating } from './pglite-template.ts';
 import type { QueryResult, Run, Statement, StatementKind } from './pipeline.ts';
 import type { ReplicaHealth, ReplicaView } from './replicas.ts';
 import type * as schema from './schema/index.ts';
@@ -61,7 +61,7 @@ export type DatabaseOptions = {
   /** Told when the slow part of opening begins (PGlite: the folder is ours, PostgreSQL starts inside it). */
   onOpening?: () => void;
   /** What the opener applies as soon as it is open (PGlite: a new folder is copied with them applied). */
-  migrationsToApply?: readonly Migration[];
+  migrating?: Migrating;
   instrument?: Instrument;
   /** PostgreSQL: what a request may wait for and what each session may take (config.ts says which). */
   limits?: PoolLimits;

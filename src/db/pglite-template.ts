@@ -141,26 +141,25 @@ export async function ensureMigratedTemplate(
   return folder;
 }
 
+/** The migrations a new folder's opener applies at once; `onCopied` is told when the folder has them already. */
+export type Migrating = Readonly<{ migrations: readonly Migration[]; onCopied?: () => void }>;
+
 /**
  * Creates the database at `pgdata` (which holds none): a copy of the template, built beside it, then renamed;
- * of the migrated one when it exists for `migrations`, which the caller applies next. Returns whether it was.
+ * of the migrated one when it exists for the migrations the opener applies next.
  */
-export async function createPgdata(
-  pgdata: string,
-  initdb: Initdb,
-  migrations?: readonly Migration[],
-): Promise<boolean> {
+export async function createPgdata(pgdata: string, initdb: Initdb, migrating?: Migrating): Promise<void> {
   const building = join(dirname(pgdata), CREATING);
   await rm(building, { recursive: true, force: true });
   const template = await ensureTemplate(initdb);
   if (template === undefined) {
     await initdb(building);
     await rename(building, pgdata);
-    return false;
+    return;
   }
-  const migrated = migrations === undefined ? undefined : migratedTemplateFor(migrations, template);
+  const migrated = migrating && migratedTemplateFor(migrating.migrations, template);
   const copied = migrated !== undefined && existsSync(join(migrated, 'PG_VERSION'));
   await copyTree(copied ? migrated : template.folder, building);
   await rename(building, pgdata);
-  return copied;
+  if (copied) migrating?.onCopied?.();
 }

@@ -13,8 +13,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { currentBulkhead } from '../request-budget.ts';
 import type { SqlSession } from './database.ts';
-import type { Migration } from './migrate/files.ts';
-import { createPgdata, ensureTemplate } from './pglite-template.ts';
+import { createPgdata, ensureTemplate, type Migrating } from './pglite-template.ts';
 
 export type PgliteResults<Row> = {
   rows: Row[];
@@ -197,23 +196,18 @@ export async function initdbInThread(folder: string, tarball?: string): Promise<
 
 /**
  * Starts the thread and opens the database in it: `dataDir` a folder (created, from the template, when it holds
- * none; from the migrated one when the caller applies `migrationsToApply` next), or undefined for memory (loaded
+ * none; from the migrated one when the caller applies `migrating`'s migrations next), or undefined for memory (loaded
  * from the template).
  */
 export async function openPgliteThread(
   dataDir: string | undefined,
-  migrationsToApply?: readonly Migration[],
+  migrating?: Migrating,
 ): Promise<PgliteThread> {
   let worker: Worker;
   if (dataDir === undefined) {
     worker = await startThread({ tarball: (await ensureTemplate(initdbInThread))?.tarball });
   } else {
-    if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-      const migrated = await createPgdata(dataDir, initdbInThread, migrationsToApply);
-      const [first, last] = [migrationsToApply?.at(0)?.name, migrationsToApply?.at(-1)?.name];
-      if (migrated)
-        console.error(`gather: new database, a copy of the template with ${first} … ${last} applied`);
-    }
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await createPgdata(dataDir, initdbInThread, migrating);
     worker = await startThread({ dataDir });
   }
   const { send, gone } = messagesTo(worker);

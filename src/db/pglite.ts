@@ -36,7 +36,7 @@ export async function openPglite(options: DatabaseOptions): Promise<Database> {
   }
   let client: PgliteThread;
   try {
-    client = await openPgliteThread(folder?.pgdata, options.migrationsToApply);
+    client = await openPgliteThread(folder?.pgdata, options.migrating);
   } catch (error) {
     await folder?.release();
     throw new CommandError(

@@ -177,13 +177,21 @@ test('a new folder copied from the migrated template holds what migrating a new 
 
   const copied = join(scratch, 'copied-from-template');
   const config = loadConfig({ NODE_ENV: 'test', GATHER_DATA_DIR: copied });
+  let copiedWith: readonly string[] = [];
   const opened = await openData({
     config,
     migrations: 'standard',
     holder: 'a test',
     onApply: (migration) => assert.fail(`applied ${migration.name}`),
+    onTemplateCopied: (applied) => {
+      copiedWith = applied.map((migration) => migration.name);
+    },
   });
   await opened.close();
+  assert.deepEqual(
+    copiedWith,
+    migrations.map((migration) => migration.name),
+  );
 
   const [expected, actual] = [await schemaOf(migrated), await schemaOf(copied)];
   const [columns, indexes, , , , history] = expected;
