@@ -40,6 +40,28 @@ export function templateFor(folder = join(TEMPLATES, `pglite-${pgliteVersion()}`
 /** Creates a database at a folder that does not exist yet, and when asked a tarball of its files. */
 export type Initdb = (folder: string, tarball?: string) => Promise<void>;
 
+/** Where one maker builds a template before renaming it into place: `<name>.<pid>-<random>`, unique to each. */
+const partialOf = (path: string) => `${path}.${process.pid}-${randomBytes(4).toString('hex')}`;
+const PARTIAL = /\.(\d+)-[0-9a-f]{8}(?:\.tar)?$/;
+
+const isRunning = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Partial templates whose maker is gone (killed while making one): nothing will rename or remove them. */
+async function removeAbandoned(folder: string): Promise<void> {
+  const abandoned = (await readdir(folder)).filter((name) => {
+    const pid = PARTIAL.exec(name)?.[1];
+    return pid !== undefined && !isRunning(Number(pid));
+  });
+  await Promise.all(abandoned.map((name) => rm(join(folder, name), { recursive: true, force: true })));
+}
+
 const isWhole = (template: Template) =>
   existsSync(join(template.folder, 'PG_VERSION')) && existsSync(template.tarball);
 
@@ -71,8 +93,9 @@ export async function ensureTemplate(
   } catch {
     return undefined;
   }
+  await removeAbandoned(dirname(template.folder));
   // Each maker its own: processes, and calls within one, may make it at the same time.
-  const partial = templateFor(`${template.folder}.${process.pid}-${randomBytes(4).toString('hex')}`);
+  const partial = templateFor(partialOf(template.folder));
   const removePartial = () =>
     Promise.all([partial.folder, partial.tarball].map((path) => rm(path, { recursive: true, force: true })));
   try {
@@ -127,7 +150,8 @@ export async function ensureMigratedTemplate(
   if (template === undefined) return undefined;
   const folder = migratedTemplateFor(migrations, template);
   if (existsSync(join(folder, 'PG_VERSION'))) return folder;
-  const partial = `${folder}.${process.pid}-${randomBytes(4).toString('hex')}`;
+  await removeAbandoned(dirname(folder));
+  const partial = partialOf(folder);
   try {
     await migrate(partial);
     await rename(join(partial, 'pgdata'), folder);

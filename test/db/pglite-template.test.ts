@@ -3,6 +3,8 @@
 // The migrated template, which `gather serve` copies for a new folder, is named by its migrations and holds what
 // applying them to a new folder gives.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +65,25 @@ test('an initdb that fails leaves no template and no partial folder behind', asy
   };
   await assert.rejects(ensureTemplate(failing, template), /initdb failed/);
   assert.deepEqual(await readdir(join(scratch, 'failed')), []);
+});
+
+/** The pid of a process that has exited. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await once(child, 'exit');
+  return child.pid!;
+}
+
+test("a partial template whose maker was killed is removed by the next maker; a running maker's is kept", async () => {
+  const dir = join(scratch, 'abandoned');
+  await mkdir(dir);
+  const dead = await deadPid();
+  const abandoned = [`pglite-test.${dead}-0badc0de`, `pglite-test.${dead}-0badc0de.tar`];
+  const running = `pglite-test.${process.pid}-00c0ffee`;
+  for (const name of [...abandoned, running]) await mkdir(join(dir, name));
+  const { initdb } = fakeInitdb();
+  await ensureTemplate(initdb, templateFor(join(dir, 'pglite-test')));
+  assert.deepEqual((await readdir(dir)).sort(), ['pglite-test', running, 'pglite-test.tar'].sort());
 });
 
 test('where the template cannot be kept, there is none and initdb is not run', async () => {
