@@ -375,11 +375,21 @@ function registerTemplate(command: SubCommand, finish: Cli['finish']): void {
       '(seconds); kept in node_modules/.cache/gather; nothing to do when they are there.',
   ).action(async () => {
     // Loaded here: the rest of `gather db` never needs PGlite.
-    const { ensureMigratedTemplate } = await import('../db/pglite-template.ts');
+    const { ensureMigratedTemplate, ensureTemplate } = await import('../db/pglite-template.ts');
     const { initdbInThread } = await import('../db/pglite-thread.ts');
     const { openData } = await import('../boot.ts');
     const config = loadConfig();
     const started = performance.now();
+    const made = (folder: string) =>
+      console.log(`template: ${folder} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    const template = await ensureTemplate(initdbInThread);
+    if (template === undefined) {
+      console.error(
+        "gather: cannot keep the embedded database's template (node_modules/.cache is not writable by this " +
+          'user): each new folder is created by initdb itself, in seconds; run this as the user who installed',
+      );
+      return finish(EXIT.failed);
+    }
     // Migrated as `gather serve` migrates a new folder: Gather's own migrations, on PGlite.
     const migrate = async (dataDir: string) => {
       const embedded = { ...config, databaseUrl: undefined, databaseReplicaUrls: [], gatherDataDir: dataDir };
@@ -390,15 +400,19 @@ function registerTemplate(command: SubCommand, finish: Cli['finish']): void {
       });
       await database.close();
     };
-    const template = await ensureMigratedTemplate(initdbInThread, await loadMigrations(), migrate);
-    if (template === undefined) {
-      console.error(
-        "gather: cannot keep the embedded database's template (node_modules/.cache is not writable by this " +
-          'user): each new folder is created by initdb itself, in seconds; run this as the user who installed',
+    try {
+      made(
+        (await ensureMigratedTemplate(initdbInThread, await loadMigrations(), migrate)) ?? template.folder,
       );
-      return finish(EXIT.failed);
+    } catch (error) {
+      // It only spares a new folder its first migrations: without it, `gather serve` applies them (and says why
+      // they fail, if they do), so npm install goes on.
+      const reason = (error as Error).message.split('\n')[0];
+      console.error(
+        `gather: no template with the migrations applied (${reason}); new folders apply them at start`,
+      );
+      made(template.folder);
     }
-    console.log(`template: ${template} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
     finish(EXIT.ok);
   });
 }
