@@ -42,8 +42,10 @@ test("features' statements are taken in turns: one sent behind another feature's
       withinBudget({ deadline: performance.now() + 60_000, bulkhead, wal: { needed: 0n, written: 0n } }, () =>
         database.query('select $1::text as name', [name]).then(() => answered.push(name)),
       );
-    // Sent in this order at once: without turns the thread would answer them in this order too.
+    // Sent in this order at once, while the thread is busy (a statement of no feature, sent first), so that all
+    // four wait for their turn however fast each runs: without turns the thread would answer them in this order.
     await Promise.all([
+      database.query('select pg_sleep(0.3)'),
       inFeature('articles', 'list 1'),
       inFeature('articles', 'list 2'),
       inFeature('articles', 'list 3'),
