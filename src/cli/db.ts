@@ -401,9 +401,7 @@ function registerTemplate(command: SubCommand, finish: Cli['finish']): void {
       await database.close();
     };
     try {
-      made(
-        (await ensureMigratedTemplate(initdbInThread, await loadMigrations(), migrate)) ?? template.folder,
-      );
+      made(await ensureMigratedTemplate(template, await loadMigrations(), migrate));
     } catch (error) {
       // It only spares a new folder its first migrations: without it, `gather serve` applies them (and says why
       // they fail, if they do), so npm install goes on.

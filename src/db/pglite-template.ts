@@ -136,18 +136,12 @@ async function removeOtherMigrated(current: string, template: Template): Promise
   await Promise.all(others.map((name) => rm(join(dirname(current), name), { recursive: true, force: true })));
 }
 
-/**
- * The template with `migrations` applied (by `migrate`, on a copy of the template), made if missing;
- * undefined when the templates cannot be kept.
- */
+/** `template` with `migrations` applied (by `migrate`, on a copy of it), made if missing. */
 export async function ensureMigratedTemplate(
-  initdb: Initdb,
+  template: Template,
   migrations: readonly Migration[],
   migrate: MigrateFolder,
-  base = templateFor(),
-): Promise<string | undefined> {
-  const template = await ensureTemplate(initdb, base);
-  if (template === undefined) return undefined;
+): Promise<string> {
   const folder = migratedTemplateFor(migrations, template);
   if (existsSync(join(folder, 'PG_VERSION'))) return folder;
   await removeAbandoned(dirname(folder));
@@ -176,14 +170,10 @@ export async function createPgdata(pgdata: string, initdb: Initdb, migrating?: M
   const building = join(dirname(pgdata), CREATING);
   await rm(building, { recursive: true, force: true });
   const template = await ensureTemplate(initdb);
-  if (template === undefined) {
-    await initdb(building);
-    await rename(building, pgdata);
-    return;
-  }
-  const migrated = migrating && migratedTemplateFor(migrating.migrations, template);
+  const migrated = template && migrating && migratedTemplateFor(migrating.migrations, template);
   const copied = migrated !== undefined && existsSync(join(migrated, 'PG_VERSION'));
-  await copyTree(copied ? migrated : template.folder, building);
+  if (template === undefined) await initdb(building);
+  else await copyTree(copied ? migrated : template.folder, building);
   await rename(building, pgdata);
   if (copied) migrating?.onCopied?.();
 }

@@ -196,8 +196,8 @@ export async function initdbInThread(folder: string, tarball?: string): Promise<
 
 /**
  * Starts the thread and opens the database in it: `dataDir` a folder (created, from the template, when it holds
- * none; from the migrated one when the caller applies `migrating`'s migrations next), or undefined for memory (loaded
- * from the template).
+ * none; from the migrated one when the caller applies `migrating`'s migrations next), or undefined for memory
+ * (loaded from the template).
  */
 export async function openPgliteThread(
   dataDir: string | undefined,

@@ -1,6 +1,7 @@
 // What `gather serve` does with pending migrations, as a user meets it: on the embedded PGlite database it
-// applies them and says so (a new folder is a copy of the template with them applied, and says that); on PostgreSQL it refuses to start and names the command to run, unless told to
-// migrate (--migrate or GATHER_AUTO_MIGRATE=1).
+// applies them and says so (a new folder is a copy of the template with them applied, and says that); on
+// PostgreSQL it refuses to start and names the command to run, unless told to migrate (--migrate or
+// GATHER_AUTO_MIGRATE=1).
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

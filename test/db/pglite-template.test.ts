@@ -116,7 +116,7 @@ function fakeMigrate() {
   return { migrate, runs };
 }
 
-test('the migrated template is named by its migrations: another migration, or an edited one, names another', async () => {
+test('the migrated template is named by its migrations: another, or an edited one, names another', async () => {
   const migrations = await loadMigrations();
   const template = templateFor(join(scratch, 'named', 'pglite-test'));
   const folder = migratedTemplateFor(migrations, template);
@@ -137,20 +137,21 @@ test('the migrated template is made once, never half, and replaces those of othe
     await mkdir(join(dataDir, 'pgdata'), { recursive: true });
     throw new Error('a migration failed');
   };
-  await assert.rejects(ensureMigratedTemplate(initdb, migrations, failing, base), /a migration failed/);
+  const template = (await ensureTemplate(initdb, base))!;
+  await assert.rejects(ensureMigratedTemplate(template, migrations, failing), /a migration failed/);
   assert.deepEqual((await readdir(join(scratch, 'migrated'))).sort(), ['pglite-test', 'pglite-test.tar']);
 
   const older = migratedTemplateFor(migrations.slice(0, -1), base);
   await mkdir(older);
   const { migrate, runs } = fakeMigrate();
   const [first, second] = await Promise.all([
-    ensureMigratedTemplate(initdb, migrations, migrate, base),
-    ensureMigratedTemplate(initdb, migrations, migrate, base),
+    ensureMigratedTemplate(template, migrations, migrate),
+    ensureMigratedTemplate(template, migrations, migrate),
   ]);
   const folder = migratedTemplateFor(migrations, base);
   assert.equal(first, folder);
   assert.equal(second, folder);
-  assert.equal(await ensureMigratedTemplate(initdb, migrations, migrate, base), folder);
+  assert.equal(await ensureMigratedTemplate(template, migrations, migrate), folder);
   assert.ok(runs.length >= 1 && runs.length <= 2, `migrate ran ${runs.length} times`);
   assert.deepEqual(await readdir(folder), ['PG_VERSION']);
   assert.deepEqual(
