@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { CommandError } from '../command-error.ts';
 import { ConfigError, SETTINGS } from '../settings.ts';
 import { VERSION } from '../version.ts';
+import { releaseOptimisingCompilers } from './startup-memory.ts';
 
 /** Exit codes: 0 done, 1 refused or failed (one line), 2 called the wrong way. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -104,6 +105,9 @@ export async function runCli(
     .exitOverride()
     .configureOutput({ ...output, outputError: (text, write) => write(text) });
   program.configureHelp({ sortSubcommands: false });
+  // The CLI's start-up (its modules loading) ran with V8's optimising compilers held; a command's work runs
+  // with them (serve holds them again for its own start-up).
+  program.hook('preAction', releaseOptimisingCompilers);
   register({ program, finish: (exit) => (code = exit) });
   GatherCommand.argv = argv;
   try {

@@ -9,7 +9,11 @@ import { type Config, loadConfig } from '../config.ts';
 import type { Migration } from '../db/migrate/files.ts';
 import { ConfigError, parseWorkers, settingsHelp } from '../settings.ts';
 import { type Cli, EXIT } from './program.ts';
-import { collectStartupGarbage } from './startup-memory.ts';
+import {
+  collectStartupGarbage,
+  holdOptimisingCompilers,
+  releaseOptimisingCompilers,
+} from './startup-memory.ts';
 
 /** How long in-flight requests get to finish after SIGTERM before the process gives up on them. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -114,6 +118,17 @@ export function banner(base: string, config: Config, database: string): string {
 }
 
 export async function serve(options: ServeOptions): Promise<number> {
+  // Start-up's code runs once: V8's optimising compilers wait until this process listens, or has forked its
+  // workers (startup-memory.ts).
+  holdOptimisingCompilers();
+  try {
+    return await startAndServe(options);
+  } finally {
+    releaseOptimisingCompilers(); // a start that failed
+  }
+}
+
+async function startAndServe(options: ServeOptions): Promise<number> {
   const config = loadConfig();
   const workers =
     options.workers === undefined ? config.gatherWorkers : parseWorkers(options.workers, '--workers');
@@ -133,6 +148,7 @@ export async function serve(options: ServeOptions): Promise<number> {
   if (workers > 1 && cluster.isPrimary) {
     const database = await openData({ config, migrations, holder: HOLDER, poolMax: 1, ...onOpen });
     await database.close();
+    releaseOptimisingCompilers();
     return (await import('./cluster.ts')).runPrimary({
       config,
       workers,
@@ -154,6 +170,7 @@ export async function serve(options: ServeOptions): Promise<number> {
   collectStartupGarbage();
   await collected;
   const base = await listen(gather, config);
+  releaseOptimisingCompilers();
   await folder?.announce(base);
   // The signal handlers are in place before the listening line is printed: whoever reads that line and
   // sends SIGTERM gets a graceful stop, never the default kill.

@@ -4,6 +4,8 @@
 // almost nothing, so neither comes and the process holds start-up's size for good. One collection of
 // everything (V8's last-resort kind: the young generation shrunk, start-up's code dropped, freed pages handed
 // back to the OS) gives it back: ~40 MB on this thread, ~10 MB on PGlite's (docs/performance.md).
+// And start-up's code is not optimised at all: it runs once, so V8's optimising compilers wait until the server
+// listens; what their work would leave behind (their own code paged in, their scratch memory) stays out.
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
@@ -18,4 +20,33 @@ export function collectStartupGarbage(): void {
   v8.setFlagsFromString('--expose-gc');
   const gc = vm.runInNewContext('globalThis.gc') as Gc | undefined;
   gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+}
+
+/** A choice of V8's compilers made on Node's command line or in NODE_OPTIONS: Gather leaves it alone. */
+const COMPILER_FLAG = /--(?:no[-_])?(?:maglev|turbofan|opt|jitless|lite[-_]mode|max[-_]opt)(?![\w-])/;
+
+/** V8's flags are the process's: so is whether Gather holds its compilers. */
+let held = false;
+
+/**
+ * Holds V8's optimising compilers, Maglev and TurboFan, until releaseOptimisingCompilers(). The interpreter
+ * and Sparkplug, V8's baseline compiler, run start-up as always; a function start-up calls often (Node's module
+ * loader, schema compilers) would otherwise be optimised, and the compilers' code, read in from the node binary,
+ * and their scratch memory on V8's worker threads stay with the process: ~12 MB of a server on PostgreSQL, idle
+ * and under load alike (docs/performance.md). Nothing is lost: what requests run hot is optimised once they come.
+ */
+export function holdOptimisingCompilers(): void {
+  const chosen = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) => COMPILER_FLAG.test(arg));
+  if (held || chosen) return;
+  v8.setFlagsFromString('--no-maglev');
+  v8.setFlagsFromString('--no-turbofan');
+  held = true;
+}
+
+/** Lets V8's optimising compilers run again; does nothing when they are not held. */
+export function releaseOptimisingCompilers(): void {
+  if (!held) return;
+  v8.setFlagsFromString('--maglev');
+  v8.setFlagsFromString('--turbofan');
+  held = false;
 }
