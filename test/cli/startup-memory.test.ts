@@ -89,9 +89,8 @@ test("start-up's code is not optimised while the compilers are held, and hot cod
   assert.deepEqual(optimisedWhileHeldAndReleased([]), { held: false, released: true });
 });
 
-test("a Node started with its own choice of compilers keeps it: Gather neither holds nor releases them", () => {
-  // Started with the optimising compilers on only late (a high invocation count would be another choice):
-  // here, off, and releasing must not turn them on.
+test('a Node started with its own choice of compilers keeps it: Gather neither holds nor releases them', () => {
+  // Both compilers off on Node's command line: releasing must not turn them on.
   assert.deepEqual(optimisedWhileHeldAndReleased(['--no-maglev', '--no-turbofan']), {
     held: false,
     released: false,
