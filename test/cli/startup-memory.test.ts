@@ -3,6 +3,10 @@
 // goes on answering. And V8's optimising compilers, held while start-up runs, optimise hot code once released.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import v8 from 'node:v8';
 import { collectStartupGarbage } from '../../src/cli/startup-memory.ts';
@@ -42,15 +46,21 @@ test("PGlite's thread collects its own heap and goes on answering", async () => 
   }
 });
 
+const source = (path: string) => JSON.stringify(new URL(`../../src/${path}`, import.meta.url).href);
+
 /**
- * Runs `holdOptimisingCompilers`, a hot function, then `releaseOptimisingCompilers` and the function again, in
- * a Node of its own (V8's flags are the process's) started with `nodeFlags`; says whether V8 had optimised the
- * function (its optimisation status, read through V8's natives syntax) while held and once released.
+ * Runs `scenario` (an ES module's body) in a Node of its own (V8's flags are the process's) started with
+ * `nodeFlags`, and returns what it printed as JSON. The scenario has `hold` and `release` (startup-memory.ts),
+ * and `optimisedAfterRounds(n)`: whether V8 optimises a hot function within n rounds of calling it (its
+ * optimisation status, read through V8's natives syntax).
  */
-function optimisedWhileHeldAndReleased(nodeFlags: string[]): { held: boolean; released: boolean } {
-  const module = new URL('../../src/cli/startup-memory.ts', import.meta.url).href;
+function runScenario(
+  nodeFlags: string[],
+  scenario: string,
+  env: Record<string, string> = {},
+): Record<string, boolean> {
   const script = `
-    import { holdOptimisingCompilers, releaseOptimisingCompilers } from ${JSON.stringify(module)};
+    import { holdOptimisingCompilers as hold, releaseOptimisingCompilers as release } from ${source('cli/startup-memory.ts')};
     const OPTIMISED = 1 << 4; // V8's OptimizationStatus::kOptimized (Maglev or TurboFan code)
     const hot = (a, b) => (a * 31 + b) % 1_000_003;
     const optimisedAfterRounds = async (rounds) => {
@@ -63,36 +73,95 @@ function optimisedWhileHeldAndReleased(nodeFlags: string[]): { held: boolean; re
       }
       return false;
     };
-    holdOptimisingCompilers();
-    const held = await optimisedAfterRounds(100);
-    releaseOptimisingCompilers();
-    const released = await optimisedAfterRounds(500);
-    process.stdout.write(JSON.stringify({ held, released }));
+    ${scenario}
   `;
+  // A file, not --eval: PGlite's thread is started with this process's flags, and --input-type is not for it.
+  const dir = mkdtempSync(join(tmpdir(), 'gather-scenario-'));
+  const file = join(dir, 'scenario.mjs');
+  writeFileSync(file, script);
   const child = spawnSync(
     process.execPath,
     [
       ...(process.features.typescript ? [] : ['--import', 'tsx']),
       '--allow-natives-syntax',
       ...nodeFlags,
-      '--input-type=module',
-      '--eval',
-      script,
+      file,
     ],
-    { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } },
+    { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', ...env } },
   );
+  rmSync(dir, { recursive: true, force: true });
   assert.equal(child.status, 0, child.stderr);
-  return JSON.parse(child.stdout) as { held: boolean; released: boolean };
+  // The scenario's JSON is its last line (a server prints its own lines before it).
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!) as Record<string, boolean>;
 }
 
+const HELD_THEN_RELEASED = `
+  hold();
+  const held = await optimisedAfterRounds(100);
+  release();
+  const released = await optimisedAfterRounds(500);
+  process.stdout.write(JSON.stringify({ held, released }));
+`;
+
 test("start-up's code is not optimised while the compilers are held, and hot code is once they are released", () => {
-  assert.deepEqual(optimisedWhileHeldAndReleased([]), { held: false, released: true });
+  assert.deepEqual(runScenario([], HELD_THEN_RELEASED), { held: false, released: true });
 });
 
 test('a Node started with its own choice of compilers keeps it: Gather neither holds nor releases them', () => {
   // Both compilers off on Node's command line: releasing must not turn them on.
-  assert.deepEqual(optimisedWhileHeldAndReleased(['--no-maglev', '--no-turbofan']), {
+  assert.deepEqual(runScenario(['--no-maglev', '--no-turbofan'], HELD_THEN_RELEASED), {
     held: false,
     released: false,
   });
+});
+
+test("the CLI lets the compilers go when a command's work begins", () => {
+  // As src/cli/index.ts starts: held before the CLI's modules load; a command's action runs optimised code.
+  const scenario = `
+    hold();
+    const { runCli } = await import(${source('cli/program.ts')});
+    let inAction;
+    await runCli(['work'], ({ program }) => {
+      program.command('work').action(async () => {
+        inAction = await optimisedAfterRounds(500);
+      });
+    });
+    process.stdout.write(JSON.stringify({ inAction }));
+  `;
+  assert.deepEqual(runScenario([], scenario), { inAction: true });
+});
+
+test('gather serve lets the compilers go once it listens', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'gather-compilers-'));
+  try {
+    const scenario = `
+      const { serve } = await import(${source('cli/serve.ts')});
+      const listening = new Promise((resolve) => {
+        const log = console.log;
+        console.log = (...args) => {
+          log(...args);
+          if (String(args[0]).startsWith('gather: listening on')) resolve();
+        };
+      });
+      const served = serve({});
+      await listening;
+      const afterListening = await optimisedAfterRounds(500);
+      process.kill(process.pid, 'SIGTERM');
+      const code = await served;
+      process.stdout.write(\`\\n\${JSON.stringify({ afterListening, stopped: code === 0 })}\`);
+    `;
+    // The embedded database, whichever database the suite runs on (an empty setting is an unset one).
+    const env = {
+      GATHER_DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      DATABASE_REPLICA_URLS: '',
+      REDIS_URL: '',
+      PORT: '0',
+      JWT_SECRET: 'x'.repeat(32),
+      LOG_LEVEL: 'warn',
+    };
+    assert.deepEqual(runScenario([], scenario, env), { afterListening: true, stopped: true });
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
 });
