@@ -25,6 +25,14 @@ export function collectStartupGarbage(): void {
 /** A choice of V8's compilers made on Node's command line or in NODE_OPTIONS: Gather leaves it alone. */
 const COMPILER_FLAG = /--(?:no[-_])?(?:maglev|turbofan|opt|jitless|lite[-_]mode|max[-_]opt)(?![\w-])/;
 
+/**
+ * Where V8 runs both optimising compilers unless told otherwise: V8 12 and later (Node 22 and later) on x64 and
+ * arm64. Elsewhere nothing is held, since letting go sets the flags on, which would turn on a compiler that was
+ * off (Maglev on Node 20) or that V8 was built without.
+ */
+const COMPILERS_ON_BY_DEFAULT =
+  (process.arch === 'x64' || process.arch === 'arm64') && Number(process.versions.v8.split('.')[0]) >= 12;
+
 /** V8's flags are the process's: so is whether Gather holds its compilers. */
 let held = false;
 
@@ -32,12 +40,12 @@ let held = false;
  * Holds V8's optimising compilers, Maglev and TurboFan, until releaseOptimisingCompilers(). The interpreter
  * and Sparkplug, V8's baseline compiler, run start-up as always; a function start-up calls often (Node's module
  * loader, schema compilers) would otherwise be optimised, and the compilers' code, read in from the node binary,
- * and their scratch memory on V8's worker threads stay with the process: ~12 MB of a server on PostgreSQL, idle
- * and under load alike (docs/performance.md). Nothing is lost: what requests run hot is optimised once they come.
+ * and their scratch memory on V8's worker threads stay with the process: ~10 MB of an idle server on PostgreSQL
+ * (docs/performance.md). Nothing is lost: what requests run hot is optimised once they come.
  */
 export function holdOptimisingCompilers(): void {
   const chosen = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((arg) => COMPILER_FLAG.test(arg));
-  if (held || chosen) return;
+  if (held || chosen || !COMPILERS_ON_BY_DEFAULT) return;
   v8.setFlagsFromString('--no-maglev');
   v8.setFlagsFromString('--no-turbofan');
   held = true;
