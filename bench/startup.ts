@@ -3,9 +3,9 @@
 // `gather serve` on a new embedded folder (a copy of the migrated template npm install made; and once with no
 // template, as on a machine whose install did not make one) and on the same folder again (npm start); compiled
 // on PostgreSQL (npm run start:dist, in a scratch database migrated first by `gather db upgrade`, as the README's
-// production steps do); and a `gather db` command on each database, which
-// opens the data without the app. Each figure is the median of the rounds; the full run checks issue 22's
-// targets (the db commands have none), --smoke (CI) prints the figures of one round only.
+// production steps do); and a `gather db` command on each database, which opens the data without the app. Each
+// figure is the median of the rounds; the full run checks issue 22's targets (the db commands have none),
+// --smoke (CI) prints the figures of one round only.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';

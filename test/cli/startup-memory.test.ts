@@ -77,6 +77,8 @@ function runScenario(
   `;
   // A file, not --eval: PGlite's thread is started with this process's flags, and --input-type is not for it.
   const dir = mkdtempSync(join(tmpdir(), 'gather-scenario-'));
+  // As the harness starts Gather: this process's environment less its DATABASE_URL (the embedded database).
+  const { DATABASE_URL: _inherited, ...environment } = process.env;
   const file = join(dir, 'scenario.mjs');
   writeFileSync(file, script);
   const child = spawnSync(
@@ -87,7 +89,7 @@ function runScenario(
       ...nodeFlags,
       file,
     ],
-    { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', ...env } },
+    { encoding: 'utf8', env: { ...environment, NODE_OPTIONS: '', ...env } },
   );
   rmSync(dir, { recursive: true, force: true });
   assert.equal(child.status, 0, child.stderr);
@@ -150,16 +152,7 @@ test('gather serve lets the compilers go once it listens', async () => {
       const code = await served;
       process.stdout.write(\`\\n\${JSON.stringify({ afterListening, stopped: code === 0 })}\`);
     `;
-    // The embedded database, whichever database the suite runs on (an empty setting is an unset one).
-    const env = {
-      GATHER_DATA_DIR: dataDir,
-      DATABASE_URL: '',
-      DATABASE_REPLICA_URLS: '',
-      REDIS_URL: '',
-      PORT: '0',
-      JWT_SECRET: 'x'.repeat(32),
-      LOG_LEVEL: 'warn',
-    };
+    const env = { GATHER_DATA_DIR: dataDir, PORT: '0', JWT_SECRET: 'x'.repeat(32), LOG_LEVEL: 'warn' };
     assert.deepEqual(runScenario([], scenario, env), { afterListening: true, stopped: true });
   } finally {
     await rm(dataDir, { recursive: true, force: true });
